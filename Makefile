@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build kmod/ktix.ko and the userspace programs
+# make check      install what is missing, build, run every test (native and
+#                 in the VM) and print "N passed, N failed"
+# make demo       boot the VM, load the module, show it working
+# make checkpatch kernel style check of kmod/ and the uapi header
+# make clean      remove everything the build made
+#
+# KDIR=DIR        kernel build directory (default: scripts/kdir)
+# WERROR=1        warnings are errors (default in CI)
+# SAN=1           build userspace with ASan and UBSan into build-san/
+
+VERSION := $(shell cat VERSION)
+KDIR ?= $(shell scripts/kdir)
+PKG_CONFIG ?= pkg-config
+CI ?=
+WERROR ?= $(if $(filter true 1,$(CI)),1,0)
+SAN ?= 0
+
+B := $(if $(filter 1,$(SAN)),build-san,build)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS ?= -O2 -g
+KTIX_CFLAGS = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
+	-D_GNU_SOURCE -DKTIX_TOOL_VERSION='"$(VERSION)"' \
+	-Iinclude/uapi -Iuserspace/lib $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0) \
+	$(if $(filter 1,$(SAN)),$(SAN_FLAGS)) \
+	-MMD -MP
+KTIX_LDFLAGS = $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
+NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0)
+
+LIB_SRCS := $(wildcard userspace/lib/*.c)
+CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
+KSFT_SUITES := ktix_genl
+KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
+
+# The kselftest harness and checkpatch come from Debian's linux-source
+# tarball at build time; they are never committed.
+KSRC_TAR = $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
+KSRC := $(B)/ksrc
+KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
+	tools/testing/selftests/kselftest.h \
+	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
+
+.PHONY: all kmod userspace selftests check check-run demo demo-run deps \
+	checkpatch clean
+.DEFAULT_GOAL := all
+
+all: kmod userspace
+
+kmod:
+	@test -n "$(KDIR)" || { echo "make: no kernel build directory (KDIR)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace: $(B)/bin/ktixctl
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(KTIX_CFLAGS) -c $< -o $@
+
+$(B)/lib/libktix.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/bin/ktixctl: $(CTL_OBJS) $(B)/lib/libktix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+$(KSRC)/.stamp:
+	@test -n "$(KSRC_TAR)" || { echo "make: /usr/src/linux-source-*.tar.xz not found: run scripts/install-deps" >&2; exit 1; }
+	@mkdir -p $(KSRC)
+	tar -xJf $(KSRC_TAR) -C $(KSRC) --strip-components=1 \
+		$(addprefix $(notdir $(basename $(basename $(KSRC_TAR))))/,$(KSRC_FILES))
+	@touch $@
+
+selftests: $(KSFT_BINS)
+
+$(B)/selftests/%: selftests/%.c $(B)/lib/libktix.a $(KSRC)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(KTIX_CFLAGS) -DKTIX_EXPECT_VERSION='"$(VERSION)"' \
+		-I$(KSRC)/tools/testing/selftests -o $@ $< $(B)/lib/libktix.a \
+		$(KTIX_LDFLAGS) $(NL_LIBS)
+
+deps:
+	@scripts/install-deps
+
+# check and demo first install what is missing, then start make afresh so
+# that pkg-config and KDIR are looked up with the packages in place.
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all selftests
+	selftests/run_tests
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all
+	selftests/vm/run -- sh -c 'set -x; lsmod | grep -E "^(ktix|tls) "; \
+		ktixctl version; ktixctl policy; cat /proc/net/ktix_stat'
+
+checkpatch: $(KSRC)/.stamp
+	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f kmod/*.c kmod/*.h include/uapi/linux/ktix.h
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf build build-san
+
+-include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d)

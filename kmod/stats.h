@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktix: per-namespace counters, shown in /proc/net/ktix_stat.
+ */
+#ifndef _KTIX_STATS_H
+#define _KTIX_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+struct net;
+
+enum ktix_mib_field {
+	KTIX_MIB_POLICY_UPDATES,
+	__KTIX_MIB_MAX
+};
+
+struct ktix_mib {
+	u64 mibs[__KTIX_MIB_MAX];
+};
+
+struct ktix_mib __percpu *ktix_stats_alloc(void);
+void ktix_stats_free(struct ktix_mib __percpu *mib);
+void ktix_stats_read(struct ktix_mib __percpu *mib, u64 *out);
+int ktix_stats_proc_init(struct net *net);
+void ktix_stats_proc_exit(struct net *net);
+
+#define KTIX_INC_STATS(kn, field) this_cpu_inc((kn)->mib->mibs[field])
+
+#endif /* _KTIX_STATS_H */

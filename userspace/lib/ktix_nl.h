@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libktix: the netlink client of the ktix module (libnl-genl-3).
+ *
+ * Every function returns 0 or a negative errno.  When the kernel refused a
+ * request, ktix_nl_errmsg() gives its extended-ACK message ("" if none).
+ */
+#ifndef KTIX_NL_H
+#define KTIX_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/ktix.h>
+
+struct nl_msg;
+struct nlattr;
+struct ktix_nl;
+
+struct ktix_version_info {
+	char version[64];
+	uint64_t features;
+};
+
+struct ktix_policy_info {
+	uint32_t rotate_interval;
+	uint32_t retention;
+	uint32_t ticket_lifetime;
+	uint32_t max_keys;
+	uint32_t cache_entries;
+	uint64_t cache_bytes;
+	uint32_t session_lifetime;
+	uint32_t session_max_size;
+};
+
+/* Bits for ktix_nl_policy_set(): which fields to send. */
+enum {
+	KTIX_POLICY_SET_ROTATE_INTERVAL	= 1 << 0,
+	KTIX_POLICY_SET_RETENTION	= 1 << 1,
+	KTIX_POLICY_SET_TICKET_LIFETIME	= 1 << 2,
+	KTIX_POLICY_SET_MAX_KEYS	= 1 << 3,
+	KTIX_POLICY_SET_CACHE_ENTRIES	= 1 << 4,
+	KTIX_POLICY_SET_CACHE_BYTES	= 1 << 5,
+	KTIX_POLICY_SET_SESSION_LIFETIME = 1 << 6,
+	KTIX_POLICY_SET_SESSION_MAX_SIZE = 1 << 7,
+};
+
+/*
+ * Opens a generic netlink socket and resolves the "ktix" family.
+ * -ENOENT: the module is not loaded (and could not be autoloaded).
+ */
+int ktix_nl_open(struct ktix_nl **out);
+void ktix_nl_close(struct ktix_nl *nl);
+const char *ktix_nl_errmsg(const struct ktix_nl *nl);
+/* Where in the last request the kernel said the error is, or -1. */
+int ktix_nl_err_offset(const struct ktix_nl *nl);
+/*
+ * The type of the attribute the kernel named as the offending one, or -1;
+ * *outer is the type of the attribute nesting it, or -1 at the top level.
+ */
+int ktix_nl_err_attr(const struct ktix_nl *nl, int *outer);
+/* The range the kernel's policy allows for that attribute, if it said. */
+bool ktix_nl_err_range(const struct ktix_nl *nl, uint64_t *min, uint64_t *max);
+
+int ktix_nl_version(struct ktix_nl *nl, struct ktix_version_info *out);
+int ktix_nl_policy_get(struct ktix_nl *nl, struct ktix_policy_info *out);
+int ktix_nl_policy_set(struct ktix_nl *nl, const struct ktix_policy_info *p,
+		       unsigned int fields);
+
+/*
+ * The layer below, for commands this file has no wrapper for and for
+ * tests that need to send what the wrappers never would.
+ * ktix_nl_msg() starts a request for cmd; ktix_nl_transact() sends it,
+ * frees it, and calls parse (if not NULL) with the attributes of each reply.
+ */
+typedef int (*ktix_nl_parse_fn)(struct nlattr **tb, void *arg);
+struct nl_msg *ktix_nl_msg(struct ktix_nl *nl, uint8_t cmd);
+int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
+		     ktix_nl_parse_fn parse, void *arg);
+
+/* Names for the feature bits; NULL past the last one. */
+const char *ktix_feature_name(unsigned int bit);
+
+#endif /* KTIX_NL_H */
