@@ -80,7 +80,7 @@ selftests: $(KSFT_BINS)
 $(B)/selftests/%: selftests/%.c $(B)/lib/libktix.a $(KSRC)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(KTIX_CFLAGS) -DKTIX_EXPECT_VERSION='"$(VERSION)"' \
-		-I$(KSRC)/tools/testing/selftests -o $@ $< $(B)/lib/libktix.a \
+		-isystem $(KSRC)/tools/testing/selftests -o $@ $< $(B)/lib/libktix.a \
 		$(KTIX_LDFLAGS) $(NL_LIBS)
 
 deps:

@@ -164,8 +164,10 @@ static int ktix_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	bool any = false;
 	int err, i;
 
-	if (GENL_REQ_ATTR_CHECK(info, KTIX_A_POLICY))
+	if (GENL_REQ_ATTR_CHECK(info, KTIX_A_POLICY)) {
+		GENL_SET_ERR_MSG(info, "missing KTIX_A_POLICY: nothing to change");
 		return -EINVAL;
+	}
 
 	err = nla_parse_nested(tb, KTIX_POLICY_A_MAX, info->attrs[KTIX_A_POLICY],
 			       ktix_policy_nl_policy, info->extack);
