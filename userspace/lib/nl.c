@@ -259,7 +259,7 @@ static int on_ack(struct nl_msg *msg, void *arg)
 int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 		     ktix_nl_parse_fn parse, void *arg)
 {
-	struct nl_cb *cb;
+	struct nl_cb *cb, *cur;
 	int err;
 
 	nl->err = 0;
@@ -276,7 +276,10 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 
 	if (!msg)
 		return -ENOMEM;
-	cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	/* nl_socket_get_cb() hands out a reference of its own. */
+	cur = nl_socket_get_cb(nl->sk);
+	cb = nl_cb_clone(cur);
+	nl_cb_put(cur);
 	if (!cb) {
 		nlmsg_free(msg);
 		return -ENOMEM;
