@@ -44,6 +44,8 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 	tools/testing/selftests/kselftest.h \
 	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
 
+SUITES ?=
+
 .PHONY: all kmod userspace selftests check check-run demo demo-run deps \
 	checkpatch clean
 .DEFAULT_GOAL := all
@@ -91,8 +93,11 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
+# The sanitizer build (build-san/) of the userspace code runs in the suites
+# too.  SUITES="a b" runs only those (see selftests/run_tests).
 check-run: all selftests
-	selftests/run_tests
+	@$(MAKE) --no-print-directory SAN=1 userspace selftests
+	selftests/run_tests $(SUITES)
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
@@ -103,8 +108,8 @@ demo-run: all
 
 checkpatch: $(KSRC)/.stamp
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --show-types \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-		-f kmod/*.c kmod/*.h include/uapi/linux/ktix.h
+		--ignore FILE_PATH_CHANGES \
+		-f $(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h include/uapi/linux/ktix.h
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

@@ -68,6 +68,7 @@ enum ktix_cmd {
 	KTIX_CMD_POLICY_SET,
 	__KTIX_CMD_LAST
 };
+
 #define KTIX_CMD_MAX (__KTIX_CMD_LAST - 1)
 
 /* Bits of KTIX_A_FEATURES: what this module implements. */
@@ -83,6 +84,7 @@ enum ktix_attr {
 	KTIX_A_POLICY,
 	__KTIX_A_LAST
 };
+
 #define KTIX_A_MAX (__KTIX_A_LAST - 1)
 
 enum ktix_policy_attr {
@@ -98,6 +100,7 @@ enum ktix_policy_attr {
 	KTIX_POLICY_A_SESSION_MAX_SIZE,
 	__KTIX_POLICY_A_LAST
 };
+
 #define KTIX_POLICY_A_MAX (__KTIX_POLICY_A_LAST - 1)
 
 #endif /* _UAPI_LINUX_KTIX_H */

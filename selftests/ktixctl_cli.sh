@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktixctl_cli: the command line of ktixctl where no module is needed: help,
+# argument errors, and the message when the ktix module is not loaded.
+# Native: the host has no ktix module, which is exactly the case tested.
+# KTIX_BIN names the directory of the ktixctl to test (default build/bin).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. selftests/lib/ktap.sh
+CTL=${KTIX_BIN:-build/bin}/ktixctl
+
+# run WANT_STATUS PATTERN CMD...: CMD exits WANT_STATUS and its output
+# (stdout and stderr) matches the extended regex PATTERN.
+run() {
+	local want=$1 pat=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$ $*"
+	echo "$out"
+	[ "$rc" = "$want" ] || { echo "exit status $rc, expected $want"; return 1; }
+	grep -qE -- "$pat" <<< "$out" || { echo "output does not match /$pat/"; return 1; }
+}
+
+if ! grep -qw ktix /proc/modules 2>/dev/null && [ -r /proc/net/netlink ]; then
+	loaded=0
+else
+	loaded=1
+fi
+
+ktap_plan 10
+
+ktap_test "--help lists every command" run 0 'version.*' "$CTL" --help
+ktap_test "help lists commands" bash -c "'$CTL' help | grep -q '^  policy ' && '$CTL' help | grep -q '^  version '"
+ktap_test "help version" run 0 'Usage: ktixctl \[-j\] version' "$CTL" help version
+ktap_test "help policy names every field" bash -c "'$CTL' help policy | grep -c -E '^  (rotate-interval|retention|ticket-lifetime|max-keys|cache-entries|cache-bytes|session-lifetime|session-max-size) ' | grep -qx 8"
+ktap_test "an unknown command is refused" run 1 "unknown command 'frobnicate'" "$CTL" frobnicate
+ktap_test "an unknown option is refused" run 1 'Usage' "$CTL" --frobnicate
+ktap_test "version takes no arguments" run 1 'takes no arguments' "$CTL" version extra
+ktap_test "policy set refuses bad input before asking the kernel" bash -c "
+	set -e
+	out=\$('$CTL' policy set retention 5x 2>&1) && exit 1; grep -q \"retention: '5x' is not a valid duration\" <<< \"\$out\"
+	out=\$('$CTL' policy set max-keys 99999999999 2>&1) && exit 1; grep -q 'not a valid number' <<< \"\$out\"
+	out=\$('$CTL' policy set frob 1 2>&1) && exit 1; grep -q \"unknown name 'frob'\" <<< \"\$out\"
+	out=\$('$CTL' policy set max-keys 3 max-keys 4 2>&1) && exit 1; grep -q 'given twice' <<< \"\$out\"
+	out=\$('$CTL' policy set max-keys 2>&1) && exit 1; grep -q 'NAME VALUE pairs' <<< \"\$out\"
+	out=\$('$CTL' policy set retention manual 2>&1) && exit 1; grep -q 'not a valid duration' <<< \"\$out\""
+if [ "$loaded" = 0 ]; then
+	ktap_test "no module: one line that says so and how to load it, exit 1" \
+		bash -c "out=\$('$CTL' version 2>&1); rc=\$?; echo \"\$out\"; [ \$rc = 1 ] && [ \$(wc -l <<< \"\$out\") = 1 ] && grep -q 'ktix module is not loaded; load it with .modprobe ktix.' <<< \"\$out\""
+	ktap_test "no module: the bare command and -j fail the same way" \
+		bash -c "'$CTL' 2>&1 | grep -q 'not loaded' && ! '$CTL' -j >/dev/null 2>&1"
+else
+	ktap_skip "no module: one line that says so and how to load it, exit 1" "a ktix module is loaded here"
+	ktap_skip "no module: the bare command and -j fail the same way" "a ktix module is loaded here"
+fi
+
+ktap_finish

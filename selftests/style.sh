@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# style: static checks of the tree.  Native, no VM.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. selftests/lib/ktap.sh
+B=${KTIX_BUILD:-build}
+
+ktap_plan 4
+
+ktap_test "checkpatch --strict: kmod/ and the uapi header are clean" make -s --no-print-directory checkpatch
+
+uapi_self_contained() {
+	# Only <linux/types.h>, and it compiles alone for userspace.
+	local inc
+	inc=$(grep -h '^#include' include/uapi/linux/ktix.h)
+	[ "$inc" = "#include <linux/types.h>" ] || { echo "includes: $inc"; return 1; }
+	echo '#include <linux/ktix.h>
+int main(void) { return KTIX_A_MAX + KTIX_POLICY_A_MAX + KTIX_CMD_MAX > 0 ? 0 : 1; }' |
+		cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude/uapi -x c - -o /dev/null
+}
+ktap_test "the uapi header is self-contained" uapi_self_contained
+
+analyzer() {
+	local f rc=0 out
+	for f in userspace/lib/*.c userspace/ktixctl/*.c; do
+		out=$(cc -std=gnu11 -fanalyzer -Wall -Wextra -D_GNU_SOURCE -Iinclude/uapi \
+			-Iuserspace/lib $(pkg-config --cflags libnl-genl-3.0) -c "$f" -o /dev/null 2>&1)
+		[ -z "$out" ] || { echo "$out"; rc=1; }
+	done
+	return $rc
+}
+ktap_test "gcc -fanalyzer: userspace has no findings" analyzer
+
+module_info() {
+	modinfo kmod/ktix.ko | grep -E '^(version|alias|license|vermagic):'
+	modinfo -F alias kmod/ktix.ko | grep -qx 'net-pf-16-proto-16-family-ktix' &&
+		[ "$(modinfo -F version kmod/ktix.ko)" = "$(cat VERSION)" ] &&
+		[ "$(modinfo -F license kmod/ktix.ko)" = GPL ]
+}
+ktap_test "ktix.ko carries its version, licence and genl family alias" module_info
+
+ktap_finish
