@@ -115,4 +115,4 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build build-san
 
--include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(KSFT_BINS:=.d)

@@ -60,14 +60,11 @@ static void assert_policy_eq(struct __test_metadata *_metadata,
 			     const struct ktix_policy_info *a,
 			     const struct ktix_policy_info *b)
 {
-	EXPECT_EQ(a->rotate_interval, b->rotate_interval);
-	EXPECT_EQ(a->retention, b->retention);
-	EXPECT_EQ(a->ticket_lifetime, b->ticket_lifetime);
-	EXPECT_EQ(a->max_keys, b->max_keys);
-	EXPECT_EQ(a->cache_entries, b->cache_entries);
-	EXPECT_EQ(a->cache_bytes, b->cache_bytes);
-	EXPECT_EQ(a->session_lifetime, b->session_lifetime);
-	EXPECT_EQ(a->session_max_size, b->session_max_size);
+	const struct ktix_policy_field *f;
+
+	for (f = ktix_policy_fields; f->name; f++)
+		EXPECT_EQ(ktix_policy_field_get(a, f), ktix_policy_field_get(b, f))
+			TH_LOG("policy field %s", f->name);
 }
 
 /* A POLICY_SET request whose nest holds one attribute of raw bytes. */

@@ -15,69 +15,35 @@
 
 enum kind { DURATION, COUNT, SIZE };
 
+/* How to read, print and explain each field of libktix's table. */
 static const struct field {
-	const char *name;
-	enum kind kind;
 	int type;
-	unsigned int bit;
-	size_t off;
+	enum kind kind;
 	const char *help;
 } fields[] = {
-	{ "rotate-interval", DURATION, KTIX_POLICY_A_ROTATE_INTERVAL,
-	  KTIX_POLICY_SET_ROTATE_INTERVAL,
-	  offsetof(struct ktix_policy_info, rotate_interval),
+	{ KTIX_POLICY_A_ROTATE_INTERVAL, DURATION,
 	  "time between automatic key rotations; 0 or 'manual' turns them off" },
-	{ "retention", DURATION, KTIX_POLICY_A_RETENTION,
-	  KTIX_POLICY_SET_RETENTION,
-	  offsetof(struct ktix_policy_info, retention),
+	{ KTIX_POLICY_A_RETENTION, DURATION,
 	  "how long a retired key still decrypts tickets" },
-	{ "ticket-lifetime", DURATION, KTIX_POLICY_A_TICKET_LIFETIME,
-	  KTIX_POLICY_SET_TICKET_LIFETIME,
-	  offsetof(struct ktix_policy_info, ticket_lifetime),
+	{ KTIX_POLICY_A_TICKET_LIFETIME, DURATION,
 	  "lifetime of the tickets issued (at most 7d)" },
-	{ "max-keys", COUNT, KTIX_POLICY_A_MAX_KEYS,
-	  KTIX_POLICY_SET_MAX_KEYS,
-	  offsetof(struct ktix_policy_info, max_keys),
+	{ KTIX_POLICY_A_MAX_KEYS, COUNT,
 	  "most keys in the ring (2 to 64)" },
-	{ "cache-entries", COUNT, KTIX_POLICY_A_CACHE_ENTRIES,
-	  KTIX_POLICY_SET_CACHE_ENTRIES,
-	  offsetof(struct ktix_policy_info, cache_entries),
+	{ KTIX_POLICY_A_CACHE_ENTRIES, COUNT,
 	  "most sessions in the session-ID cache" },
-	{ "cache-bytes", SIZE, KTIX_POLICY_A_CACHE_BYTES,
-	  KTIX_POLICY_SET_CACHE_BYTES,
-	  offsetof(struct ktix_policy_info, cache_bytes),
+	{ KTIX_POLICY_A_CACHE_BYTES, SIZE,
 	  "most bytes of sessions in the session-ID cache" },
-	{ "session-lifetime", DURATION, KTIX_POLICY_A_SESSION_LIFETIME,
-	  KTIX_POLICY_SET_SESSION_LIFETIME,
-	  offsetof(struct ktix_policy_info, session_lifetime),
+	{ KTIX_POLICY_A_SESSION_LIFETIME, DURATION,
 	  "longest a cached session lives (at most 1d)" },
-	{ "session-max-size", SIZE, KTIX_POLICY_A_SESSION_MAX_SIZE,
-	  KTIX_POLICY_SET_SESSION_MAX_SIZE,
-	  offsetof(struct ktix_policy_info, session_max_size),
+	{ KTIX_POLICY_A_SESSION_MAX_SIZE, SIZE,
 	  "largest encoded session the cache accepts" },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
-static uint64_t field_get(const struct ktix_policy_info *p,
-			  const struct field *f)
+static const struct ktix_policy_field *lib(const struct field *f)
 {
-	const char *base = (const char *)p + f->off;
-
-	if (f->bit == KTIX_POLICY_SET_CACHE_BYTES)
-		return *(const uint64_t *)base;
-	return *(const uint32_t *)base;
-}
-
-static void field_set(struct ktix_policy_info *p, const struct field *f,
-		      uint64_t v)
-{
-	char *base = (char *)p + f->off;
-
-	if (f->bit == KTIX_POLICY_SET_CACHE_BYTES)
-		*(uint64_t *)base = v;
-	else
-		*(uint32_t *)base = (uint32_t)v;
+	return ktix_policy_field_by_type(f->type);
 }
 
 /* "90", "90s", "15m", "12h", "7d"; for rotate-interval also "manual". */
@@ -89,7 +55,7 @@ static int parse_value(const struct field *f, const char *s, uint64_t *out)
 
 	if (f->kind == DURATION && (!strcmp(s, "manual") || !strcmp(s, "off"))) {
 		*out = 0;
-		return f->bit == KTIX_POLICY_SET_ROTATE_INTERVAL ? 0 : -EINVAL;
+		return f->type == KTIX_POLICY_A_ROTATE_INTERVAL ? 0 : -EINVAL;
 	}
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
@@ -125,7 +91,7 @@ static int parse_value(const struct field *f, const char *s, uint64_t *out)
 	if (v > UINT64_MAX / mul)
 		return -ERANGE;
 	v *= mul;
-	if (f->bit != KTIX_POLICY_SET_CACHE_BYTES && v > UINT32_MAX)
+	if (lib(f)->size < sizeof(v) && v > UINT32_MAX)
 		return -ERANGE;
 	*out = v;
 	return 0;
@@ -176,17 +142,18 @@ int policy_show(struct ktix_nl *nl)
 			const char *c;
 
 			printf("%s\"", i ? "," : "");
-			for (c = fields[i].name; *c; c++)
+			for (c = lib(&fields[i])->name; *c; c++)
 				putchar(*c == '-' ? '_' : *c);
-			printf("\":%" PRIu64, field_get(&p, &fields[i]));
+			printf("\":%" PRIu64,
+			       ktix_policy_field_get(&p, lib(&fields[i])));
 		}
 		printf("}");
 		return 0;
 	}
 	for (i = 0; i < N_FIELDS; i++) {
-		uint64_t v = field_get(&p, &fields[i]);
+		uint64_t v = ktix_policy_field_get(&p, lib(&fields[i]));
 
-		printf("%-18s", fields[i].name);
+		printf("%-18s", lib(&fields[i])->name);
 		if (fields[i].kind == DURATION)
 			print_duration(v);
 		else if (fields[i].kind == SIZE)
@@ -212,7 +179,8 @@ static void policy_usage(FILE *f)
 		"(powers of 1024, default bytes).\n\n"
 		"Names:\n", prog, prog);
 	for (i = 0; i < N_FIELDS; i++)
-		fprintf(f, "  %-18s %s\n", fields[i].name, fields[i].help);
+		fprintf(f, "  %-18s %s\n", lib(&fields[i])->name,
+			fields[i].help);
 }
 
 static int policy_set(int argc, char **argv)
@@ -233,28 +201,28 @@ static int policy_set(int argc, char **argv)
 		size_t j;
 
 		for (j = 0; j < N_FIELDS; j++)
-			if (!strcmp(argv[i], fields[j].name))
+			if (!strcmp(argv[i], lib(&fields[j])->name))
 				f = &fields[j];
 		if (!f) {
 			fprintf(stderr, "%s: policy set: unknown name '%s'; see '%s help policy'\n",
 				prog, argv[i], prog);
 			return 1;
 		}
-		if (mask & f->bit) {
+		if (mask & lib(f)->bit) {
 			fprintf(stderr, "%s: policy set: '%s' given twice\n",
-				prog, f->name);
+				prog, argv[i]);
 			return 1;
 		}
 		err = parse_value(f, argv[i + 1], &v);
 		if (err) {
 			fprintf(stderr, "%s: policy set: %s: '%s' is not a valid %s\n",
-				prog, f->name, argv[i + 1],
+				prog, argv[i], argv[i + 1],
 				f->kind == DURATION ? "duration" :
 				f->kind == SIZE ? "size" : "number");
 			return 1;
 		}
-		field_set(&p, f, v);
-		mask |= f->bit;
+		ktix_policy_field_set(&p, lib(f), v);
+		mask |= lib(f)->bit;
 	}
 
 	nl = ctl_open();
@@ -263,13 +231,13 @@ static int policy_set(int argc, char **argv)
 	err = ktix_nl_policy_set(nl, &p, mask);
 	if (err) {
 		int outer, type = ktix_nl_err_attr(nl, &outer);
+		const struct ktix_policy_field *lf = NULL;
 		char what[64] = "policy set";
-		size_t j;
 
-		for (j = 0; j < N_FIELDS && outer == KTIX_A_POLICY; j++)
-			if (fields[j].type == type)
-				snprintf(what, sizeof(what), "policy set: %s",
-					 fields[j].name);
+		if (outer == KTIX_A_POLICY)
+			lf = ktix_policy_field_by_type(type);
+		if (lf)
+			snprintf(what, sizeof(what), "policy set: %s", lf->name);
 		ctl_error(nl, what, err);
 	}
 	ktix_nl_close(nl);

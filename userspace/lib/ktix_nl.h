@@ -9,6 +9,7 @@
 #define KTIX_NL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <linux/ktix.h>
@@ -44,6 +45,23 @@ enum {
 	KTIX_POLICY_SET_SESSION_LIFETIME = 1 << 6,
 	KTIX_POLICY_SET_SESSION_MAX_SIZE = 1 << 7,
 };
+
+/* One field of struct ktix_policy_info and its netlink attribute. */
+struct ktix_policy_field {
+	const char *name;	/* "rotate-interval" */
+	int type;		/* KTIX_POLICY_A_* */
+	unsigned int bit;	/* KTIX_POLICY_SET_* */
+	size_t offset;		/* in struct ktix_policy_info */
+	size_t size;		/* 4 (u32) or 8 (u64) */
+};
+
+/* Every field, in the order of the attributes; NULL name ends it. */
+extern const struct ktix_policy_field ktix_policy_fields[];
+uint64_t ktix_policy_field_get(const struct ktix_policy_info *p,
+			       const struct ktix_policy_field *f);
+void ktix_policy_field_set(struct ktix_policy_info *p,
+			   const struct ktix_policy_field *f, uint64_t v);
+const struct ktix_policy_field *ktix_policy_field_by_type(int type);
 
 /*
  * Opens a generic netlink socket and resolves the "ktix" family.

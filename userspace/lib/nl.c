@@ -343,34 +343,78 @@ int ktix_nl_version(struct ktix_nl *nl, struct ktix_version_info *out)
 				parse_version, out);
 }
 
-static int get_u32(struct nlattr **tb, int type, uint32_t *out)
+#define FIELD(n, t, m) {							\
+	.name = n, .type = KTIX_POLICY_A_##t, .bit = KTIX_POLICY_SET_##t,	\
+	.offset = offsetof(struct ktix_policy_info, m),				\
+	.size = sizeof(((struct ktix_policy_info *)0)->m),			\
+}
+
+const struct ktix_policy_field ktix_policy_fields[] = {
+	FIELD("rotate-interval", ROTATE_INTERVAL, rotate_interval),
+	FIELD("retention", RETENTION, retention),
+	FIELD("ticket-lifetime", TICKET_LIFETIME, ticket_lifetime),
+	FIELD("max-keys", MAX_KEYS, max_keys),
+	FIELD("cache-entries", CACHE_ENTRIES, cache_entries),
+	FIELD("cache-bytes", CACHE_BYTES, cache_bytes),
+	FIELD("session-lifetime", SESSION_LIFETIME, session_lifetime),
+	FIELD("session-max-size", SESSION_MAX_SIZE, session_max_size),
+	{ .name = NULL },
+};
+
+uint64_t ktix_policy_field_get(const struct ktix_policy_info *p,
+			       const struct ktix_policy_field *f)
 {
-	if (!tb[type] || nla_len(tb[type]) != sizeof(uint32_t))
-		return -EBADMSG;
-	*out = nla_get_u32(tb[type]);
-	return 0;
+	const char *base = (const char *)p + f->offset;
+	uint32_t v32;
+	uint64_t v64;
+
+	if (f->size == sizeof(v64)) {
+		memcpy(&v64, base, sizeof(v64));
+		return v64;
+	}
+	memcpy(&v32, base, sizeof(v32));
+	return v32;
+}
+
+void ktix_policy_field_set(struct ktix_policy_info *p,
+			   const struct ktix_policy_field *f, uint64_t v)
+{
+	char *base = (char *)p + f->offset;
+	uint32_t v32 = (uint32_t)v;
+
+	if (f->size == sizeof(v))
+		memcpy(base, &v, sizeof(v));
+	else
+		memcpy(base, &v32, sizeof(v32));
+}
+
+const struct ktix_policy_field *ktix_policy_field_by_type(int type)
+{
+	const struct ktix_policy_field *f;
+
+	for (f = ktix_policy_fields; f->name; f++)
+		if (f->type == type)
+			return f;
+	return NULL;
 }
 
 static int parse_policy(struct nlattr **tb, void *arg)
 {
 	struct nlattr *p[KTIX_POLICY_A_MAX + 1];
 	struct ktix_policy_info *out = arg;
+	const struct ktix_policy_field *f;
 
 	if (!tb[KTIX_A_POLICY] ||
 	    nla_parse_nested(p, KTIX_POLICY_A_MAX, tb[KTIX_A_POLICY], NULL) < 0)
 		return -EBADMSG;
-	if (!p[KTIX_POLICY_A_CACHE_BYTES] ||
-	    nla_len(p[KTIX_POLICY_A_CACHE_BYTES]) != sizeof(uint64_t))
-		return -EBADMSG;
-	out->cache_bytes = nla_get_u64(p[KTIX_POLICY_A_CACHE_BYTES]);
-	if (get_u32(p, KTIX_POLICY_A_ROTATE_INTERVAL, &out->rotate_interval) ||
-	    get_u32(p, KTIX_POLICY_A_RETENTION, &out->retention) ||
-	    get_u32(p, KTIX_POLICY_A_TICKET_LIFETIME, &out->ticket_lifetime) ||
-	    get_u32(p, KTIX_POLICY_A_MAX_KEYS, &out->max_keys) ||
-	    get_u32(p, KTIX_POLICY_A_CACHE_ENTRIES, &out->cache_entries) ||
-	    get_u32(p, KTIX_POLICY_A_SESSION_LIFETIME, &out->session_lifetime) ||
-	    get_u32(p, KTIX_POLICY_A_SESSION_MAX_SIZE, &out->session_max_size))
-		return -EBADMSG;
+	for (f = ktix_policy_fields; f->name; f++) {
+		struct nlattr *a = p[f->type];
+
+		if (!a || (size_t)nla_len(a) != f->size)
+			return -EBADMSG;
+		ktix_policy_field_set(out, f, f->size == 8 ? nla_get_u64(a) :
+				      nla_get_u32(a));
+	}
 	return 0;
 }
 
@@ -384,45 +428,24 @@ int ktix_nl_policy_get(struct ktix_nl *nl, struct ktix_policy_info *out)
 int ktix_nl_policy_set(struct ktix_nl *nl, const struct ktix_policy_info *p,
 		       unsigned int fields)
 {
-	static const struct {
-		unsigned int bit;
-		int type;
-		size_t off;
-	} u32s[] = {
-		{ KTIX_POLICY_SET_ROTATE_INTERVAL, KTIX_POLICY_A_ROTATE_INTERVAL,
-		  offsetof(struct ktix_policy_info, rotate_interval) },
-		{ KTIX_POLICY_SET_RETENTION, KTIX_POLICY_A_RETENTION,
-		  offsetof(struct ktix_policy_info, retention) },
-		{ KTIX_POLICY_SET_TICKET_LIFETIME, KTIX_POLICY_A_TICKET_LIFETIME,
-		  offsetof(struct ktix_policy_info, ticket_lifetime) },
-		{ KTIX_POLICY_SET_MAX_KEYS, KTIX_POLICY_A_MAX_KEYS,
-		  offsetof(struct ktix_policy_info, max_keys) },
-		{ KTIX_POLICY_SET_CACHE_ENTRIES, KTIX_POLICY_A_CACHE_ENTRIES,
-		  offsetof(struct ktix_policy_info, cache_entries) },
-		{ KTIX_POLICY_SET_SESSION_LIFETIME, KTIX_POLICY_A_SESSION_LIFETIME,
-		  offsetof(struct ktix_policy_info, session_lifetime) },
-		{ KTIX_POLICY_SET_SESSION_MAX_SIZE, KTIX_POLICY_A_SESSION_MAX_SIZE,
-		  offsetof(struct ktix_policy_info, session_max_size) },
-	};
 	struct nl_msg *msg = ktix_nl_msg(nl, KTIX_CMD_POLICY_SET);
+	const struct ktix_policy_field *f;
 	struct nlattr *nest;
-	size_t i;
 
 	if (!msg)
 		return -ENOMEM;
 	nest = nla_nest_start(msg, KTIX_A_POLICY | NLA_F_NESTED);
 	if (!nest)
 		goto nla_put_failure;
-	for (i = 0; i < sizeof(u32s) / sizeof(u32s[0]); i++) {
-		if (!(fields & u32s[i].bit))
+	for (f = ktix_policy_fields; f->name; f++) {
+		uint64_t v = ktix_policy_field_get(p, f);
+
+		if (!(fields & f->bit))
 			continue;
-		if (nla_put_u32(msg, u32s[i].type,
-				*(const uint32_t *)((const char *)p + u32s[i].off)))
+		if (f->size == 8 ? nla_put_u64(msg, f->type, v) :
+		    nla_put_u32(msg, f->type, (uint32_t)v))
 			goto nla_put_failure;
 	}
-	if ((fields & KTIX_POLICY_SET_CACHE_BYTES) &&
-	    nla_put_u64(msg, KTIX_POLICY_A_CACHE_BYTES, p->cache_bytes))
-		goto nla_put_failure;
 	nla_nest_end(msg, nest);
 	return ktix_nl_transact(nl, msg, NULL, NULL);
 
