@@ -5,6 +5,7 @@
 #                 in the VM) and print "N passed, N failed"
 # make demo       boot the VM, load the module, show it working
 # make checkpatch kernel style check of kmod/ and the uapi header
+# make install    ktixctl, its man page and ktix.ko (DESTDIR=, PREFIX=/usr/local)
 # make clean      remove everything the build made
 #
 # KDIR=DIR        kernel build directory (default: scripts/kdir)
@@ -45,9 +46,11 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
 
 SUITES ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 .PHONY: all kmod userspace selftests check check-run demo demo-run deps \
-	checkpatch clean
+	checkpatch install clean
 .DEFAULT_GOAL := all
 
 all: kmod userspace
@@ -103,13 +106,18 @@ demo: deps
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: all
-	selftests/vm/run -- sh -c 'set -x; lsmod | grep -E "^(ktix|tls) "; \
-		ktixctl version; ktixctl policy; cat /proc/net/ktix_stat'
+	selftests/vm/run --quiet -- scripts/demo
 
 checkpatch: $(KSRC)/.stamp
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --show-types \
 		--ignore FILE_PATH_CHANGES \
 		-f $(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h include/uapi/linux/ktix.h
+
+install: all
+	install -D -m 0755 $(B)/bin/ktixctl $(DESTDIR)$(PREFIX)/sbin/ktixctl
+	install -D -m 0644 man/ktixctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixctl.8
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates modules_install
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh
 B=${KTIX_BUILD:-build}
 
-ktap_plan 4
+ktap_plan 5
 
 ktap_test "checkpatch --strict: kmod/ and the uapi header are clean" make -s --no-print-directory checkpatch
 
@@ -40,5 +40,15 @@ module_info() {
 		[ "$(modinfo -F license kmod/ktix.ko)" = GPL ]
 }
 ktap_test "ktix.ko carries its version, licence and genl family alias" module_info
+
+man_pages() {
+	local m out rc=0
+	for m in man/*.[1-8]; do
+		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)
+		[ -z "$out" ] || { echo "$m: $out"; rc=1; }
+	done
+	return $rc
+}
+ktap_test "man pages render without warnings" man_pages
 
 ktap_finish
