@@ -252,7 +252,7 @@ int __init ktix_genl_init(void)
 	return genl_register_family(&ktix_genl_family);
 }
 
-void ktix_genl_exit(void)
+void __exit ktix_genl_exit(void)
 {
 	genl_unregister_family(&ktix_genl_family);
 }

@@ -30,7 +30,7 @@ check_flags() {
 	done
 }
 
-ktap_plan 11
+ktap_plan 12
 
 ktap_test "console-check: a clean boot log passes" expect_status 0 $CHECK "$DATA/clean-boot.log"
 ktap_test "console-check: a WARN with a refcount report fails and is shown" \
@@ -64,6 +64,18 @@ no_leaks() {
 	[ ! -e /var/ktix-leak ] && [ ! -e /root/ktix-leak ] || { echo "files leaked to the host"; return 1; }
 }
 ktap_test "a second run starts from the same state; nothing reaches the host" no_leaks
+
+host_tmp_visible() {
+	# A project cloned under /tmp must be visible in the guest.
+	local f rc
+	f=$(mktemp /tmp/ktix-vm-test.XXXXXX) || return 1
+	echo "from the host" > "$f"
+	out=$($RUN --quiet -- cat "$f")
+	rc=$?
+	rm -f "$f"
+	[ "$rc" = 0 ] && [ "$out" = "from the host" ]
+}
+ktap_test "the host's /tmp is visible in the guest (a clone may live there)" host_tmp_visible
 
 same_twice() {
 	local a b
