@@ -14,6 +14,7 @@
 #include "main.h"
 #include "netlink.h"
 #include "policy.h"
+#include "ring.h"
 #include "stats.h"
 
 unsigned int ktix_net_id __read_mostly;
@@ -26,6 +27,7 @@ static int __net_init ktix_net_init(struct net *net)
 	kn->net = net;
 	mutex_init(&kn->lock);
 	ktix_policy_init(&kn->policy);
+	ktix_ring_init(kn);
 
 	kn->mib = ktix_stats_alloc();
 	if (!kn->mib)
@@ -47,6 +49,7 @@ static void __net_exit ktix_net_exit(struct net *net)
 	struct ktix_net *kn = ktix_pernet(net);
 
 	ktix_stats_proc_exit(net);
+	ktix_ring_exit(kn);
 	ktix_stats_free(kn->mib);
 	mutex_destroy(&kn->lock);
 }

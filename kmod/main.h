@@ -10,6 +10,7 @@
 #include <net/netns/generic.h>
 
 #include "policy.h"
+#include "ring.h"
 #include "stats.h"
 
 struct ktix_net {
@@ -17,6 +18,9 @@ struct ktix_net {
 	/* Serializes every change to this namespace's state. */
 	struct mutex lock;
 	struct ktix_policy policy;
+	struct ktix_ring ring;
+	/* Bumped by every change of the ring; announced with it. */
+	u64 generation;
 	struct ktix_mib __percpu *mib;
 };
 

@@ -14,6 +14,10 @@
 
 static const char *const ktix_mib_names[__KTIX_MIB_MAX] = {
 	[KTIX_MIB_POLICY_UPDATES] = "KtixPolicyUpdates",
+	[KTIX_MIB_ROTATIONS] = "KtixRotations",
+	[KTIX_MIB_KEYS_WIPED] = "KtixKeysWiped",
+	[KTIX_MIB_KEYS_EXPIRED] = "KtixKeysExpired",
+	[KTIX_MIB_KEYS_EVICTED] = "KtixKeysEvicted",
 };
 
 struct ktix_mib __percpu *ktix_stats_alloc(void)
@@ -47,6 +51,8 @@ static int ktix_stats_seq_show(struct seq_file *seq, void *v)
 	int i;
 
 	ktix_stats_read(kn->mib, val);
+	/* Gauges first, then counters. */
+	seq_printf(seq, "%-32s\t%u\n", "KtixRingKeys", READ_ONCE(kn->ring.nkeys));
 	for (i = 0; i < __KTIX_MIB_MAX; i++)
 		seq_printf(seq, "%-32s\t%llu\n", ktix_mib_names[i], val[i]);
 

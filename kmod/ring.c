@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktix: the ticket-key ring of a network namespace.
+ *
+ * Keys are next (decrypt only; becomes primary at the next rotation),
+ * primary (the one key that encrypts) or retiring (decrypt only until
+ * decrypt_until).  The ring is non-empty only with exactly one primary.
+ * With automatic rotation (policy rotate_interval > 0) the module makes
+ * its own keys when the namespace first needs them and a delayed work
+ * rotates and expires them; with manual rotation only commands change the
+ * ring, though retiring keys still expire.
+ *
+ * Everything here runs in process context under kn->lock.  A key that
+ * leaves the ring is wiped whole before it is freed.
+ */
+
+#include <linux/netlink.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "main.h"
+#include "netlink.h"
+#include "ring.h"
+#include "stats.h"
+
+/* The worker wakes at least this often (seconds) and retries this soon. */
+#define RING_MAX_SLEEP	86400
+#define RING_RETRY	10
+
+static void ring_key_free(struct ktix_key *k)
+{
+	memzero_explicit(k, sizeof(*k));
+	kfree(k);
+}
+
+static void ring_key_unlink(struct ktix_net *kn, struct ktix_key *k)
+{
+	list_del(&k->list);
+	WRITE_ONCE(kn->ring.nkeys, kn->ring.nkeys - 1);
+	ring_key_free(k);
+	KTIX_INC_STATS(kn, KTIX_MIB_KEYS_WIPED);
+}
+
+static struct ktix_key *ring_key_find_state(struct ktix_net *kn,
+					    enum ktix_key_state state)
+{
+	struct ktix_key *k;
+
+	list_for_each_entry(k, &kn->ring.keys, list)
+		if (k->state == state)
+			return k;
+	return NULL;
+}
+
+static struct ktix_key *ring_key_find_name(struct ktix_net *kn, const u8 *name)
+{
+	struct ktix_key *k;
+
+	list_for_each_entry(k, &kn->ring.keys, list)
+		if (!memcmp(k->name, name, KTIX_KEY_NAME_LEN))
+			return k;
+	return NULL;
+}
+
+static void ring_key_link(struct ktix_net *kn, struct ktix_key *k)
+{
+	list_add_tail(&k->list, &kn->ring.keys);
+	WRITE_ONCE(kn->ring.nkeys, kn->ring.nkeys + 1);
+}
+
+/* The times of the primary and next keys follow from the policy. */
+static void ring_retime(struct ktix_net *kn)
+{
+	const struct ktix_policy *p = &kn->policy;
+	struct ktix_key *primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
+	struct ktix_key *next = ring_key_find_state(kn, KTIX_KEY_STATE_NEXT);
+
+	if (primary) {
+		primary->encrypt_until = p->rotate_interval ?
+			primary->encrypt_from + p->rotate_interval : 0;
+		primary->decrypt_until = p->rotate_interval ?
+			primary->encrypt_until + p->retention : 0;
+	}
+	if (next) {
+		next->encrypt_from = primary ? primary->encrypt_until : 0;
+		next->encrypt_until = next->encrypt_from && p->rotate_interval ?
+			next->encrypt_from + p->rotate_interval : 0;
+		next->decrypt_until = next->encrypt_until ?
+			next->encrypt_until + p->retention : 0;
+	}
+}
+
+static void ring_schedule(struct ktix_net *kn)
+{
+	time64_t now = ktime_get_real_seconds(), when = 0;
+	struct ktix_key *k;
+
+	list_for_each_entry(k, &kn->ring.keys, list) {
+		time64_t t = 0;
+
+		if (k->state == KTIX_KEY_STATE_PRIMARY && kn->policy.rotate_interval)
+			t = k->encrypt_until;
+		else if (k->state == KTIX_KEY_STATE_RETIRING)
+			t = k->decrypt_until;
+		if (t && (!when || t < when))
+			when = t;
+	}
+	if (!when)
+		cancel_delayed_work(&kn->ring.work);
+	else
+		mod_delayed_work(system_power_efficient_wq, &kn->ring.work,
+				 when > now ?
+				 min_t(time64_t, when - now, RING_MAX_SLEEP) * HZ : 0);
+}
+
+static void ring_changed(struct ktix_net *kn, enum ktix_ring_event ev)
+{
+	kn->generation++;
+	ring_schedule(kn);
+	ktix_genl_notify_ring(kn->net, ev, kn->generation);
+}
+
+static struct ktix_key *ring_key_new_random(void)
+{
+	struct ktix_key *k = kzalloc(sizeof(*k), GFP_KERNEL);
+
+	if (!k)
+		return NULL;
+	get_random_bytes(k->name, sizeof(k->name));
+	get_random_bytes(k->aes, sizeof(k->aes));
+	get_random_bytes(k->hmac, sizeof(k->hmac));
+	k->aes_len = sizeof(k->aes);
+	k->hmac_len = sizeof(k->hmac);
+	k->created = ktime_get_real_seconds();
+	return k;
+}
+
+/* Wipe the retiring key closest to expiry to make room; false if none. */
+static bool ring_evict_one(struct ktix_net *kn)
+{
+	struct ktix_key *k, *victim = NULL;
+
+	list_for_each_entry(k, &kn->ring.keys, list)
+		if (k->state == KTIX_KEY_STATE_RETIRING &&
+		    (!victim || k->decrypt_until < victim->decrypt_until))
+			victim = k;
+	if (!victim)
+		return false;
+	ring_key_unlink(kn, victim);
+	KTIX_INC_STATS(kn, KTIX_MIB_KEYS_EVICTED);
+	return true;
+}
+
+/* The ring's first keys, in automatic mode: a primary and a next key. */
+int ktix_ring_prepare(struct ktix_net *kn)
+{
+	struct ktix_key *primary, *next;
+
+	lockdep_assert_held(&kn->lock);
+	if (kn->ring.nkeys || !kn->policy.rotate_interval)
+		return 0;
+
+	primary = ring_key_new_random();
+	next = ring_key_new_random();
+	if (!primary || !next) {
+		if (primary)
+			ring_key_free(primary);
+		if (next)
+			ring_key_free(next);
+		return -ENOMEM;
+	}
+	primary->state = KTIX_KEY_STATE_PRIMARY;
+	primary->encrypt_from = primary->created;
+	next->state = KTIX_KEY_STATE_NEXT;
+	ring_key_link(kn, primary);
+	ring_key_link(kn, next);
+	ring_retime(kn);
+	ring_changed(kn, KTIX_RING_EV_ADD);
+	return 0;
+}
+
+static void retire(struct ktix_net *kn, struct ktix_key *k, time64_t now)
+{
+	k->state = KTIX_KEY_STATE_RETIRING;
+	k->encrypt_until = now;
+	k->decrypt_until = now + kn->policy.retention;
+}
+
+static int ring_rotate(struct ktix_net *kn)
+{
+	struct ktix_key *primary, *next, *fresh;
+	time64_t now = ktime_get_real_seconds();
+
+	fresh = ring_key_new_random();
+	if (!fresh)
+		return -ENOMEM;
+
+	primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
+	next = ring_key_find_state(kn, KTIX_KEY_STATE_NEXT);
+
+	/*
+	 * Room for the fresh key comes from the keys already retiring, before
+	 * the primary joins them: its tickets are the newest.
+	 */
+	while (kn->ring.nkeys >= kn->policy.max_keys && ring_evict_one(kn))
+		;
+	if (primary)
+		retire(kn, primary, now);
+	if (next) {
+		/* The published key starts encrypting; a fresh one is next. */
+		next->state = KTIX_KEY_STATE_PRIMARY;
+		next->encrypt_from = now;
+		fresh->state = KTIX_KEY_STATE_NEXT;
+	} else {
+		fresh->state = KTIX_KEY_STATE_PRIMARY;
+		fresh->encrypt_from = now;
+	}
+	if (fresh->state == KTIX_KEY_STATE_NEXT &&
+	    kn->ring.nkeys >= kn->policy.max_keys) {
+		/* A ring of max_keys 2: the retired key keeps the slot. */
+		ring_key_free(fresh);
+	} else {
+		ring_key_link(kn, fresh);
+	}
+	if (!next && !ring_key_find_state(kn, KTIX_KEY_STATE_NEXT) &&
+	    kn->ring.nkeys < kn->policy.max_keys) {
+		fresh = ring_key_new_random();
+		if (fresh) {
+			fresh->state = KTIX_KEY_STATE_NEXT;
+			ring_key_link(kn, fresh);
+		}
+	}
+	ring_retime(kn);
+	KTIX_INC_STATS(kn, KTIX_MIB_ROTATIONS);
+	return 0;
+}
+
+int ktix_ring_rotate(struct ktix_net *kn)
+{
+	int err;
+
+	lockdep_assert_held(&kn->lock);
+	err = ring_rotate(kn);
+	if (!err)
+		ring_changed(kn, KTIX_RING_EV_ROTATE);
+	return err;
+}
+
+int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
+		  struct netlink_ext_ack *extack)
+{
+	time64_t now = ktime_get_real_seconds();
+	struct ktix_key *k, *primary;
+
+	lockdep_assert_held(&kn->lock);
+	if (ring_key_find_name(kn, p->name)) {
+		NL_SET_ERR_MSG(extack, "a key with this name is in the ring");
+		return -EEXIST;
+	}
+	if (kn->ring.nkeys >= kn->policy.max_keys) {
+		NL_SET_ERR_MSG(extack, "the ring is full (policy max_keys)");
+		return -ENOSPC;
+	}
+	primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
+	if (p->state == KTIX_KEY_STATE_NEXT &&
+	    ring_key_find_state(kn, KTIX_KEY_STATE_NEXT)) {
+		NL_SET_ERR_MSG(extack,
+			       "the ring has a next key: delete it first, or add this one as primary");
+		return -EEXIST;
+	}
+	if (p->state != KTIX_KEY_STATE_PRIMARY && !primary) {
+		NL_SET_ERR_MSG(extack,
+			       "the ring has no primary key: add one as primary first");
+		return -EINVAL;
+	}
+	if (p->state == KTIX_KEY_STATE_RETIRING && p->decrypt_until &&
+	    p->decrypt_until <= now) {
+		NL_SET_ERR_MSG(extack, "decrypt_until is in the past");
+		return -EINVAL;
+	}
+	if (p->decrypt_until > now + kn->policy.retention) {
+		NL_SET_ERR_MSG(extack,
+			       "decrypt_until is later than the policy's retention allows");
+		return -ERANGE;
+	}
+
+	k = kzalloc(sizeof(*k), GFP_KERNEL);
+	if (!k)
+		return -ENOMEM;
+	memcpy(k->name, p->name, KTIX_KEY_NAME_LEN);
+	memcpy(k->aes, p->aes, p->aes_len);
+	memcpy(k->hmac, p->hmac, p->hmac_len);
+	k->aes_len = p->aes_len;
+	k->hmac_len = p->hmac_len;
+	k->state = p->state;
+	k->created = now;
+
+	if (p->state == KTIX_KEY_STATE_PRIMARY) {
+		if (primary)
+			retire(kn, primary, now);
+		k->encrypt_from = now;
+	} else if (p->state == KTIX_KEY_STATE_RETIRING) {
+		k->encrypt_until = now;
+		k->decrypt_until = p->decrypt_until ?:
+			now + kn->policy.retention;
+	}
+	ring_key_link(kn, k);
+	ring_retime(kn);
+	ring_changed(kn, KTIX_RING_EV_ADD);
+	return 0;
+}
+
+int ktix_ring_del(struct ktix_net *kn, const u8 *name,
+		  struct netlink_ext_ack *extack)
+{
+	struct ktix_key *k;
+
+	lockdep_assert_held(&kn->lock);
+	k = ring_key_find_name(kn, name);
+	if (!k) {
+		NL_SET_ERR_MSG(extack, "no key with this name in the ring");
+		return -ENOENT;
+	}
+	if (k->state == KTIX_KEY_STATE_PRIMARY && kn->ring.nkeys > 1) {
+		NL_SET_ERR_MSG(extack,
+			       "the primary key encrypts: rotate first, or delete the other keys");
+		return -EBUSY;
+	}
+	ring_key_unlink(kn, k);
+	ring_retime(kn);
+	ring_changed(kn, KTIX_RING_EV_DEL);
+	return 0;
+}
+
+void ktix_ring_policy_changed(struct ktix_net *kn)
+{
+	lockdep_assert_held(&kn->lock);
+	ring_retime(kn);
+	ring_schedule(kn);
+}
+
+static void ring_work(struct work_struct *work)
+{
+	struct ktix_ring *ring = container_of(to_delayed_work(work),
+					      struct ktix_ring, work);
+	struct ktix_net *kn = container_of(ring, struct ktix_net, ring);
+	time64_t now = ktime_get_real_seconds();
+	struct ktix_key *k, *tmp, *primary;
+	bool expired = false, rotated = false;
+
+	mutex_lock(&kn->lock);
+	list_for_each_entry_safe(k, tmp, &kn->ring.keys, list) {
+		if (k->state == KTIX_KEY_STATE_RETIRING && k->decrypt_until <= now) {
+			ring_key_unlink(kn, k);
+			KTIX_INC_STATS(kn, KTIX_MIB_KEYS_EXPIRED);
+			expired = true;
+		}
+	}
+	primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
+	if (primary && kn->policy.rotate_interval &&
+	    primary->encrypt_until <= now)
+		rotated = !ring_rotate(kn);
+
+	if (rotated)
+		ring_changed(kn, KTIX_RING_EV_ROTATE);
+	else if (expired)
+		ring_changed(kn, KTIX_RING_EV_EXPIRE);
+	else
+		ring_schedule(kn);
+	/* A rotation that found no memory is tried again, not at once. */
+	if (primary && kn->policy.rotate_interval && !rotated &&
+	    primary->encrypt_until <= now)
+		mod_delayed_work(system_power_efficient_wq, &kn->ring.work,
+				 RING_RETRY * HZ);
+	mutex_unlock(&kn->lock);
+}
+
+void ktix_ring_init(struct ktix_net *kn)
+{
+	INIT_LIST_HEAD(&kn->ring.keys);
+	kn->ring.nkeys = 0;
+	INIT_DELAYED_WORK(&kn->ring.work, ring_work);
+}
+
+void ktix_ring_exit(struct ktix_net *kn)
+{
+	struct ktix_key *k, *tmp;
+
+	cancel_delayed_work_sync(&kn->ring.work);
+	list_for_each_entry_safe(k, tmp, &kn->ring.keys, list) {
+		list_del(&k->list);
+		ring_key_free(k);
+	}
+	WRITE_ONCE(kn->ring.nkeys, 0);
+}
