@@ -136,6 +136,7 @@ TEST_F(genl, version)
 	ASSERT_EQ(0, ktix_nl_version(self->nl, &v));
 	EXPECT_STREQ(KTIX_EXPECT_VERSION, v.version);
 	EXPECT_EQ(KTIX_F_POLICY, v.features & KTIX_F_POLICY);
+	EXPECT_EQ(KTIX_F_RING, v.features & KTIX_F_RING);
 }
 
 TEST_F(genl, defaults)
@@ -284,7 +285,8 @@ TEST_F(genl, out_of_range)
 				      86401),
 		       -ERANGE, KTIX_POLICY_A_SESSION_LIFETIME, KTIX_A_POLICY);
 	assert_refused(_metadata, self->nl,
-		       policy_set_u32(self->nl, KTIX_POLICY_A_ROTATE_INTERVAL, 30),
+		       policy_set_u32(self->nl, KTIX_POLICY_A_ROTATE_INTERVAL,
+				      7 * 86400 + 1),
 		       -ERANGE, KTIX_POLICY_A_ROTATE_INTERVAL, KTIX_A_POLICY);
 	assert_refused(_metadata, self->nl,
 		       ktix_nl_policy_set(self->nl, &p, KTIX_POLICY_SET_CACHE_BYTES),

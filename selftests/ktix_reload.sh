@@ -5,8 +5,10 @@
 # Runs in the test VM as root, with ktix.ko loaded from $KTIX_KMOD.
 #
 # Topology: the initial network namespace and a few named ones
-# (ktix-reload-N), each with its own ktix policy, all alive across every
-# unload; a process keeps a generic netlink socket open throughout.
+# (ktix-reload-N), each with its own ktix policy, the initial one and
+# ktix-reload-1 with a full key ring (rotated until keys are evicted), all
+# alive across every unload; a process keeps a generic netlink socket open
+# throughout.
 #
 # The kernel must log no WARN (selftests/vm/run checks), and 20 cycles must
 # not grow slab or per-CPU memory beyond allocator noise.  The stock kernel
@@ -38,9 +40,21 @@ reload_once() {
 	[ ! -e /proc/net/ktix_stat ] || { echo "/proc/net/ktix_stat outlived the module"; return 1; }
 	insmod "$KMOD" || return 1
 	ktixctl version > /dev/null || return 1
-	for i in $(seq "$NS"); do
+	for i in $(seq 2 "$NS"); do
 		ip netns exec "ktix-reload-$i" ktixctl policy set max-keys $((20 + i)) || return 1
 	done
+	fill_ring "" && fill_ring ktix-reload-1
+}
+
+# A small ring, rotated until it is full and evicts: every slot holds a key
+# when the module goes.
+fill_ring() {
+	local ns=() n
+	[ -n "$1" ] && ns=(ip netns exec "$1")
+	"${ns[@]}" ktixctl policy set rotate-interval manual max-keys 4 || return 1
+	for n in 1 2 3 4; do "${ns[@]}" ktixctl key rotate || return 1; done
+	n=$("${ns[@]}" awk '$1 == "KtixRingKeys" { print $2 } $1 == "KtixKeysEvicted" { print $2 }' /proc/net/ktix_stat | tr '\n' ' ')
+	[ "$n" = "4 1 " ] || { echo "ring not full and evicting: keys, evicted = $n"; return 1; }
 }
 
 ktap_plan 5
@@ -56,7 +70,7 @@ setup() {
 }
 ktap_test "module loaded, namespaces and a netlink socket alive" setup
 
-ktap_test "first reloads (warm-up)" bash -c "$(declare -f reload_once); NS=$NS KMOD=$KMOD; reload_once && reload_once && reload_once"
+ktap_test "first reloads (warm-up)" bash -c "$(declare -f reload_once fill_ring); NS=$NS KMOD=$KMOD; reload_once && reload_once && reload_once"
 
 before=$(mem_kib)
 cycles() {
@@ -74,7 +88,7 @@ policy_fresh() {
 	# The module came back with fresh state in every namespace.
 	local v
 	rmmod ktix && insmod "$KMOD" || return 1
-	v=$(ip netns exec ktix-reload-1 ktixctl -j policy | python3 -c 'import json, sys; print(json.load(sys.stdin)["max_keys"])')
+	v=$(ip netns exec ktix-reload-2 ktixctl -j policy | python3 -c 'import json, sys; print(json.load(sys.stdin)["max_keys"])')
 	[ "$v" = 16 ] || { echo "max_keys after reload: $v, expected the default 16"; return 1; }
 	# The old netlink socket is still usable and nothing else was left behind.
 	kill -0 "$holder"

@@ -29,12 +29,18 @@ else
 	loaded=1
 fi
 
-ktap_plan 10
+ktap_plan 11
 
 ktap_test "--help lists every command" run 0 'version.*' "$CTL" --help
 ktap_test "help lists commands" bash -c "'$CTL' help | grep -q '^  policy ' && '$CTL' help | grep -q '^  version '"
 ktap_test "help version" run 0 'Usage: ktixctl \[-j\] version' "$CTL" help version
 ktap_test "help policy names every field" bash -c "'$CTL' help policy | grep -c -E '^  (rotate-interval|retention|ticket-lifetime|max-keys|cache-entries|cache-bytes|session-lifetime|session-max-size) ' | grep -qx 8"
+ktap_test "key: help, and a bad name refused before asking the kernel" bash -c "
+	set -e
+	'$CTL' help key | grep -q 'Usage: ktixctl \[-j\] key \[list\]'
+	out=\$('$CTL' key del 00zz 2>&1) && exit 1; grep -q \"'00zz' is not a key name\" <<< \"\$out\"
+	out=\$('$CTL' key del 2>&1) && exit 1; grep -q 'takes one NAME' <<< \"\$out\"
+	out=\$('$CTL' key frob 2>&1) && exit 1; grep -q \"unknown argument 'frob'\" <<< \"\$out\""
 ktap_test "an unknown command is refused" run 1 "unknown command 'frobnicate'" "$CTL" frobnicate
 ktap_test "an unknown option is refused" run 1 'Usage' "$CTL" --frobnicate
 ktap_test "version takes no arguments" run 1 'takes no arguments' "$CTL" version extra

@@ -14,10 +14,10 @@ json() {	# json PYTHON-EXPR: evaluate over the JSON on stdin as "d"
 	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"
 }
 
-ktap_plan 8
+ktap_plan 9
 
 ktap_test "version shows the tool and the module" bash -c \
-	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy'"
+	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring'"
 
 ktap_test "the bare command shows version and policy" bash -c \
 	"out=\$('$CTL'); echo \"\$out\"; grep -q '^module:   $VERSION' <<< \"\$out\" && grep -qx 'max-keys          16' <<< \"\$out\""
@@ -27,7 +27,7 @@ bare_json() {
 	out=$("$CTL" -j) || return 1
 	echo "$out"
 	[ "$(json 'd["version"]["module"], d["policy"]["max_keys"], d["version"]["features"]' <<< "$out")" = \
-	  "$VERSION 16 ['policy']" ]
+	  "$VERSION 16 ['policy', 'ring']" ]
 }
 ktap_test "-j: one JSON document" bare_json
 
@@ -62,6 +62,28 @@ unprivileged() {
 		setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$CTL" policy >/dev/null
 }
 ktap_test "without CAP_NET_ADMIN: reading works, changing is refused" unprivileged
+
+keys() {
+	local out primary
+	out=$("$CTL" -j key list) || return 1
+	echo "$out"
+	# The ring is made on first use: a primary and a next key, 256-bit.
+	[ "$(json '",".join(sorted(k["state"] for k in d)), {k["aes_bits"] for k in d}, all(len(k["name"]) == 32 for k in d)' <<< "$out")" = \
+	  "next,primary {256} True" ] || return 1
+	"$CTL" key rotate || return 1
+	out=$("$CTL" -j key list)
+	[ "$(json 'len(d), sorted(k["state"] for k in d)' <<< "$out")" = "3 ['next', 'primary', 'retiring']" ] || return 1
+	primary=$(json '[k["name"] for k in d if k["state"] == "primary"][0]' <<< "$out")
+	out=$("$CTL" key del "$primary" 2>&1) && return 1
+	echo "$out"
+	grep -q 'key del: Device or resource busy: the primary key encrypts' <<< "$out" || return 1
+	"$CTL" key del "$(json '[k["name"] for k in d if k["state"] == "retiring"][0]' <<< "$("$CTL" -j key)")" || return 1
+	[ "$("$CTL" -j key | json 'len(d)')" = 2 ] || return 1
+	out=$(setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$CTL" key rotate 2>&1) && return 1
+	grep -q 'needs CAP_NET_ADMIN' <<< "$out" &&
+		setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$CTL" key list > /dev/null
+}
+ktap_test "key list, rotate, del; only admins change keys" keys
 
 not_loaded() {
 	local out rc

@@ -23,6 +23,7 @@ static int help_main(int argc, char **argv);
 static const struct subcommand subcommands[] = {
 	{ "version", version_main, "Show the tool's and the module's versions and features" },
 	{ "policy", policy_main, "Show or change the key-ring and session-cache policy" },
+	{ "key", key_main, "Show, rotate or delete the ticket-encryption keys" },
 	{ "help", help_main, "Show this help, or a command's: help COMMAND" },
 };
 
@@ -35,7 +36,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: %s [-j] <command> [<args>]\n\n", prog);
 	fprintf(f, "Inspect and configure the ktix kernel module (version %s).\n",
 		KTIX_TOOL_VERSION);
-	fprintf(f, "With no command, shows the module's version and policy.\n\n");
+	fprintf(f, "With no command, shows the module's version, policy and keys.\n\n");
 	fprintf(f, "Options:\n");
 	fprintf(f, "  -j, --json     print JSON\n");
 	fprintf(f, "  -h, --help     show this help\n\n");
@@ -146,6 +147,10 @@ static int show_main(void)
 	if (!err) {
 		printf(json ? ",\"policy\":" : "\n");
 		err = policy_show(nl);
+	}
+	if (!err) {
+		printf(json ? ",\"keys\":" : "\n");
+		err = key_show(nl);
 	}
 	if (!err && json)
 		printf("}\n");

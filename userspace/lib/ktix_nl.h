@@ -93,8 +93,53 @@ int ktix_nl_policy_set(struct ktix_nl *nl, const struct ktix_policy_info *p,
  */
 typedef int (*ktix_nl_parse_fn)(struct nlattr **tb, void *arg);
 struct nl_msg *ktix_nl_msg(struct ktix_nl *nl, uint8_t cmd);
+struct nl_msg *ktix_nl_dump_msg(struct ktix_nl *nl, uint8_t cmd);
 int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 		     ktix_nl_parse_fn parse, void *arg);
+
+/* A key of the ring, as KTIX_CMD_KEY_GET reports it or KEY_ADD takes it. */
+struct ktix_key_info {
+	uint8_t name[KTIX_KEY_NAME_LEN];
+	uint32_t state;			/* enum ktix_key_state */
+	uint32_t aes_bits;
+	uint64_t created;
+	uint64_t encrypt_from;
+	uint64_t encrypt_until;		/* 0: until a manual rotation */
+	uint64_t decrypt_until;		/* 0: not yet known */
+	uint8_t aes_len, hmac_len;	/* 0 unless key material was asked for */
+	uint8_t aes[32];
+	uint8_t hmac[32];
+};
+
+struct ktix_key_list {
+	uint64_t generation;
+	size_t n;
+	struct ktix_key_info *keys;
+};
+
+/*
+ * Dumps the ring (material only for CAP_NET_ADMIN callers that ask).  A dump
+ * the kernel marks as interrupted by a change is taken again.  Free the
+ * list with ktix_key_list_free(), which wipes it.
+ */
+int ktix_nl_key_list(struct ktix_nl *nl, bool material,
+		     struct ktix_key_list *out);
+void ktix_key_list_free(struct ktix_key_list *list);
+/* Adds k: name, aes, hmac, state (0 is next), decrypt_until if retiring. */
+int ktix_nl_key_add(struct ktix_nl *nl, const struct ktix_key_info *k);
+int ktix_nl_key_del(struct ktix_nl *nl, const uint8_t *name);
+int ktix_nl_key_rotate(struct ktix_nl *nl, uint64_t *generation);
+const char *ktix_key_state_name(uint32_t state);
+
+/*
+ * Listens to a multicast group (KTIX_MCGRP_RING) on this socket, which
+ * then should be used for nothing else.  ktix_nl_next_event() waits up to
+ * timeout_ms (-1: for ever) for one notification: 0, or -ETIMEDOUT, or
+ * -ENOBUFS when the kernel dropped some (re-read the state).
+ */
+int ktix_nl_subscribe(struct ktix_nl *nl, const char *group);
+int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms, uint32_t *cmd,
+		       uint32_t *event, uint64_t *generation);
 
 /* Names for the feature bits; NULL past the last one. */
 const char *ktix_feature_name(unsigned int bit);

@@ -3,6 +3,7 @@
  * libktix: the netlink client of the ktix module, on libnl-genl-3.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,8 @@ struct ktix_nl {
 	uint64_t range_min, range_max;
 	void *req;		/* a copy of the last request */
 	size_t req_len;
-	bool done;		/* its ACK or error has arrived */
+	bool done;		/* its ACK, error or dump end has arrived */
+	bool intr;		/* the dump was interrupted by a change */
 	ktix_nl_parse_fn parse;
 	void *parse_arg;
 	int parse_err;
@@ -165,18 +167,28 @@ int ktix_nl_err_attr(const struct ktix_nl *nl, int *outer)
 	return -1;
 }
 
-struct nl_msg *ktix_nl_msg(struct ktix_nl *nl, uint8_t cmd)
+static struct nl_msg *new_msg(struct ktix_nl *nl, uint8_t cmd, int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, 0,
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags,
 			 cmd, KTIX_GENL_VERSION)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
 	return msg;
+}
+
+struct nl_msg *ktix_nl_msg(struct ktix_nl *nl, uint8_t cmd)
+{
+	return new_msg(nl, cmd, 0);
+}
+
+struct nl_msg *ktix_nl_dump_msg(struct ktix_nl *nl, uint8_t cmd)
+{
+	return new_msg(nl, cmd, NLM_F_DUMP);
 }
 
 /*
@@ -247,6 +259,15 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+static int on_dump_intr(struct nl_msg *msg, void *arg)
+{
+	struct ktix_nl *nl = arg;
+
+	(void)msg;
+	nl->intr = true;
+	return NL_OK;
+}
+
 static int on_ack(struct nl_msg *msg, void *arg)
 {
 	struct ktix_nl *nl = arg;
@@ -267,6 +288,7 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	nl->errmsg[0] = '\0';
 	nl->has_range = false;
 	nl->done = false;
+	nl->intr = false;
 	free(nl->req);
 	nl->req = NULL;
 	nl->req_len = 0;
@@ -286,6 +308,8 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, nl);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, nl);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, nl);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_dump_intr, nl);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, nl);
 
 	err = nl_send_auto(nl->sk, msg);
@@ -317,6 +341,8 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 		err = nlerr_to_errno(err);
 	else
 		err = nl->parse_err;
+	if (!err && nl->intr)
+		err = -EINTR;
 out:
 	nl_cb_put(cb);
 	return err;
@@ -454,10 +480,251 @@ nla_put_failure:
 	return -EMSGSIZE;
 }
 
+static int get_u64(struct nlattr *a, uint64_t *out)
+{
+	if (!a || nla_len(a) != sizeof(uint64_t))
+		return -EBADMSG;
+	*out = nla_get_u64(a);
+	return 0;
+}
+
+static int get_u32(struct nlattr *a, uint32_t *out)
+{
+	if (!a || nla_len(a) != sizeof(uint32_t))
+		return -EBADMSG;
+	*out = nla_get_u32(a);
+	return 0;
+}
+
+static int get_bytes(struct nlattr *a, uint8_t *out, size_t max, uint8_t *len)
+{
+	if (!a || (size_t)nla_len(a) > max)
+		return -EBADMSG;
+	memcpy(out, nla_data(a), nla_len(a));
+	*len = nla_len(a);
+	return 0;
+}
+
+static int parse_key(struct nlattr **tb, void *arg)
+{
+	struct ktix_key_list *list = arg;
+	struct nlattr *k[KTIX_KEY_A_MAX + 1];
+	struct ktix_key_info *ki, *grown;
+	uint8_t len;
+
+	if (!tb[KTIX_A_KEY] ||
+	    nla_parse_nested(k, KTIX_KEY_A_MAX, tb[KTIX_A_KEY], NULL) < 0 ||
+	    get_u64(tb[KTIX_A_GENERATION], &list->generation))
+		return -EBADMSG;
+	grown = realloc(list->keys, (list->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	list->keys = grown;
+	ki = &list->keys[list->n];
+	memset(ki, 0, sizeof(*ki));
+	if (get_bytes(k[KTIX_KEY_A_NAME], ki->name, sizeof(ki->name), &len) ||
+	    len != sizeof(ki->name) ||
+	    get_u32(k[KTIX_KEY_A_STATE], &ki->state) ||
+	    get_u32(k[KTIX_KEY_A_AES_BITS], &ki->aes_bits) ||
+	    get_u64(k[KTIX_KEY_A_CREATED], &ki->created) ||
+	    get_u64(k[KTIX_KEY_A_ENCRYPT_FROM], &ki->encrypt_from) ||
+	    get_u64(k[KTIX_KEY_A_ENCRYPT_UNTIL], &ki->encrypt_until) ||
+	    get_u64(k[KTIX_KEY_A_DECRYPT_UNTIL], &ki->decrypt_until) ||
+	    (k[KTIX_KEY_A_AES_KEY] &&
+	     get_bytes(k[KTIX_KEY_A_AES_KEY], ki->aes, sizeof(ki->aes),
+		       &ki->aes_len)) ||
+	    (k[KTIX_KEY_A_HMAC_KEY] &&
+	     get_bytes(k[KTIX_KEY_A_HMAC_KEY], ki->hmac, sizeof(ki->hmac),
+		       &ki->hmac_len))) {
+		explicit_bzero(ki, sizeof(*ki));
+		return -EBADMSG;
+	}
+	list->n++;
+	return 0;
+}
+
+void ktix_key_list_free(struct ktix_key_list *list)
+{
+	if (list->keys)
+		explicit_bzero(list->keys, list->n * sizeof(*list->keys));
+	free(list->keys);
+	memset(list, 0, sizeof(*list));
+}
+
+int ktix_nl_key_list(struct ktix_nl *nl, bool material,
+		     struct ktix_key_list *out)
+{
+	int tries, err = -EINTR;
+
+	memset(out, 0, sizeof(*out));
+	for (tries = 0; tries < 5 && err == -EINTR; tries++) {
+		struct nl_msg *msg = ktix_nl_dump_msg(nl, KTIX_CMD_KEY_GET);
+
+		ktix_key_list_free(out);
+		if (msg && material &&
+		    nla_put_u32(msg, KTIX_A_FLAGS, KTIX_F_KEY_MATERIAL)) {
+			nlmsg_free(msg);
+			return -EMSGSIZE;
+		}
+		err = ktix_nl_transact(nl, msg, parse_key, out);
+	}
+	if (err)
+		ktix_key_list_free(out);
+	return err;
+}
+
+int ktix_nl_key_add(struct ktix_nl *nl, const struct ktix_key_info *k)
+{
+	struct nl_msg *msg = ktix_nl_msg(nl, KTIX_CMD_KEY_ADD);
+	struct nlattr *nest;
+
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, KTIX_A_KEY | NLA_F_NESTED);
+	if (!nest ||
+	    nla_put(msg, KTIX_KEY_A_NAME, sizeof(k->name), k->name) ||
+	    nla_put(msg, KTIX_KEY_A_AES_KEY, k->aes_len, k->aes) ||
+	    nla_put(msg, KTIX_KEY_A_HMAC_KEY, k->hmac_len, k->hmac) ||
+	    (k->state && nla_put_u32(msg, KTIX_KEY_A_STATE, k->state)) ||
+	    (k->decrypt_until &&
+	     nla_put_u64(msg, KTIX_KEY_A_DECRYPT_UNTIL, k->decrypt_until))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return ktix_nl_transact(nl, msg, NULL, NULL);
+}
+
+int ktix_nl_key_del(struct ktix_nl *nl, const uint8_t *name)
+{
+	struct nl_msg *msg = ktix_nl_msg(nl, KTIX_CMD_KEY_DEL);
+	struct nlattr *nest;
+
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, KTIX_A_KEY | NLA_F_NESTED);
+	if (!nest || nla_put(msg, KTIX_KEY_A_NAME, KTIX_KEY_NAME_LEN, name)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return ktix_nl_transact(nl, msg, NULL, NULL);
+}
+
+static int parse_generation(struct nlattr **tb, void *arg)
+{
+	return get_u64(tb[KTIX_A_GENERATION], arg);
+}
+
+int ktix_nl_key_rotate(struct ktix_nl *nl, uint64_t *generation)
+{
+	uint64_t g = 0;
+	int err = ktix_nl_transact(nl, ktix_nl_msg(nl, KTIX_CMD_KEY_ROTATE),
+				   parse_generation, &g);
+
+	if (!err && generation)
+		*generation = g;
+	return err;
+}
+
+const char *ktix_key_state_name(uint32_t state)
+{
+	switch (state) {
+	case KTIX_KEY_STATE_NEXT:	return "next";
+	case KTIX_KEY_STATE_PRIMARY:	return "primary";
+	case KTIX_KEY_STATE_RETIRING:	return "retiring";
+	default:			return "unknown";
+	}
+}
+
+int ktix_nl_subscribe(struct ktix_nl *nl, const char *group)
+{
+	int grp = genl_ctrl_resolve_grp(nl->sk, KTIX_GENL_NAME, group);
+
+	if (grp < 0)
+		return nlerr_to_errno(grp);
+	grp = nl_socket_add_membership(nl->sk, grp);
+	return grp < 0 ? nlerr_to_errno(grp) : 0;
+}
+
+/* Notifications carry sequence number 0: no sequence to check. */
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+struct event {
+	uint32_t cmd, ev;
+	uint64_t gen;
+	bool got;
+};
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[KTIX_A_MAX + 1];
+	struct event *e = arg;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KTIX_A_MAX, NULL) < 0 ||
+	    get_u32(tb[KTIX_A_EVENT], &e->ev) ||
+	    get_u64(tb[KTIX_A_GENERATION], &e->gen))
+		return NL_SKIP;
+	e->cmd = g->cmd;
+	e->got = true;
+	return NL_STOP;
+}
+
+int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms, uint32_t *cmd,
+		       uint32_t *event, uint64_t *generation)
+{
+	struct pollfd pfd = { .fd = nl_socket_get_fd(nl->sk), .events = POLLIN };
+	struct event e = { 0 };
+	struct nl_cb *cb;
+	int err = 0;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &e);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
+	while (!e.got) {
+		err = poll(&pfd, 1, timeout_ms);
+		if (err == 0) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		if (err < 0) {
+			err = -errno;
+			break;
+		}
+		err = nl_recvmsgs(nl->sk, cb);
+		if (err == -NLE_NOMEM) {
+			err = -ENOBUFS;
+			break;
+		}
+		if (err < 0) {
+			err = nlerr_to_errno(err);
+			break;
+		}
+		err = 0;
+	}
+	nl_cb_put(cb);
+	if (e.got) {
+		*cmd = e.cmd;
+		*event = e.ev;
+		*generation = e.gen;
+		return 0;
+	}
+	return err;
+}
+
 const char *ktix_feature_name(unsigned int bit)
 {
 	static const char *const names[] = {
 		"policy",
+		"ring",
 	};
 
 	return bit < sizeof(names) / sizeof(names[0]) ? names[bit] : NULL;
