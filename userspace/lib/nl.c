@@ -99,12 +99,28 @@ err_free:
 	return err;
 }
 
+/* Requests may carry key material: wipe every copy before it goes. */
+static void forget_request(struct ktix_nl *nl)
+{
+	if (nl->req)
+		explicit_bzero(nl->req, nl->req_len);
+	free(nl->req);
+	nl->req = NULL;
+	nl->req_len = 0;
+}
+
+static void free_msg(struct nl_msg *msg)
+{
+	explicit_bzero(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
+	nlmsg_free(msg);
+}
+
 void ktix_nl_close(struct ktix_nl *nl)
 {
 	if (!nl)
 		return;
 	nl_socket_free(nl->sk);
-	free(nl->req);
+	forget_request(nl);
 	free(nl);
 }
 
@@ -289,9 +305,7 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	nl->has_range = false;
 	nl->done = false;
 	nl->intr = false;
-	free(nl->req);
-	nl->req = NULL;
-	nl->req_len = 0;
+	forget_request(nl);
 	nl->parse = parse;
 	nl->parse_arg = arg;
 	nl->parse_err = 0;
@@ -303,7 +317,7 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	cb = nl_cb_clone(cur);
 	nl_cb_put(cur);
 	if (!cb) {
-		nlmsg_free(msg);
+		free_msg(msg);
 		return -ENOMEM;
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, nl);
@@ -322,7 +336,7 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 		else
 			nl->req_len = 0;
 	}
-	nlmsg_free(msg);
+	free_msg(msg);
 	if (err < 0) {
 		err = nlerr_to_errno(err);
 		goto out;
@@ -588,7 +602,7 @@ int ktix_nl_key_add(struct ktix_nl *nl, const struct ktix_key_info *k)
 	    (k->state && nla_put_u32(msg, KTIX_KEY_A_STATE, k->state)) ||
 	    (k->decrypt_until &&
 	     nla_put_u64(msg, KTIX_KEY_A_DECRYPT_UNTIL, k->decrypt_until))) {
-		nlmsg_free(msg);
+		free_msg(msg);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(msg, nest);
