@@ -70,8 +70,6 @@ const struct ktix_policy_field *ktix_policy_field_by_type(int type);
 int ktix_nl_open(struct ktix_nl **out);
 void ktix_nl_close(struct ktix_nl *nl);
 const char *ktix_nl_errmsg(const struct ktix_nl *nl);
-/* Where in the last request the kernel said the error is, or -1. */
-int ktix_nl_err_offset(const struct ktix_nl *nl);
 /*
  * The type of the attribute the kernel named as the offending one, or -1;
  * *outer is the type of the attribute nesting it, or -1 at the top level.

@@ -129,11 +129,6 @@ const char *ktix_nl_errmsg(const struct ktix_nl *nl)
 	return nl->errmsg;
 }
 
-int ktix_nl_err_offset(const struct ktix_nl *nl)
-{
-	return nl->err_offset;
-}
-
 bool ktix_nl_err_range(const struct ktix_nl *nl, uint64_t *min, uint64_t *max)
 {
 	if (!nl->has_range)
