@@ -14,7 +14,7 @@ json() {	# json PYTHON-EXPR: evaluate over the JSON on stdin as "d"
 	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"
 }
 
-ktap_plan 9
+ktap_plan 10
 
 ktap_test "version shows the tool and the module" bash -c \
 	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring'"
@@ -84,6 +84,26 @@ keys() {
 		setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$CTL" key list > /dev/null
 }
 ktap_test "key list, rotate, del; only admins change keys" keys
+
+monitor() {
+	local out n
+	"$CTL" -j monitor > /tmp/ktix-monitor.json &
+	local pid=$!
+	"$CTL" monitor > /tmp/ktix-monitor.txt &
+	local pid2=$!
+	# Rotate until both have subscribed and printed (at most 20 tries).
+	for n in $(seq 20); do
+		"$CTL" key rotate || break
+		sleep 0.5
+		[ -s /tmp/ktix-monitor.json ] && [ -s /tmp/ktix-monitor.txt ] && break
+	done
+	kill "$pid" "$pid2"
+	cat /tmp/ktix-monitor.json /tmp/ktix-monitor.txt
+	out=$(head -n 1 /tmp/ktix-monitor.json | json 'd["group"], d["event"], d["generation"] > 0')
+	[ "$out" = "ring rotate True" ] || return 1
+	head -n 1 /tmp/ktix-monitor.txt | grep -qE '^ring rotate generation [0-9]+$'
+}
+ktap_test "monitor prints a rotation as it happens, text and JSON" monitor
 
 not_loaded() {
 	local out rc

@@ -20,6 +20,7 @@ extern bool json;
 int version_main(int argc, char **argv);
 int policy_main(int argc, char **argv);
 int key_main(int argc, char **argv);
+int monitor_main(int argc, char **argv);
 /* Print one object (JSON: no newline after it); 0 or a negative errno. */
 int version_show(struct ktix_nl *nl);
 int policy_show(struct ktix_nl *nl);

@@ -24,6 +24,7 @@ static const struct subcommand subcommands[] = {
 	{ "version", version_main, "Show the tool's and the module's versions and features" },
 	{ "policy", policy_main, "Show or change the key-ring and session-cache policy" },
 	{ "key", key_main, "Show, rotate or delete the ticket-encryption keys" },
+	{ "monitor", monitor_main, "Print changes of the key ring as they happen" },
 	{ "help", help_main, "Show this help, or a command's: help COMMAND" },
 };
 
