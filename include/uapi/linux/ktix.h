@@ -65,8 +65,8 @@
  *       KTIX_KEY_A_STATE: u32, enum ktix_key_state
  *       KTIX_KEY_A_AES_BITS: u32, 128 or 256
  *       KTIX_KEY_A_CREATED, KTIX_KEY_A_ENCRYPT_FROM, KTIX_KEY_A_ENCRYPT_UNTIL,
- *       KTIX_KEY_A_DECRYPT_UNTIL: u64 seconds; ENCRYPT_UNTIL is 0 while
- *                                 rotation is manual and the key is not retired
+ *       KTIX_KEY_A_DECRYPT_UNTIL: u64 seconds; 0 while not yet known
+ *                                 (manual rotation, a key not yet retired)
  *       KTIX_KEY_A_AES_KEY, KTIX_KEY_A_HMAC_KEY: 16 or 32 bytes, only with
  *                                               KTIX_F_KEY_MATERIAL
  *   A dump that spans a change is marked NLM_F_DUMP_INTR.
@@ -82,16 +82,19 @@
  *       KTIX_KEY_A_DECRYPT_UNTIL: u64, optional, for a retiring key,
  *                                 at most now + retention (the default)
  *   Errors: EEXIST (name taken, or a second next key), ENOSPC (ring
- *   full), EINVAL (no primary yet; bad lengths), ERANGE (decrypt_until).
+ *   full), EINVAL (no primary yet; a key of neither 16 nor 32 bytes),
+ *   ERANGE (a key shorter than 16 or longer than 32 bytes; decrypt_until
+ *   later than the retention allows).
  *
  * KTIX_CMD_KEY_DEL [admin]
  *   Request: KTIX_A_KEY { KTIX_KEY_A_NAME }.  The primary cannot be deleted
  *   while other keys remain (EBUSY: rotate first).  The key is wiped.
  *
  * KTIX_CMD_KEY_ROTATE [admin]
- *   Request: no attributes.  next -> primary (a fresh random next key is
- *   made when there is none), primary -> retiring, and a fresh next key.
- *   When the ring is full the oldest retiring key is wiped early.
+ *   Request: no attributes.  The next key (without one, a fresh random
+ *   key) becomes the primary, the primary retires, and a fresh next key is
+ *   made.  When the ring is full, the retiring key closest to expiry is
+ *   wiped early, never the primary being retired.
  *   Reply: KTIX_A_GENERATION.
  *
  * KTIX_CMD_RING_NOTIFY (multicast on KTIX_MCGRP_RING only)
