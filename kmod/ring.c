@@ -193,6 +193,7 @@ static int ring_rotate(struct ktix_net *kn)
 	struct ktix_key *primary, *next, *fresh;
 	time64_t now = ktime_get_real_seconds();
 
+	/* Made first, so that a failure changes nothing. */
 	fresh = ring_key_new_random();
 	if (!fresh)
 		return -ENOMEM;
@@ -201,36 +202,29 @@ static int ring_rotate(struct ktix_net *kn)
 	next = ring_key_find_state(kn, KTIX_KEY_STATE_NEXT);
 
 	/*
-	 * Room for the fresh key comes from the keys already retiring, before
-	 * the primary joins them: its tickets are the newest.
+	 * Room comes from the keys already retiring, before the primary joins
+	 * them: its tickets are the newest.
 	 */
 	while (kn->ring.nkeys >= kn->policy.max_keys && ring_evict_one(kn))
 		;
 	if (primary)
 		retire(kn, primary, now);
-	if (next) {
-		/* The published key starts encrypting; a fresh one is next. */
-		next->state = KTIX_KEY_STATE_PRIMARY;
-		next->encrypt_from = now;
-		fresh->state = KTIX_KEY_STATE_NEXT;
-	} else {
-		fresh->state = KTIX_KEY_STATE_PRIMARY;
-		fresh->encrypt_from = now;
-	}
-	if (fresh->state == KTIX_KEY_STATE_NEXT &&
-	    kn->ring.nkeys >= kn->policy.max_keys) {
-		/* A ring of max_keys 2: the retired key keeps the slot. */
-		ring_key_free(fresh);
-	} else {
-		ring_key_link(kn, fresh);
-	}
-	if (!next && !ring_key_find_state(kn, KTIX_KEY_STATE_NEXT) &&
-	    kn->ring.nkeys < kn->policy.max_keys) {
+
+	/* The published key starts encrypting; without one, the fresh key. */
+	if (!next) {
+		next = fresh;
+		ring_key_link(kn, next);
 		fresh = ring_key_new_random();
-		if (fresh) {
-			fresh->state = KTIX_KEY_STATE_NEXT;
-			ring_key_link(kn, fresh);
-		}
+	}
+	next->state = KTIX_KEY_STATE_PRIMARY;
+	next->encrypt_from = now;
+
+	/* A fresh next key, where there is room (max_keys 2 has none). */
+	if (fresh && kn->ring.nkeys < kn->policy.max_keys) {
+		fresh->state = KTIX_KEY_STATE_NEXT;
+		ring_key_link(kn, fresh);
+	} else if (fresh) {
+		ring_key_free(fresh);
 	}
 	ring_retime(kn);
 	KTIX_INC_STATS(kn, KTIX_MIB_ROTATIONS);
@@ -348,7 +342,7 @@ static void ring_work(struct work_struct *work)
 	struct ktix_net *kn = container_of(ring, struct ktix_net, ring);
 	time64_t now = ktime_get_real_seconds();
 	struct ktix_key *k, *tmp, *primary;
-	bool expired = false, rotated = false;
+	bool expired = false, rotated = false, due;
 
 	mutex_lock(&kn->lock);
 	list_for_each_entry_safe(k, tmp, &kn->ring.keys, list) {
@@ -359,8 +353,9 @@ static void ring_work(struct work_struct *work)
 		}
 	}
 	primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
-	if (primary && kn->policy.rotate_interval &&
-	    primary->encrypt_until <= now)
+	due = primary && kn->policy.rotate_interval &&
+	      primary->encrypt_until <= now;
+	if (due)
 		rotated = !ring_rotate(kn);
 
 	if (rotated)
@@ -370,8 +365,7 @@ static void ring_work(struct work_struct *work)
 	else
 		ring_schedule(kn);
 	/* A rotation that found no memory is tried again, not at once. */
-	if (primary && kn->policy.rotate_interval && !rotated &&
-	    primary->encrypt_until <= now)
+	if (due && !rotated)
 		mod_delayed_work(system_power_efficient_wq, &kn->ring.work,
 				 RING_RETRY * HZ);
 	mutex_unlock(&kn->lock);

@@ -31,8 +31,8 @@ struct ktix_nl {
 	char errmsg[256];	/* NLMSGERR_ATTR_MSG */
 	bool has_range;		/* NLMSGERR_ATTR_POLICY had a range */
 	uint64_t range_min, range_max;
-	void *req;		/* a copy of the last request */
-	size_t req_len;
+	int err_type;		/* the attribute err_offset points at */
+	int err_outer;		/* the attribute nesting it, or -1 */
 	bool done;		/* its ACK, error or dump end has arrived */
 	bool intr;		/* the dump was interrupted by a change */
 	ktix_nl_parse_fn parse;
@@ -65,6 +65,8 @@ int ktix_nl_open(struct ktix_nl **out)
 	if (!nl)
 		return -ENOMEM;
 	nl->err_offset = -1;
+	nl->err_type = -1;
+	nl->err_outer = -1;
 
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk) {
@@ -99,16 +101,7 @@ err_free:
 	return err;
 }
 
-/* Requests may carry key material: wipe every copy before it goes. */
-static void forget_request(struct ktix_nl *nl)
-{
-	if (nl->req)
-		explicit_bzero(nl->req, nl->req_len);
-	free(nl->req);
-	nl->req = NULL;
-	nl->req_len = 0;
-}
-
+/* Requests may carry key material: wipe them before they go. */
 static void free_msg(struct nl_msg *msg)
 {
 	explicit_bzero(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
@@ -120,7 +113,6 @@ void ktix_nl_close(struct ktix_nl *nl)
 	if (!nl)
 		return;
 	nl_socket_free(nl->sk);
-	forget_request(nl);
 	free(nl);
 }
 
@@ -138,44 +130,50 @@ bool ktix_nl_err_range(const struct ktix_nl *nl, uint64_t *min, uint64_t *max)
 	return true;
 }
 
-/* Is the attribute at offset off inside (or at) attribute a of the request? */
-static bool attr_holds(const struct ktix_nl *nl, const struct nlattr *a,
+int ktix_nl_err_attr(const struct ktix_nl *nl, int *outer)
+{
+	*outer = nl->err_outer;
+	return nl->err_type;
+}
+
+/* Is offset off (from the start of h) inside attribute a? */
+static bool attr_holds(const struct nlmsghdr *h, const struct nlattr *a,
 		       size_t off)
 {
-	size_t start = (const char *)a - (const char *)nl->req;
+	size_t start = (const char *)a - (const char *)h;
 
 	return off >= start && off < start + a->nla_len;
 }
 
-int ktix_nl_err_attr(const struct ktix_nl *nl, int *outer)
+/*
+ * Finds the attribute of request h that the kernel's error offset points
+ * at, one nest deep, while the request is still at hand.
+ */
+static void locate_err_attr(struct ktix_nl *nl, const struct nlmsghdr *h)
 {
-	const struct nlmsghdr *h = nl->req;
+	size_t off = (size_t)nl->err_offset;
 	struct nlattr *a, *n;
-	size_t off;
 	int rem, nrem;
 
-	*outer = -1;
-	if (!h || nl->err_offset < 0)
-		return -1;
-	off = (size_t)nl->err_offset;
-	if (off >= nl->req_len)
-		return -1;
+	if (nl->err_offset < 0 || off >= h->nlmsg_len)
+		return;
 	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(h), 0),
 			  genlmsg_attrlen(nlmsg_data(h), 0), rem) {
-		if (!attr_holds(nl, a, off))
+		if (!attr_holds(h, a, off))
 			continue;
+		nl->err_type = nla_type(a);
 		if (off == (size_t)((const char *)a - (const char *)h) ||
 		    !(a->nla_type & NLA_F_NESTED))
-			return nla_type(a);
+			return;
 		nla_for_each_nested(n, a, nrem) {
-			if (attr_holds(nl, n, off)) {
-				*outer = nla_type(a);
-				return nla_type(n);
+			if (attr_holds(h, n, off)) {
+				nl->err_outer = nla_type(a);
+				nl->err_type = nla_type(n);
+				return;
 			}
 		}
-		return nla_type(a);
+		return;
 	}
-	return -1;
 }
 
 static struct nl_msg *new_msg(struct ktix_nl *nl, uint8_t cmd, int flags)
@@ -300,7 +298,8 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	nl->has_range = false;
 	nl->done = false;
 	nl->intr = false;
-	forget_request(nl);
+	nl->err_type = -1;
+	nl->err_outer = -1;
 	nl->parse = parse;
 	nl->parse_arg = arg;
 	nl->parse_err = 0;
@@ -322,16 +321,6 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, nl);
 
 	err = nl_send_auto(nl->sk, msg);
-	if (err >= 0) {
-		/* Kept to tell which attribute an error points at. */
-		nl->req_len = nlmsg_hdr(msg)->nlmsg_len;
-		nl->req = malloc(nl->req_len);
-		if (nl->req)
-			memcpy(nl->req, nlmsg_hdr(msg), nl->req_len);
-		else
-			nl->req_len = 0;
-	}
-	free_msg(msg);
 	if (err < 0) {
 		err = nlerr_to_errno(err);
 		goto out;
@@ -344,15 +333,19 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	do {
 		err = nl_recvmsgs(nl->sk, cb);
 	} while (err >= 0 && !nl->done);
-	if (nl->err)
+	if (nl->err) {
+		locate_err_attr(nl, nlmsg_hdr(msg));
 		err = nl->err;
-	else if (err < 0)
+	} else if (err < 0) {
 		err = nlerr_to_errno(err);
-	else
+	} else {
 		err = nl->parse_err;
+	}
 	if (!err && nl->intr)
 		err = -EINTR;
 out:
+	/* Kept until now: an error may point into it. */
+	free_msg(msg);
 	nl_cb_put(cb);
 	return err;
 }
