@@ -29,12 +29,13 @@ KTIX_CFLAGS = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-MMD -MP
 KTIX_LDFLAGS = $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0)
+CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto)
 
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
-KSFT_SUITES := ktix_genl ktix_ring
+KSFT_SUITES := ktix_genl ktix_ring ktix_cache
 KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
 
 # The kselftest harness and checkpatch come from Debian's linux-source
@@ -59,7 +60,7 @@ kmod:
 	@test -n "$(KDIR)" || { echo "make: no kernel build directory (KDIR)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userspace: $(B)/bin/ktixctl
+userspace: $(B)/bin/ktixctl $(B)/bench/sessbench
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,6 +71,10 @@ $(B)/lib/libktix.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/bin/ktixctl: $(CTL_OBJS) $(B)/lib/libktix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
+
+$(B)/bench/%: $(B)/obj/bench/%.o $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS)
 

@@ -33,12 +33,25 @@ static int __net_init ktix_net_init(struct net *net)
 	if (!kn->mib)
 		return -ENOMEM;
 
-	err = ktix_stats_proc_init(net);
+	err = ktix_cache_init(kn);
 	if (err)
 		goto err_free_mib;
+	ktix_cache_set_policy(kn, &kn->policy);
+
+	err = ktix_revoke_init(kn);
+	if (err)
+		goto err_cache;
+
+	err = ktix_stats_proc_init(net);
+	if (err)
+		goto err_revoke;
 
 	return 0;
 
+err_revoke:
+	ktix_revoke_exit(kn);
+err_cache:
+	ktix_cache_exit(kn);
 err_free_mib:
 	ktix_stats_free(kn->mib);
 	return err;
@@ -49,6 +62,8 @@ static void __net_exit ktix_net_exit(struct net *net)
 	struct ktix_net *kn = ktix_pernet(net);
 
 	ktix_stats_proc_exit(net);
+	ktix_revoke_exit(kn);
+	ktix_cache_exit(kn);
 	ktix_ring_exit(kn);
 	ktix_stats_free(kn->mib);
 	mutex_destroy(&kn->lock);
@@ -65,9 +80,13 @@ static int __init ktix_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&ktix_net_ops);
+	err = ktix_cache_module_init();
 	if (err)
 		return err;
+
+	err = register_pernet_subsys(&ktix_net_ops);
+	if (err)
+		goto err_cache;
 
 	err = ktix_genl_init();
 	if (err)
@@ -78,6 +97,8 @@ static int __init ktix_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&ktix_net_ops);
+err_cache:
+	ktix_cache_module_exit();
 	return err;
 }
 
@@ -85,6 +106,7 @@ static void __exit ktix_exit(void)
 {
 	ktix_genl_exit();
 	unregister_pernet_subsys(&ktix_net_ops);
+	ktix_cache_module_exit();
 }
 
 module_init(ktix_init);

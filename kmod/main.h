@@ -9,7 +9,9 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "cache.h"
 #include "policy.h"
+#include "revoke.h"
 #include "ring.h"
 #include "stats.h"
 
@@ -21,6 +23,8 @@ struct ktix_net {
 	struct ktix_ring ring;
 	/* Bumped by every change of the ring; announced with it. */
 	u64 generation;
+	struct ktix_cache cache;
+	struct ktix_revoke revoke;
 	struct ktix_mib __percpu *mib;
 };
 

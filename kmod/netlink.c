@@ -8,6 +8,8 @@
  */
 
 #include <linux/netlink.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include <uapi/linux/ktix.h>
@@ -17,7 +19,8 @@
 #include "policy.h"
 #include "stats.h"
 
-#define KTIX_FEATURES	((u64)(KTIX_F_POLICY | KTIX_F_RING))
+#define KTIX_FEATURES	((u64)(KTIX_F_POLICY | KTIX_F_RING | KTIX_F_CACHE | \
+			       KTIX_F_REVOKE | KTIX_F_STATS))
 
 static struct genl_family ktix_genl_family;
 
@@ -29,10 +32,12 @@ static bool ktix_genl_live;
 
 enum {
 	KTIX_MCGRP_RING_IDX,
+	KTIX_MCGRP_REVOKE_IDX,
 };
 
 static const struct genl_multicast_group ktix_mcgrps[] = {
 	[KTIX_MCGRP_RING_IDX] = { .name = KTIX_MCGRP_RING },
+	[KTIX_MCGRP_REVOKE_IDX] = { .name = KTIX_MCGRP_REVOKE },
 };
 
 static struct netlink_range_validation rotate_interval_range = {
@@ -61,6 +66,11 @@ static struct netlink_range_validation session_lifetime_range = {
 
 static struct netlink_range_validation session_max_size_range = {
 	.min = 64, .max = 65000,
+};
+
+/* The policy's session_max_size narrows it further. */
+static struct netlink_range_validation session_data_range = {
+	.min = 1, .max = 65000,
 };
 
 static const struct nla_policy ktix_policy_nl_policy[KTIX_POLICY_A_MAX + 1] = {
@@ -101,6 +111,29 @@ static const struct nla_policy ktix_key_cmd_nl_policy[KTIX_A_MAX + 1] = {
 
 static const struct nla_policy ktix_key_get_nl_policy[KTIX_A_MAX + 1] = {
 	[KTIX_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, KTIX_F_KEY_MATERIAL),
+};
+
+static const struct nla_policy ktix_sess_nl_policy[KTIX_SESS_A_MAX + 1] = {
+	[KTIX_SESS_A_ID]	= NLA_POLICY_RANGE(NLA_BINARY, 1,
+						   KTIX_SESS_ID_MAX_LEN),
+	[KTIX_SESS_A_DATA]	= NLA_POLICY_FULL_RANGE(NLA_BINARY,
+							&session_data_range),
+	[KTIX_SESS_A_LIFETIME]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&session_lifetime_range),
+};
+
+static const struct nla_policy ktix_sess_cmd_nl_policy[KTIX_A_MAX + 1] = {
+	[KTIX_A_SESSION]	= NLA_POLICY_NESTED(ktix_sess_nl_policy),
+	[KTIX_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, KTIX_F_SESSION_DATA),
+};
+
+static const struct nla_policy ktix_revoke_nl_policy[KTIX_REVOKE_A_MAX + 1] = {
+	[KTIX_REVOKE_A_HANDLE]	= NLA_POLICY_EXACT_LEN(KTIX_REVOKE_HANDLE_LEN),
+	[KTIX_REVOKE_A_UNTIL]	= { .type = NLA_U64 },
+};
+
+static const struct nla_policy ktix_revoke_cmd_nl_policy[KTIX_A_MAX + 1] = {
+	[KTIX_A_REVOKE]		= NLA_POLICY_NESTED(ktix_revoke_nl_policy),
 };
 
 static int ktix_nl_version(struct sk_buff *skb, struct genl_info *info)
@@ -240,6 +273,7 @@ static int ktix_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	if (!err) {
 		kn->policy = p;
 		ktix_ring_policy_changed(kn);
+		ktix_cache_set_policy(kn, &p);
 		KTIX_INC_STATS(kn, KTIX_MIB_POLICY_UPDATES);
 	}
 	mutex_unlock(&kn->lock);
@@ -250,7 +284,14 @@ static int ktix_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 struct ktix_key_dump {
 	unsigned int pos;
 	bool material;
+	bool refused;		/* material asked for without the right */
 };
+
+/*
+ * A dump's .start cannot give an extended-ACK message in 6.1 (cb->extack
+ * is set only around .dumpit), so a refusal decided there is reported by
+ * the first .dumpit, ending the dump with the errno and the message.
+ */
 
 static int ktix_put_key(struct sk_buff *msg, const struct ktix_key *k,
 			bool material)
@@ -292,14 +333,10 @@ static int ktix_nl_key_dump_start(struct netlink_callback *cb)
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	if (info->attrs && info->attrs[KTIX_A_FLAGS])
 		flags = nla_get_u32(info->attrs[KTIX_A_FLAGS]);
-	if ((flags & KTIX_F_KEY_MATERIAL) &&
-	    !netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN)) {
-		NL_SET_ERR_MSG(cb->extack,
-			       "key material needs CAP_NET_ADMIN");
-		return -EPERM;
-	}
 	ctx->pos = 0;
 	ctx->material = flags & KTIX_F_KEY_MATERIAL;
+	ctx->refused = ctx->material &&
+		       !netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
 
 	mutex_lock(&kn->lock);
 	err = ktix_ring_prepare(kn);
@@ -315,6 +352,10 @@ static int ktix_nl_key_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned int i = 0;
 	void *hdr;
 
+	if (ctx->refused) {
+		NL_SET_ERR_MSG(cb->extack, "key material needs CAP_NET_ADMIN");
+		return -EPERM;
+	}
 	mutex_lock(&kn->lock);
 	/* Marks the dump NLM_F_DUMP_INTR if the ring changed during it. */
 	cb->seq = (u32)kn->generation + 1;
@@ -341,33 +382,42 @@ static int ktix_nl_key_dump(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 /*
- * Parses the KTIX_A_KEY nest of a request into tb, which must then hold
- * every attribute of required[].
+ * Parses nest type of a request into tb (up to maxtype, by policy); the
+ * nest must be there and hold every attribute of required[].  A missing
+ * one is named in the extended ACK (NLMSGERR_ATTR_MISS_TYPE).
  */
-static int ktix_parse_key(struct genl_info *info, struct nlattr **tb,
-			  const int *required, unsigned int n_required)
+static int ktix_parse_nest(struct genl_info *info, int type, struct nlattr **tb,
+			   int maxtype, const struct nla_policy *policy,
+			   const int *required, unsigned int n_required)
 {
 	unsigned int i;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KTIX_A_KEY)) {
-		GENL_SET_ERR_MSG(info, "missing KTIX_A_KEY");
+	if (GENL_REQ_ATTR_CHECK(info, type)) {
+		GENL_SET_ERR_MSG(info, "the request lacks the nest this command needs");
 		return -EINVAL;
 	}
-	err = nla_parse_nested(tb, KTIX_KEY_A_MAX, info->attrs[KTIX_A_KEY],
-			       ktix_key_nl_policy, info->extack);
+	err = nla_parse_nested(tb, maxtype, info->attrs[type], policy,
+			       info->extack);
 	if (err)
 		return err;
 	for (i = 0; i < n_required; i++) {
 		if (!tb[required[i]]) {
-			NL_SET_ERR_ATTR_MISS(info->extack, info->attrs[KTIX_A_KEY],
+			NL_SET_ERR_ATTR_MISS(info->extack, info->attrs[type],
 					     required[i]);
 			GENL_SET_ERR_MSG(info,
-					 "the key lacks an attribute this command needs");
+					 "the nest lacks an attribute this command needs");
 			return -EINVAL;
 		}
 	}
 	return 0;
+}
+
+static int ktix_parse_key(struct genl_info *info, struct nlattr **tb,
+			  const int *required, unsigned int n_required)
+{
+	return ktix_parse_nest(info, KTIX_A_KEY, tb, KTIX_KEY_A_MAX,
+			       ktix_key_nl_policy, required, n_required);
 }
 
 static int ktix_nl_key_add(struct sk_buff *skb, struct genl_info *info)
@@ -411,7 +461,10 @@ static int ktix_nl_key_add(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&kn->lock);
-	err = ktix_ring_add(kn, &p, info->extack);
+	/* In automatic mode the ring is made first, as any use makes it. */
+	err = ktix_ring_prepare(kn);
+	if (!err)
+		err = ktix_ring_add(kn, &p, info->extack);
 	mutex_unlock(&kn->lock);
 	return err;
 }
@@ -433,12 +486,26 @@ static int ktix_nl_key_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* Sends msg, allocated beforehand, as the reply: KTIX_A_GENERATION. */
+static int ktix_reply_generation(struct sk_buff *msg, struct genl_info *info,
+				 u8 cmd, u64 generation)
+{
+	void *hdr = genlmsg_put_reply(msg, info, &ktix_genl_family, 0, cmd);
+
+	if (!hdr || nla_put_u64_64bit(msg, KTIX_A_GENERATION, generation,
+				      KTIX_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 static int ktix_nl_key_rotate(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct sk_buff *msg;
 	u64 generation;
-	void *hdr;
 	int err;
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -454,15 +521,437 @@ static int ktix_nl_key_rotate(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	}
 
+	return ktix_reply_generation(msg, info, KTIX_CMD_KEY_ROTATE, generation);
+}
+
+/*
+ * Parses the KTIX_A_SESSION nest of a request into tb and key; the nest
+ * must hold an ID, and DATA too when data is true.
+ */
+static int ktix_parse_sess(struct genl_info *info, struct nlattr **tb,
+			   struct ktix_sess_key *key, bool data)
+{
+	static const int required[] = { KTIX_SESS_A_ID, KTIX_SESS_A_DATA };
+	int err;
+
+	err = ktix_parse_nest(info, KTIX_A_SESSION, tb, KTIX_SESS_A_MAX,
+			      ktix_sess_nl_policy, required, data ? 2 : 1);
+	if (err)
+		return err;
+	memset(key, 0, sizeof(*key));
+	key->len = nla_len(tb[KTIX_SESS_A_ID]);
+	memcpy(key->id, nla_data(tb[KTIX_SESS_A_ID]), key->len);
+	return 0;
+}
+
+static int ktix_nl_sess_put(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
+	struct nlattr *tb[KTIX_SESS_A_MAX + 1];
+	struct ktix_sess_key key;
+	u32 lifetime = 0;
+	int err;
+
+	err = ktix_parse_sess(info, tb, &key, true);
+	if (err)
+		return err;
+	if (tb[KTIX_SESS_A_LIFETIME])
+		lifetime = nla_get_u32(tb[KTIX_SESS_A_LIFETIME]);
+	err = ktix_cache_put(kn, &key, nla_data(tb[KTIX_SESS_A_DATA]),
+			     nla_len(tb[KTIX_SESS_A_DATA]), lifetime,
+			     info->extack);
+	if (err == -EMSGSIZE)
+		NL_SET_BAD_ATTR(info->extack, tb[KTIX_SESS_A_DATA]);
+	return err;
+}
+
+static int ktix_put_sess(struct sk_buff *msg, const struct ktix_sess *s,
+			 bool data)
+{
+	struct nlattr *nest = nla_nest_start(msg, KTIX_A_SESSION);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(msg, KTIX_SESS_A_ID, s->key.len, s->key.id) ||
+	    nla_put_u32(msg, KTIX_SESS_A_SIZE, s->size) ||
+	    nla_put_u64_64bit(msg, KTIX_SESS_A_CREATED, s->created,
+			      KTIX_SESS_A_PAD) ||
+	    nla_put_u64_64bit(msg, KTIX_SESS_A_EXPIRES, s->expires,
+			      KTIX_SESS_A_PAD) ||
+	    (data && nla_put(msg, KTIX_SESS_A_DATA, s->size, s->data))) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static size_t ktix_sess_msg_size(u32 size)
+{
+	return nla_total_size(0) + nla_total_size(KTIX_SESS_ID_MAX_LEN) +
+	       nla_total_size(sizeof(u32)) +
+	       2 * nla_total_size_64bit(sizeof(u64)) + nla_total_size(size);
+}
+
+static int ktix_nl_sess_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct ktix_net *kn = ktix_pernet(net);
+	struct nlattr *tb[KTIX_SESS_A_MAX + 1];
+	struct ktix_sess_key key;
+	struct ktix_sess *s;
+	struct sk_buff *msg;
+	bool fits;
+	u32 size;
+	void *hdr;
+	int err;
+
+	/* The dump is open to all; a session's data is not. */
+	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
+		GENL_SET_ERR_MSG(info, "reading a session needs CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	err = ktix_parse_sess(info, tb, &key, false);
+	if (err)
+		return err;
+
+	/* Sized by a first look; an entry replaced meanwhile is looked at again. */
+	for (;;) {
+		rcu_read_lock();
+		s = ktix_cache_lookup_rcu(kn, &key);
+		size = s ? s->size : 0;
+		rcu_read_unlock();
+		if (!s) {
+			ktix_cache_miss(kn);
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_SESS_A_ID],
+					    "no session with this ID");
+			return -ENOENT;
+		}
+
+		msg = genlmsg_new(ktix_sess_msg_size(size), GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+		hdr = genlmsg_put_reply(msg, info, &ktix_genl_family, 0,
+					KTIX_CMD_SESS_GET);
+		if (!hdr) {
+			nlmsg_free(msg);
+			return -EMSGSIZE;
+		}
+
+		rcu_read_lock();
+		s = ktix_cache_lookup_rcu(kn, &key);
+		fits = s && s->size <= size;
+		if (fits) {
+			err = ktix_put_sess(msg, s, true);
+			if (!err)
+				ktix_cache_hit(kn, s);
+		}
+		rcu_read_unlock();
+		if (fits)
+			break;
+		/* Gone or grown since the first look: look again. */
+		nlmsg_free(msg);
+	}
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* A dump's walk of a table, kept between the calls of the dump. */
+struct ktix_walk {
+	struct rhashtable_iter iter;
+	bool data;
+	/* Refusals found by .start, reported by the first .dumpit. */
+	bool refused;
+	bool bad_attr;
+};
+
+static struct ktix_walk *ktix_walk_of(struct netlink_callback *cb)
+{
+	return *(struct ktix_walk **)cb->ctx;
+}
+
+static int ktix_walk_start(struct netlink_callback *cb, struct rhashtable *ht)
+{
+	struct ktix_walk *w = kzalloc(sizeof(*w), GFP_KERNEL);
+
+	if (!w)
+		return -ENOMEM;
+	rhashtable_walk_enter(ht, &w->iter);
+	*(struct ktix_walk **)cb->ctx = w;
+	return 0;
+}
+
+static int ktix_walk_done(struct netlink_callback *cb)
+{
+	struct ktix_walk *w = ktix_walk_of(cb);
+
+	if (w) {
+		rhashtable_walk_exit(&w->iter);
+		kfree(w);
+	}
+	return 0;
+}
+
+static int ktix_nl_sess_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct net *net = sock_net(cb->skb->sk);
+	struct ktix_net *kn = ktix_pernet(net);
+	struct ktix_walk *w;
+	u32 flags = 0;
+	int err;
+
+	if (info->attrs && info->attrs[KTIX_A_FLAGS])
+		flags = nla_get_u32(info->attrs[KTIX_A_FLAGS]);
+	err = ktix_walk_start(cb, &kn->cache.ht);
+	if (err)
+		return err;
+	w = ktix_walk_of(cb);
+	w->data = flags & KTIX_F_SESSION_DATA;
+	w->refused = w->data &&
+		     !netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
+	w->bad_attr = info->attrs && info->attrs[KTIX_A_SESSION];
+	/* Room for the largest session the cache takes. */
+	if (flags & KTIX_F_SESSION_DATA)
+		cb->min_dump_alloc = NLMSG_HDRLEN + GENL_HDRLEN +
+			ktix_sess_msg_size(READ_ONCE(kn->cache.max_size));
+	return 0;
+}
+
+static int ktix_nl_sess_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ktix_walk *w = ktix_walk_of(cb);
+	time64_t now = ktime_get_real_seconds();
+	struct ktix_sess *s;
+	int err = 0;
+	void *hdr;
+
+	if (w->bad_attr) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "a dump takes no session: it lists them all");
+		return -EINVAL;
+	}
+	if (w->refused) {
+		NL_SET_ERR_MSG(cb->extack, "session data needs CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	rhashtable_walk_start(&w->iter);
+	for (s = rhashtable_walk_peek(&w->iter); s;
+	     s = rhashtable_walk_next(&w->iter)) {
+		if (IS_ERR(s)) {
+			if (PTR_ERR(s) == -EAGAIN)
+				continue;	/* resized: the walk restarts */
+			err = PTR_ERR(s);
+			break;
+		}
+		if (!ktix_sess_live(s, now))
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ktix_genl_family,
+				  NLM_F_MULTI, KTIX_CMD_SESS_GET);
+		if (!hdr)
+			break;
+		if (ktix_put_sess(skb, s, w->data)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	rhashtable_walk_stop(&w->iter);
+	/* Not one entry fitted an empty message: it never will. */
+	if (!err && s && !IS_ERR(s) && !skb->len)
+		err = -EMSGSIZE;
+	return err ?: skb->len;
+}
+
+static int ktix_nl_sess_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
+	struct nlattr *tb[KTIX_SESS_A_MAX + 1];
+	struct ktix_sess_key key;
+	int err;
+
+	err = ktix_parse_sess(info, tb, &key, false);
+	if (err)
+		return err;
+	err = ktix_cache_del(kn, &key);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_SESS_A_ID],
+				    "no session with this ID");
+	return err;
+}
+
+static int ktix_nl_sess_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	ktix_cache_flush(ktix_pernet(genl_info_net(info)));
+	return 0;
+}
+
+static int ktix_put_revoked(struct sk_buff *msg, const u8 *handle, u64 until)
+{
+	struct nlattr *nest = nla_nest_start(msg, KTIX_A_REVOKE);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(msg, KTIX_REVOKE_A_HANDLE, KTIX_REVOKE_HANDLE_LEN, handle) ||
+	    nla_put_u64_64bit(msg, KTIX_REVOKE_A_UNTIL, until,
+			      KTIX_REVOKE_A_PAD)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int ktix_nl_revoke_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
+	static const int required[] = { KTIX_REVOKE_A_HANDLE };
+	struct nlattr *tb[KTIX_REVOKE_A_MAX + 1];
+	struct sk_buff *msg;
+	u64 until = 0, generation;
+	int err;
+
+	err = ktix_parse_nest(info, KTIX_A_REVOKE, tb, KTIX_REVOKE_A_MAX,
+			      ktix_revoke_nl_policy, required, 1);
+	if (err)
+		return err;
+	if (tb[KTIX_REVOKE_A_UNTIL]) {
+		until = nla_get_u64(tb[KTIX_REVOKE_A_UNTIL]);
+		if (!until || until > S64_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_REVOKE_A_UNTIL],
+					    "until is not a time");
+			return -EINVAL;
+		}
+	}
+
+	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&kn->lock);
+	err = ktix_revoke_add(kn, nla_data(tb[KTIX_REVOKE_A_HANDLE]), until,
+			      info->extack);
+	generation = kn->revoke.generation;
+	mutex_unlock(&kn->lock);
+	if (err) {
+		if (err != -ENOSPC && tb[KTIX_REVOKE_A_UNTIL])
+			NL_SET_BAD_ATTR(info->extack, tb[KTIX_REVOKE_A_UNTIL]);
+		nlmsg_free(msg);
+		return err;
+	}
+
+	return ktix_reply_generation(msg, info, KTIX_CMD_REVOKE_ADD, generation);
+}
+
+static int ktix_nl_revoke_dump_start(struct netlink_callback *cb)
+{
+	return ktix_walk_start(cb, &ktix_pernet(sock_net(cb->skb->sk))->revoke.ht);
+}
+
+static int ktix_nl_revoke_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ktix_net *kn = ktix_pernet(sock_net(skb->sk));
+	struct ktix_walk *w = ktix_walk_of(cb);
+	time64_t now = ktime_get_real_seconds();
+	struct ktix_revoked *r;
+	u64 generation;
+	int err = 0;
+	void *hdr;
+
+	generation = READ_ONCE(kn->revoke.generation);
+	/* Marks the dump NLM_F_DUMP_INTR if the set changed during it. */
+	cb->seq = (u32)generation + 1;
+	rhashtable_walk_start(&w->iter);
+	for (r = rhashtable_walk_peek(&w->iter); r;
+	     r = rhashtable_walk_next(&w->iter)) {
+		u64 until;
+
+		if (IS_ERR(r)) {
+			if (PTR_ERR(r) == -EAGAIN)
+				continue;
+			err = PTR_ERR(r);
+			break;
+		}
+		until = READ_ONCE(r->until);
+		if (until <= now)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ktix_genl_family,
+				  NLM_F_MULTI, KTIX_CMD_REVOKE_GET);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (nla_put_u64_64bit(skb, KTIX_A_GENERATION, generation,
+				      KTIX_A_PAD) ||
+		    ktix_put_revoked(skb, r->handle, until)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	rhashtable_walk_stop(&w->iter);
+	return err ?: skb->len;
+}
+
+static int ktix_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(ktix_stats_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &ktix_genl_family, 0,
-				KTIX_CMD_KEY_ROTATE);
-	if (!hdr || nla_put_u64_64bit(msg, KTIX_A_GENERATION, generation,
-				      KTIX_A_PAD)) {
+				KTIX_CMD_STATS_GET);
+	if (!hdr || ktix_stats_fill(msg, kn)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+static void ktix_genl_multicast(struct net *net, struct sk_buff *msg,
+				unsigned int group)
+{
+	rcu_read_lock();
+	if (READ_ONCE(ktix_genl_live))
+		genlmsg_multicast_netns(&ktix_genl_family, net, msg, 0, group,
+					GFP_ATOMIC);
+	else
+		nlmsg_free(msg);
+	rcu_read_unlock();
+}
+
+void ktix_genl_notify_revoke(struct net *net, u32 event, u64 generation,
+			     const u8 *handle, u64 until)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(nla_total_size(sizeof(u32)) +
+			  nla_total_size_64bit(sizeof(u64)) +
+			  nla_total_size(0) +
+			  nla_total_size(KTIX_REVOKE_HANDLE_LEN) +
+			  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &ktix_genl_family, 0,
+			  KTIX_CMD_REVOKE_NOTIFY);
+	if (!hdr || nla_put_u32(msg, KTIX_A_EVENT, event) ||
+	    nla_put_u64_64bit(msg, KTIX_A_GENERATION, generation, KTIX_A_PAD) ||
+	    (handle && ktix_put_revoked(msg, handle, until))) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	ktix_genl_multicast(net, msg, KTIX_MCGRP_REVOKE_IDX);
 }
 
 void ktix_genl_notify_ring(struct net *net, u32 event, u64 generation)
@@ -482,14 +971,7 @@ void ktix_genl_notify_ring(struct net *net, u32 event, u64 generation)
 		return;
 	}
 	genlmsg_end(msg, hdr);
-
-	rcu_read_lock();
-	if (READ_ONCE(ktix_genl_live))
-		genlmsg_multicast_netns(&ktix_genl_family, net, msg, 0,
-					KTIX_MCGRP_RING_IDX, GFP_ATOMIC);
-	else
-		nlmsg_free(msg);
-	rcu_read_unlock();
+	ktix_genl_multicast(net, msg, KTIX_MCGRP_RING_IDX);
 }
 
 static const struct genl_ops ktix_genl_ops[] = {
@@ -527,6 +1009,45 @@ static const struct genl_ops ktix_genl_ops[] = {
 		.cmd = KTIX_CMD_KEY_ROTATE,
 		.doit = ktix_nl_key_rotate,
 		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = KTIX_CMD_SESS_PUT,
+		.doit = ktix_nl_sess_put,
+		.policy = ktix_sess_cmd_nl_policy,
+		.maxattr = KTIX_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		/* The doit checks CAP_NET_ADMIN itself: the dump is open. */
+		.cmd = KTIX_CMD_SESS_GET,
+		.doit = ktix_nl_sess_get,
+		.start = ktix_nl_sess_dump_start,
+		.dumpit = ktix_nl_sess_dump,
+		.done = ktix_walk_done,
+		.policy = ktix_sess_cmd_nl_policy,
+		.maxattr = KTIX_A_MAX,
+	}, {
+		.cmd = KTIX_CMD_SESS_DEL,
+		.doit = ktix_nl_sess_del,
+		.policy = ktix_sess_cmd_nl_policy,
+		.maxattr = KTIX_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = KTIX_CMD_SESS_FLUSH,
+		.doit = ktix_nl_sess_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = KTIX_CMD_REVOKE_ADD,
+		.doit = ktix_nl_revoke_add,
+		.policy = ktix_revoke_cmd_nl_policy,
+		.maxattr = KTIX_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = KTIX_CMD_REVOKE_GET,
+		.start = ktix_nl_revoke_dump_start,
+		.dumpit = ktix_nl_revoke_dump,
+		.done = ktix_walk_done,
+	}, {
+		.cmd = KTIX_CMD_STATS_GET,
+		.doit = ktix_nl_stats_get,
 	},
 };
 

@@ -8,17 +8,64 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
+#include <net/netlink.h>
+#include <uapi/linux/ktix.h>
 
 #include "main.h"
 #include "stats.h"
 
-static const char *const ktix_mib_names[__KTIX_MIB_MAX] = {
-	[KTIX_MIB_POLICY_UPDATES] = "KtixPolicyUpdates",
-	[KTIX_MIB_ROTATIONS] = "KtixRotations",
-	[KTIX_MIB_KEYS_WIPED] = "KtixKeysWiped",
-	[KTIX_MIB_KEYS_EXPIRED] = "KtixKeysExpired",
-	[KTIX_MIB_KEYS_EVICTED] = "KtixKeysEvicted",
+struct ktix_stat_desc {
+	const char *name;
+	int attr;			/* KTIX_STATS_A_* */
 };
+
+enum {
+	KTIX_GAUGE_RING_KEYS,
+	KTIX_GAUGE_CACHE_ENTRIES,
+	KTIX_GAUGE_CACHE_BYTES,
+	KTIX_GAUGE_REVOKED,
+	__KTIX_GAUGE_MAX
+};
+
+static const struct ktix_stat_desc ktix_gauges[__KTIX_GAUGE_MAX] = {
+	[KTIX_GAUGE_RING_KEYS] = { "KtixRingKeys", KTIX_STATS_A_RING_KEYS },
+	[KTIX_GAUGE_CACHE_ENTRIES] = { "KtixCacheEntries",
+				       KTIX_STATS_A_CACHE_ENTRIES },
+	[KTIX_GAUGE_CACHE_BYTES] = { "KtixCacheBytes", KTIX_STATS_A_CACHE_BYTES },
+	[KTIX_GAUGE_REVOKED] = { "KtixRevoked", KTIX_STATS_A_REVOKED },
+};
+
+static const struct ktix_stat_desc ktix_mibs[__KTIX_MIB_MAX] = {
+	[KTIX_MIB_POLICY_UPDATES] = { "KtixPolicyUpdates",
+				      KTIX_STATS_A_POLICY_UPDATES },
+	[KTIX_MIB_ROTATIONS] = { "KtixRotations", KTIX_STATS_A_ROTATIONS },
+	[KTIX_MIB_KEYS_WIPED] = { "KtixKeysWiped", KTIX_STATS_A_KEYS_WIPED },
+	[KTIX_MIB_KEYS_EXPIRED] = { "KtixKeysExpired", KTIX_STATS_A_KEYS_EXPIRED },
+	[KTIX_MIB_KEYS_EVICTED] = { "KtixKeysEvicted", KTIX_STATS_A_KEYS_EVICTED },
+	[KTIX_MIB_SESS_PUTS] = { "KtixSessPuts", KTIX_STATS_A_SESS_PUTS },
+	[KTIX_MIB_SESS_HITS] = { "KtixSessHits", KTIX_STATS_A_SESS_HITS },
+	[KTIX_MIB_SESS_MISSES] = { "KtixSessMisses", KTIX_STATS_A_SESS_MISSES },
+	[KTIX_MIB_SESS_DELETES] = { "KtixSessDeletes",
+				    KTIX_STATS_A_SESS_DELETES },
+	[KTIX_MIB_SESS_EVICTIONS] = { "KtixSessEvictions",
+				      KTIX_STATS_A_SESS_EVICTIONS },
+	[KTIX_MIB_SESS_EXPIRATIONS] = { "KtixSessExpirations",
+					KTIX_STATS_A_SESS_EXPIRATIONS },
+	[KTIX_MIB_REVOCATIONS] = { "KtixRevocations",
+				   KTIX_STATS_A_REVOCATIONS },
+	[KTIX_MIB_REVOKE_EXPIRED] = { "KtixRevokeExpired",
+				      KTIX_STATS_A_REVOKE_EXPIRED },
+};
+
+static void ktix_gauges_read(struct ktix_net *kn, u64 *out)
+{
+	out[KTIX_GAUGE_RING_KEYS] = READ_ONCE(kn->ring.nkeys);
+	spin_lock(&kn->cache.lock);
+	out[KTIX_GAUGE_CACHE_ENTRIES] = kn->cache.n;
+	out[KTIX_GAUGE_CACHE_BYTES] = kn->cache.bytes;
+	spin_unlock(&kn->cache.lock);
+	out[KTIX_GAUGE_REVOKED] = READ_ONCE(kn->revoke.n);
+}
 
 struct ktix_mib __percpu *ktix_stats_alloc(void)
 {
@@ -43,18 +90,54 @@ void ktix_stats_read(struct ktix_mib __percpu *mib, u64 *out)
 	}
 }
 
+size_t ktix_stats_size(void)
+{
+	return nla_total_size(0) +
+	       (__KTIX_GAUGE_MAX + __KTIX_MIB_MAX) *
+	       nla_total_size_64bit(sizeof(u64));
+}
+
+int ktix_stats_fill(struct sk_buff *msg, struct ktix_net *kn)
+{
+	u64 gauge[__KTIX_GAUGE_MAX], val[__KTIX_MIB_MAX];
+	struct nlattr *nest;
+	int i;
+
+	ktix_gauges_read(kn, gauge);
+	ktix_stats_read(kn->mib, val);
+	nest = nla_nest_start(msg, KTIX_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < __KTIX_GAUGE_MAX; i++)
+		if (nla_put_u64_64bit(msg, ktix_gauges[i].attr, gauge[i],
+				      KTIX_STATS_A_PAD))
+			goto nla_put_failure;
+	for (i = 0; i < __KTIX_MIB_MAX; i++)
+		if (nla_put_u64_64bit(msg, ktix_mibs[i].attr, val[i],
+				      KTIX_STATS_A_PAD))
+			goto nla_put_failure;
+	nla_nest_end(msg, nest);
+	return 0;
+
+nla_put_failure:
+	nla_nest_cancel(msg, nest);
+	return -EMSGSIZE;
+}
+
 #ifdef CONFIG_PROC_FS
 static int ktix_stats_seq_show(struct seq_file *seq, void *v)
 {
 	struct ktix_net *kn = ktix_pernet(seq->private);
-	u64 val[__KTIX_MIB_MAX];
+	u64 gauge[__KTIX_GAUGE_MAX], val[__KTIX_MIB_MAX];
 	int i;
 
+	ktix_gauges_read(kn, gauge);
 	ktix_stats_read(kn->mib, val);
 	/* Gauges first, then counters. */
-	seq_printf(seq, "%-32s\t%u\n", "KtixRingKeys", READ_ONCE(kn->ring.nkeys));
+	for (i = 0; i < __KTIX_GAUGE_MAX; i++)
+		seq_printf(seq, "%-32s\t%llu\n", ktix_gauges[i].name, gauge[i]);
 	for (i = 0; i < __KTIX_MIB_MAX; i++)
-		seq_printf(seq, "%-32s\t%llu\n", ktix_mib_names[i], val[i]);
+		seq_printf(seq, "%-32s\t%llu\n", ktix_mibs[i].name, val[i]);
 
 	return 0;
 }

@@ -9,6 +9,8 @@
 #include <linux/types.h>
 
 struct net;
+struct ktix_net;
+struct sk_buff;
 
 enum ktix_mib_field {
 	KTIX_MIB_POLICY_UPDATES,
@@ -16,6 +18,14 @@ enum ktix_mib_field {
 	KTIX_MIB_KEYS_WIPED,
 	KTIX_MIB_KEYS_EXPIRED,
 	KTIX_MIB_KEYS_EVICTED,
+	KTIX_MIB_SESS_PUTS,
+	KTIX_MIB_SESS_HITS,
+	KTIX_MIB_SESS_MISSES,
+	KTIX_MIB_SESS_DELETES,
+	KTIX_MIB_SESS_EVICTIONS,
+	KTIX_MIB_SESS_EXPIRATIONS,
+	KTIX_MIB_REVOCATIONS,
+	KTIX_MIB_REVOKE_EXPIRED,
 	__KTIX_MIB_MAX
 };
 
@@ -26,9 +36,13 @@ struct ktix_mib {
 struct ktix_mib __percpu *ktix_stats_alloc(void);
 void ktix_stats_free(struct ktix_mib __percpu *mib);
 void ktix_stats_read(struct ktix_mib __percpu *mib, u64 *out);
+/* The whole KTIX_A_STATS nest: gauges and counters. */
+int ktix_stats_fill(struct sk_buff *msg, struct ktix_net *kn);
+size_t ktix_stats_size(void);
 int ktix_stats_proc_init(struct net *net);
 void ktix_stats_proc_exit(struct net *net);
 
 #define KTIX_INC_STATS(kn, field) this_cpu_inc((kn)->mib->mibs[field])
+#define KTIX_ADD_STATS(kn, field, v) this_cpu_add((kn)->mib->mibs[field], v)
 
 #endif /* _KTIX_STATS_H */

@@ -6,8 +6,9 @@
 #
 # Topology: the initial network namespace and a few named ones
 # (ktix-reload-N), each with its own ktix policy, the initial one and
-# ktix-reload-1 with a full key ring (rotated until keys are evicted), all
-# alive across every unload; a process keeps a generic netlink socket open
+# ktix-reload-1 with a full key ring (rotated until keys are evicted), a
+# full session cache (filled until it evicts) and revocations, all alive
+# across every unload; a process keeps a generic netlink socket open
 # throughout.
 #
 # The kernel must log no WARN (selftests/vm/run checks), and 20 cycles must
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh
 
 KMOD=${KTIX_KMOD:-kmod/ktix.ko}
+SESSBENCH=$PWD/${KTIX_BIN:-build/bin}/../bench/sessbench
 CYCLES=20
 NS=3
 
@@ -43,7 +45,18 @@ reload_once() {
 	for i in $(seq 2 "$NS"); do
 		ip netns exec "ktix-reload-$i" ktixctl policy set max-keys $((20 + i)) || return 1
 	done
-	fill_ring "" && fill_ring ktix-reload-1
+	fill_ring "" && fill_ring ktix-reload-1 &&
+		fill_cache "" && fill_cache ktix-reload-1
+}
+
+# 300 sessions into a cache of 200 (so that it evicts), 100 revocations.
+fill_cache() {
+	local ns=() n
+	[ -n "$1" ] && ns=(ip netns exec "$1")
+	"${ns[@]}" "$SESSBENCH" -n 300 -s 300 -r 100 -k > /dev/null || return 1
+	"${ns[@]}" ktixctl policy set cache-entries 200 || return 1
+	n=$("${ns[@]}" awk '$1 == "KtixCacheEntries" || $1 == "KtixSessEvictions" || $1 == "KtixRevoked" { print $2 }' /proc/net/ktix_stat | tr '\n' ' ')
+	[ "$n" = "200 100 100 " ] || { echo "cache not full: entries, revoked, evicted = $n"; return 1; }
 }
 
 # A small ring, rotated until it is full and evicts: every slot holds a key
@@ -70,7 +83,7 @@ setup() {
 }
 ktap_test "module loaded, namespaces and a netlink socket alive" setup
 
-ktap_test "first reloads (warm-up)" bash -c "$(declare -f reload_once fill_ring); NS=$NS KMOD=$KMOD; reload_once && reload_once && reload_once"
+ktap_test "first reloads (warm-up)" bash -c "$(declare -f reload_once fill_ring fill_cache); NS=$NS KMOD=$KMOD SESSBENCH=$SESSBENCH; reload_once && reload_once && reload_once"
 
 before=$(mem_kib)
 cycles() {

@@ -104,17 +104,17 @@ static void assert_refused(struct __test_metadata *_metadata,
 static uint64_t wait_event(struct __test_metadata *_metadata,
 			   struct ktix_nl *nl, uint32_t ev, int timeout_ms)
 {
-	uint32_t cmd, got;
-	uint64_t gen;
+	struct ktix_event e;
 	int err;
 
 	for (;;) {
-		err = ktix_nl_next_event(nl, timeout_ms, &cmd, &got, &gen);
+		err = ktix_nl_next_event(nl, timeout_ms, &e);
 		ASSERT_EQ(0, err) TH_LOG("waiting for event %u: %s", ev,
 					 strerror(-err));
-		EXPECT_EQ(KTIX_CMD_RING_NOTIFY, cmd);
-		if (got == ev)
-			return gen;
+		EXPECT_EQ(KTIX_CMD_RING_NOTIFY, e.cmd);
+		EXPECT_FALSE(e.has_handle);
+		if (e.event == ev)
+			return e.generation;
 	}
 }
 
@@ -189,7 +189,8 @@ TEST_F(ring, material_only_for_admins_who_ask)
 		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534) || ktix_nl_open(&nl))
 			_exit(10);
-		if (ktix_nl_key_list(nl, true, &l) != -EPERM)
+		if (ktix_nl_key_list(nl, true, &l) != -EPERM ||
+		    strcmp(ktix_nl_errmsg(nl), "key material needs CAP_NET_ADMIN"))
 			_exit(11);
 		if (ktix_nl_key_list(nl, false, &l) || l.n != 2 ||
 		    l.keys[0].aes_len || l.keys[0].hmac_len)
@@ -447,14 +448,13 @@ TEST_F_TIMEOUT(ring, automatic_rotation_seen_by_two_listeners, 90)
 TEST_F(ring, manual_mode_never_rotates)
 {
 	struct ktix_nl *ev = listener(_metadata);
-	uint32_t cmd, e;
-	uint64_t g;
+	struct ktix_event e;
 
 	set_policy(_metadata, self->nl, 0, 60, 60, 16);
 	ASSERT_EQ(0, ktix_nl_key_rotate(self->nl, NULL));
 	wait_event(_metadata, ev, KTIX_RING_EV_ROTATE, 5000);
 	/* Three seconds more than the automatic test's interval. */
-	EXPECT_EQ(-ETIMEDOUT, ktix_nl_next_event(ev, 5000, &cmd, &e, &g));
+	EXPECT_EQ(-ETIMEDOUT, ktix_nl_next_event(ev, 5000, &e));
 	EXPECT_EQ(1, stat_of(_metadata, "KtixRotations"));
 	ktix_nl_close(ev);
 }

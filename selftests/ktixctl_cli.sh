@@ -29,12 +29,12 @@ else
 	loaded=1
 fi
 
-ktap_plan 11
+ktap_plan 14
 
 lists_commands() {
 	local out c
 	out=$("$@") || return 1
-	for c in version policy key help; do
+	for c in version policy key session revoke stats monitor help; do
 		grep -q "^  $c " <<< "$out" || { echo "'$c' missing from: $*"; return 1; }
 	done
 }
@@ -48,6 +48,55 @@ ktap_test "key: help, and a bad name refused before asking the kernel" bash -c "
 	out=\$('$CTL' key del 00zz 2>&1) && exit 1; grep -q \"'00zz' is not a key name\" <<< \"\$out\"
 	out=\$('$CTL' key del 2>&1) && exit 1; grep -q 'takes one NAME' <<< \"\$out\"
 	out=\$('$CTL' key frob 2>&1) && exit 1; grep -q \"unknown argument 'frob'\" <<< \"\$out\""
+key_files() {
+	local d out f
+	d=$(mktemp -d) || return 1
+	printf 'not base64 at all\n' > "$d/text"
+	head -c 50 /dev/zero | tr '\0' '\001' > "$d/binary"
+	printf '%s\n%s\n' "$(head -c 48 /dev/urandom | base64 -w0)" "$(head -c 80 /dev/urandom | base64 -w0)" > "$d/mixed"
+	printf '%s\n%s\n' "$(head -c 80 /dev/urandom | base64 -w0)" "$(head -c 79 /dev/urandom | base64 -w0)" > "$d/short"
+	: > "$d/empty"
+	head -c 70000 /dev/zero | tr '\0' 'A' > "$d/huge"
+	k=$(head -c 80 /dev/urandom | base64 -w0)
+	printf '%s\n%s\n' "$k" "$k" > "$d/twice"
+	for f in text:'line 1: not the base64 of a 48- or 80-byte key' \
+		 binary:'neither an nginx key file (48 or 80 bytes; this has 50)' \
+		 mixed:'line 2: keys of 48 and 80 bytes are mixed' \
+		 short:'line 2: not the base64' \
+		 empty:'no key' huge:'too large for a key file' \
+		 none:'No such file or directory'; do
+		out=$("$CTL" key import "$d/${f%%:*}" 2>&1) && { echo "${f%%:*} accepted"; rm -rf "$d"; return 1; }
+		echo "$out"
+		grep -qF "key import: $d/${f%%:*}: ${f#*:}" <<< "$out" || { rm -rf "$d"; return 1; }
+	done
+	out=$("$CTL" key import "$d/twice" 2>&1)
+	echo "$out"
+	rm -rf "$d"
+	# Sound files get as far as asking the module, absent here.
+	grep -q 'not loaded\|have the same name' <<< "$out"
+}
+ktap_test "key import: bad key files refused with the line and reason, before the module" key_files
+ktap_test "key add/export: bad options refused" bash -c "
+	set -e
+	out=\$('$CTL' key add --state foo 2>&1) && exit 1; grep -q \"state is next, primary or retiring, not 'foo'\" <<< \"\$out\"
+	out=\$('$CTL' key add --aes-bits 192 2>&1) && exit 1; grep -q 'aes-bits is 128 or 256' <<< \"\$out\"
+	out=\$('$CTL' key list --state next 2>&1) && exit 1; grep -q \"unexpected option '--state'\" <<< \"\$out\"
+	out=\$('$CTL' key export /tmp/x 2>&1) && exit 1; grep -q 'format nginx is needed' <<< \"\$out\"
+	out=\$('$CTL' key export /tmp/x --format haproxy 2>&1) && exit 1; grep -q \"(not 'haproxy')\" <<< \"\$out\"
+	out=\$('$CTL' key import 2>&1) && exit 1; grep -q 'takes one FILE' <<< \"\$out\""
+ktap_test "session, revoke, stats: bad arguments refused before asking the kernel" bash -c "
+	set -e
+	out=\$('$CTL' session del 0 2>&1) && exit 1; grep -q \"'0' is not a session ID\" <<< \"\$out\"
+	out=\$('$CTL' session del 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00 2>&1) && exit 1; grep -q 'not a session ID' <<< \"\$out\"
+	out=\$('$CTL' session frob 2>&1) && exit 1; grep -q \"unknown argument 'frob'\" <<< \"\$out\"
+	out=\$('$CTL' revoke 2>&1) && exit 1; grep -q 'Usage: ktixctl revoke HANDLE' <<< \"\$out\"
+	out=\$('$CTL' revoke 0011 2>&1) && exit 1; grep -q \"'0011' is not a session handle\" <<< \"\$out\"
+	out=\$('$CTL' revoke 00112233445566778899aabbccddeeff --until tomorrow 2>&1) && exit 1; grep -q \"until 'tomorrow' is not a time\" <<< \"\$out\"
+	out=\$('$CTL' revoke list extra 2>&1) && exit 1; grep -q 'takes no arguments' <<< \"\$out\"
+	out=\$('$CTL' stats extra 2>&1) && exit 1; grep -q 'takes no arguments' <<< \"\$out\"
+	'$CTL' help session | grep -q 'Usage: ktixctl \[-j\] session \[list\]'
+	'$CTL' help revoke | grep -q 'Usage: ktixctl revoke HANDLE'
+	'$CTL' help stats | grep -q 'Usage: ktixctl \[-j\] stats'"
 ktap_test "an unknown command is refused" run 1 "unknown command 'frobnicate'" "$CTL" frobnicate
 ktap_test "an unknown option is refused" run 1 'Usage' "$CTL" --frobnicate
 ktap_test "version takes no arguments" run 1 'takes no arguments' "$CTL" version extra

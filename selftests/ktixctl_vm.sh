@@ -10,14 +10,14 @@ CTL=${KTIX_BIN:-build/bin}/ktixctl
 KMOD=${KTIX_KMOD:-kmod/ktix.ko}
 VERSION=$(cat VERSION)
 
-json() {	# json PYTHON-EXPR: evaluate over the JSON on stdin as "d"
-	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"
+json() {	# json PYTHON-EXPR [ARG...]: evaluate over the JSON on stdin as "d"
+	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)" "${@:2}"
 }
 
-ktap_plan 10
+ktap_plan 18
 
 ktap_test "version shows the tool and the module" bash -c \
-	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring'"
+	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring cache revoke stats'"
 
 ktap_test "the bare command shows version and policy" bash -c \
 	"out=\$('$CTL'); echo \"\$out\"; grep -q '^module:   $VERSION' <<< \"\$out\" && grep -qx 'max-keys          16' <<< \"\$out\""
@@ -27,7 +27,7 @@ bare_json() {
 	out=$("$CTL" -j) || return 1
 	echo "$out"
 	[ "$(json 'd["version"]["module"], d["policy"]["max_keys"], d["version"]["features"]' <<< "$out")" = \
-	  "$VERSION 16 ['policy', 'ring']" ]
+	  "$VERSION 16 ['policy', 'ring', 'cache', 'revoke', 'stats']" ]
 }
 ktap_test "-j: one JSON document" bare_json
 
@@ -104,6 +104,177 @@ monitor() {
 	head -n 1 /tmp/ktix-monitor.txt | grep -qE '^ring rotate generation [0-9]+$'
 }
 ktap_test "monitor prints a rotation as it happens, text and JSON" monitor
+
+NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all)
+SESSBENCH=${KTIX_BIN:-build/bin}/../bench/sessbench
+
+# The ring as "name state" lines, sorted: what must not change on refusal.
+ring() {
+	"$CTL" -j key list | json '"\n".join(sorted(k["name"] + " " + k["state"] for k in d))'
+}
+
+nginx_round_trip() {
+	local len out before name
+	rm -f /tmp/k.* || return 1
+	# Room for the keys imported and rotated here.
+	"$CTL" policy set max-keys 64 || return 1
+	for len in 80 48; do
+		head -c "$len" /dev/urandom > "/tmp/k.$len" || return 1
+		"$CTL" key import "/tmp/k.$len" || return 1
+		# Imported as the primary, under the file's name.
+		[ "$("$CTL" -j key list | json '[k["name"] for k in d if k["state"] == "primary"][0]')" = \
+		  "$(head -c 16 "/tmp/k.$len" | od -An -tx1 | tr -d ' \n')" ] || { echo "not the primary"; return 1; }
+		"$CTL" key export "/tmp/k.$len.out" --format nginx || return 1
+		cmp "/tmp/k.$len" "/tmp/k.$len.out" || return 1
+		[ "$(stat -c %a "/tmp/k.$len.out")" = 600 ] || return 1
+		# Exported by name, and re-imported: the same key comes back.
+		name=$(head -c 16 "/tmp/k.$len" | od -An -tx1 | tr -d ' \n')
+		"$CTL" key rotate && "$CTL" key rotate || return 1
+		"$CTL" key export "/tmp/k.$len.byname" --format nginx --name "$name" || return 1
+		cmp "/tmp/k.$len" "/tmp/k.$len.byname" || return 1
+		"$CTL" key del "$name" || return 1
+		"$CTL" key import "/tmp/k.$len.byname" --state retiring || return 1
+		"$CTL" key export "/tmp/k.$len.again" --format nginx --name "$name" || return 1
+		cmp "/tmp/k.$len" "/tmp/k.$len.again" || return 1
+		echo "nginx $len-byte key: imported, exported byte-identical, re-imported"
+	done
+	before=$(ring)
+	out=$("$CTL" key export /tmp/k.80.out --format nginx 2>&1) && return 1
+	echo "$out"
+	grep -q 'File exists (remove it first)' <<< "$out" || return 1
+	cmp /tmp/k.80 /tmp/k.80.out || return 1
+	out=$("${NOBODY[@]}" "$CTL" key export /tmp/k.nobody --format nginx 2>&1) && return 1
+	echo "$out"
+	grep -q 'needs CAP_NET_ADMIN' <<< "$out" && [ ! -e /tmp/k.nobody ] || return 1
+	[ "$before" = "$(ring)" ]
+}
+ktap_test "key import/export: nginx 48- and 80-byte files round-trip byte for byte" nginx_round_trip
+
+haproxy_import() {
+	local i out keys=() names=()
+	"$CTL" policy set rotate-interval manual || return 1
+	for i in 1 2 3; do
+		keys[i]=$(head -c 80 /dev/urandom | base64 -w0) || return 1
+		names[i]=$(base64 -d <<< "${keys[i]}" | head -c 16 | od -An -tx1 | tr -d ' \n')
+	done
+	printf '# haproxy tls-ticket-keys\n%s\n%s\n\n%s\n' "${keys[1]}" "${keys[2]}" "${keys[3]}" > /tmp/hap.keys
+	"$CTL" key import /tmp/hap.keys || return 1
+	out=$("$CTL" -j key list)
+	echo "$out"
+	# The second-last encrypts, the last is next, the others retire.
+	[ "$(json '" ".join(k["state"] for n in sys.argv[1:] for k in d if k["name"] == n)' "${names[@]:1}" <<< "$out")" = \
+	  "retiring primary next" ] || return 1
+	# Exported for nginx: name | HMAC | AES from HAProxy's name | AES | HMAC.
+	rm -f /tmp/hap.nginx
+	"$CTL" key export /tmp/hap.nginx --format nginx || return 1
+	base64 -d <<< "${keys[2]}" > /tmp/hap.2 || return 1
+	cat <(head -c 16 /tmp/hap.2) <(tail -c 32 /tmp/hap.2) <(head -c 48 /tmp/hap.2 | tail -c 32) | cmp - /tmp/hap.nginx
+}
+ktap_test "key import: a HAProxy file's keys take its states; export reorders for nginx" haproxy_import
+
+bad_files() {
+	local before out f
+	before=$(ring)
+	printf 'not base64 at all\n' > /tmp/bad.1
+	head -c 50 /dev/urandom > /tmp/bad.2
+	printf '%s\n%s\n' "$(head -c 48 /dev/urandom | base64 -w0)" "$(head -c 80 /dev/urandom | base64 -w0)" > /tmp/bad.3
+	: > /tmp/bad.4
+	for f in /tmp/bad.1 /tmp/bad.2 /tmp/bad.3 /tmp/bad.4 /tmp/no-such-file; do
+		out=$("$CTL" key import "$f" 2>&1) && { echo "$f was accepted"; return 1; }
+		echo "$out"
+		grep -q "^ktixctl: key import: $f: " <<< "$out" || return 1
+	done
+	# A file whose key is in the ring already.
+	out=$("$CTL" key import /tmp/k.80 2>&1) && return 1
+	echo "$out"
+	grep -q 'already in the ring' <<< "$out" || return 1
+	[ "$before" = "$(ring)" ] || { echo "a refused import changed the ring"; return 1; }
+}
+ktap_test "key import: bad files are refused with the reason, and change nothing" bad_files
+
+key_add() {
+	local out name
+	name=$("$CTL" key add --state retiring --aes-bits 128) || return 1
+	out=$("$CTL" -j key list)
+	[ "$(json '[(k["state"], k["aes_bits"]) for k in d if k["name"] == sys.argv[1]]' "$name" <<< "$out")" = \
+	  "[('retiring', 128)]" ] || return 1
+	out=$("$CTL" key add --name "$name" 2>&1) && return 1
+	echo "$out"
+	grep -q 'key add: File exists: a key with this name is in the ring' <<< "$out"
+}
+ktap_test "key add: a random key in the state asked, duplicate names refused" key_add
+
+sessions() {
+	local out id
+	"$SESSBENCH" -n 5 -s 100 -k > /dev/null || return 1
+	out=$("$CTL" -j session list)
+	echo "$out"
+	[ "$(json 'len(d), {s["size"] for s in d}, all(s["expires"] - s["created"] == 3600 for s in d)' <<< "$out")" = \
+	  "5 {100} True" ] || return 1
+	"$CTL" session list | grep -qE '^[0-9a-f]{64}  +100  ' || return 1
+	id=$(json 'd[0]["id"]' <<< "$out")
+	out=$("${NOBODY[@]}" "$CTL" session del "$id" 2>&1) && return 1
+	grep -q 'needs CAP_NET_ADMIN' <<< "$out" || return 1
+	"$CTL" session del "$id" || return 1
+	out=$("$CTL" session del "$id" 2>&1) && return 1
+	echo "$out"
+	grep -q 'no session with this ID' <<< "$out" || return 1
+	out=$("$CTL" session del 0g 2>&1) && return 1
+	grep -q "'0g' is not a session ID" <<< "$out" || return 1
+	[ "$("$CTL" -j session | json 'len(d)')" = 4 ] || return 1
+	"$CTL" session flush || return 1
+	[ "$("$CTL" -j session | json 'len(d)')" = 0 ]
+}
+ktap_test "session list, del, flush" sessions
+
+revoke() {
+	local out now
+	now=$(date +%s)
+	"$CTL" revoke 00112233445566778899aabbccddeeff --until +2h || return 1
+	"$CTL" revoke ffeeddccbbaa99887766554433221100 || return 1
+	out=$("$CTL" -j revoke list)
+	echo "$out"
+	[ "$(json 'sorted(r["handle"] for r in d["revoked"])' <<< "$out")" = \
+	  "['00112233445566778899aabbccddeeff', 'ffeeddccbbaa99887766554433221100']" ] || return 1
+	[ "$(json '[r["until"] for r in d["revoked"] if r["handle"].startswith("0011")][0] - int(sys.argv[1])' "$now" <<< "$out")" -ge 7200 ] || return 1
+	"$CTL" revoke list | grep -q '^00112233445566778899aabbccddeeff  20' || return 1
+	out=$("$CTL" revoke 0011 2>&1) && return 1
+	grep -q "'0011' is not a session handle" <<< "$out" || return 1
+	out=$("$CTL" revoke 00112233445566778899aabbccddeeff --until +60d 2>&1) && return 1
+	echo "$out"
+	grep -q 'Numerical result out of range: until is more than' <<< "$out" || return 1
+	out=$("$CTL" revoke 00112233445566778899aabbccddeeff --until 2001-01-01T00:00:00Z 2>&1) && return 1
+	grep -q 'until is not in the future' <<< "$out" || return 1
+	out=$("${NOBODY[@]}" "$CTL" revoke 0102030405060708090a0b0c0d0e0f10 2>&1) && return 1
+	grep -q 'needs CAP_NET_ADMIN' <<< "$out" || return 1
+	[ "$("${NOBODY[@]}" "$CTL" -j revoke list | json 'len(d["revoked"])')" = 2 ]
+}
+ktap_test "revoke, revoke list; bad handles and times refused" revoke
+
+stats() {
+	local out
+	out=$("$CTL" -j stats) || return 1
+	echo "$out"
+	[ "$(json 'd["revoked"], d["revocations"], d["sess_puts"], d["sess_deletes"]' <<< "$out")" = "2 2 5 5" ] || return 1
+	# The same figures as /proc/net/ktix_stat, name for name.
+	diff <("$CTL" stats | awk '{ print $1, $2 }') <(awk '{ print $1, $2 }' /proc/net/ktix_stat)
+}
+ktap_test "stats: the figures of /proc/net/ktix_stat" stats
+
+monitor_revoke() {
+	"$CTL" -j monitor > /tmp/ktix-monitor-r.json &
+	local pid=$! n
+	for n in $(seq 20); do
+		"$CTL" revoke 0a0b0c0d0e0f00000000000000000000 --until +1h || break
+		sleep 0.5
+		[ -s /tmp/ktix-monitor-r.json ] && break
+	done
+	kill "$pid"
+	cat /tmp/ktix-monitor-r.json
+	[ "$(head -n 1 /tmp/ktix-monitor-r.json | json 'd["group"], d["event"], d["handle"], d["until"] > 0')" = \
+	  "revoke add 0a0b0c0d0e0f00000000000000000000 True" ]
+}
+ktap_test "monitor prints a revocation with its handle" monitor_revoke
 
 not_loaded() {
 	local out rc

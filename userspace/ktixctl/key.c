@@ -3,34 +3,17 @@
  * ktixctl key: the namespace's ticket-key ring.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include "ktix_nl.h"
 #include "ktixctl.h"
-
-static void print_time(uint64_t t, int width)
-{
-	char buf[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!t || !gmtime_r(&tt, &tm) ||
-	    !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
-		printf("%-*s", width, "-");
-	else
-		printf("%-*s", width, buf);
-}
-
-static void print_hex(const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		printf("%02x", b[i]);
-}
 
 int key_show(struct ktix_nl *nl)
 {
@@ -82,19 +65,24 @@ int key_show(struct ktix_nl *nl)
 
 static int parse_name(const char *s, uint8_t *name)
 {
-	size_t i;
+	size_t len;
 
-	if (strlen(s) != 2 * KTIX_KEY_NAME_LEN)
+	if (parse_hex(s, name, KTIX_KEY_NAME_LEN, &len) ||
+	    len != KTIX_KEY_NAME_LEN)
 		return -EINVAL;
-	for (i = 0; i < KTIX_KEY_NAME_LEN; i++) {
-		unsigned int v;
+	return 0;
+}
 
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 ||
-		    !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
-		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
-			return -EINVAL;
-		name[i] = (uint8_t)v;
-	}
+static int parse_state(const char *s, uint32_t *state)
+{
+	if (!strcmp(s, "next"))
+		*state = KTIX_KEY_STATE_NEXT;
+	else if (!strcmp(s, "primary"))
+		*state = KTIX_KEY_STATE_PRIMARY;
+	else if (!strcmp(s, "retiring"))
+		*state = KTIX_KEY_STATE_RETIRING;
+	else
+		return -EINVAL;
 	return 0;
 }
 
@@ -103,44 +91,304 @@ static void key_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s [-j] key [list]\n"
 		"       %s key rotate\n"
-		"       %s key del NAME\n\n"
+		"       %s key add [--state STATE] [--name NAME] [--aes-bits 128|256]\n"
+		"       %s key del NAME\n"
+		"       %s key import FILE [--state STATE]\n"
+		"       %s key export FILE --format nginx [--name NAME]\n\n"
 		"Show or change this network namespace's ticket-key ring.  A key is\n"
 		"next (decrypts; encrypts after the next rotation), primary (encrypts)\n"
-		"or retiring (decrypts until its time is up).  Changes need\n"
-		"CAP_NET_ADMIN.  NAME is the key's name in hex (32 digits).\n\n"
+		"or retiring (decrypts until its time is up).  Changes, and export,\n"
+		"need CAP_NET_ADMIN.  NAME is a key's name in hex (32 digits).\n\n"
 		"  list     the keys, oldest first; never their material\n"
 		"  rotate   next -> primary -> retiring, and a fresh next key\n"
-		"  del      wipe a key (not the primary while others remain)\n",
-		prog, prog, prog);
+		"  add      a fresh random key (OpenSSL's generator), by default\n"
+		"           AES-256 and next; with --state primary the primary retires\n"
+		"  del      wipe a key (not the primary while others remain)\n"
+		"  import   keys from an nginx key file (48 or 80 bytes, one key;\n"
+		"           primary unless --state says otherwise) or a HAProxy\n"
+		"           tls-ticket-keys file (base64 lines: the second-last key\n"
+		"           becomes primary, the last next, the others retiring).  A\n"
+		"           next key already in the ring, which has never encrypted,\n"
+		"           is replaced.  The file is checked whole before any change.\n"
+		"  export   write one key (the primary unless --name) as a new nginx\n"
+		"           key file, mode 0600; an existing FILE is never overwritten\n",
+		prog, prog, prog, prog, prog, prog);
 }
+
+static int key_random(struct ktix_key_info *k, unsigned int bits)
+{
+	memset(k, 0, sizeof(*k));
+	k->aes_len = k->hmac_len = (uint8_t)(bits / 8);
+	if (RAND_bytes(k->name, sizeof(k->name)) != 1 ||
+	    RAND_bytes(k->aes, k->aes_len) != 1 ||
+	    RAND_bytes(k->hmac, k->hmac_len) != 1)
+		return -EIO;
+	return 0;
+}
+
+static const struct ktix_key_info *find_key(const struct ktix_key_list *l,
+					    const uint8_t *name, uint32_t state)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (name ? !memcmp(l->keys[i].name, name, KTIX_KEY_NAME_LEN) :
+		    l->keys[i].state == state)
+			return &l->keys[i];
+	return NULL;
+}
+
+/* A next key never encrypted a ticket: replacing it loses nothing. */
+static int drop_next(struct ktix_nl *nl, const struct ktix_key_list *ring)
+{
+	const struct ktix_key_info *next = find_key(ring, NULL,
+						     KTIX_KEY_STATE_NEXT);
+
+	return next ? ktix_nl_key_del(nl, next->name) : 0;
+}
+
+/* The file is read and checked before the module is asked anything. */
+static int key_import(const char *path, bool has_state, uint32_t state)
+{
+	struct ktix_key_info keys[KTIX_MAX_KEYS_LIMIT];
+	struct ktix_nl *nl = NULL;
+	struct ktix_policy_info pol;
+	struct ktix_key_list ring;
+	enum keyfile_format fmt;
+	size_t n, i, room, primary;
+	char why[160];
+	int err;
+
+	err = keyfile_read(path, keys, KTIX_MAX_KEYS_LIMIT, &n, &fmt, why,
+			   sizeof(why));
+	if (err) {
+		fprintf(stderr, "%s: key import: %s: %s\n", prog, path, why);
+		return err;
+	}
+	if (fmt == KEYFILE_HAPROXY && n > 1 && has_state) {
+		fprintf(stderr,
+			"%s: key import: %s: --state is for files of one key; a HAProxy file's order gives the states\n",
+			prog, path);
+		err = -EINVAL;
+		goto out;
+	}
+	/* HAProxy: the second-last encrypts, the last is next. */
+	primary = n > 1 ? n - 2 : 0;
+	for (i = 0; i < n; i++)
+		keys[i].state = n == 1 ? (has_state ? state :
+					  KTIX_KEY_STATE_PRIMARY) :
+				i == primary ? KTIX_KEY_STATE_PRIMARY :
+				i == n - 1 ? KTIX_KEY_STATE_NEXT :
+				KTIX_KEY_STATE_RETIRING;
+
+	nl = ctl_open();
+	if (!nl) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* Everything the kernel would refuse, before anything changes. */
+	err = ktix_nl_policy_get(nl, &pol);
+	if (!err)
+		err = ktix_nl_key_list(nl, false, &ring);
+	if (err) {
+		ctl_error(nl, "key import", err);
+		goto out;
+	}
+	for (i = 0; i < n && !err; i++) {
+		size_t j;
+
+		if (find_key(&ring, keys[i].name, 0)) {
+			fprintf(stderr, "%s: key import: %s: key %zu's name is already in the ring\n",
+				prog, path, i + 1);
+			err = -EEXIST;
+		}
+		for (j = 0; j < i && !err; j++)
+			if (!memcmp(keys[i].name, keys[j].name, KTIX_KEY_NAME_LEN)) {
+				fprintf(stderr, "%s: key import: %s: keys %zu and %zu have the same name\n",
+					prog, path, j + 1, i + 1);
+				err = -EINVAL;
+			}
+	}
+	room = pol.max_keys - ring.n;
+	if (!err && find_key(&ring, NULL, KTIX_KEY_STATE_NEXT) &&
+	    (n > 1 || keys[0].state == KTIX_KEY_STATE_NEXT))
+		room++;
+	if (!err && n > room) {
+		fprintf(stderr, "%s: key import: %s: %zu keys do not fit: the ring has room for %zu (policy max-keys %u)\n",
+			prog, path, n, room, pol.max_keys);
+		err = -ENOSPC;
+	}
+	if (err) {
+		ktix_key_list_free(&ring);
+		goto out;
+	}
+	if (n > 1 || keys[0].state == KTIX_KEY_STATE_NEXT)
+		err = drop_next(nl, &ring);
+	ktix_key_list_free(&ring);
+
+	/* The primary first: retiring keys need one. */
+	if (!err)
+		err = ktix_nl_key_add(nl, &keys[primary]);
+	for (i = 0; i < n && !err; i++)
+		if (i != primary)
+			err = ktix_nl_key_add(nl, &keys[i]);
+	if (err)
+		ctl_error(nl, "key import", err);
+out:
+	OPENSSL_cleanse(keys, sizeof(keys));
+	ktix_nl_close(nl);
+	return err;
+}
+
+static int key_export(struct ktix_nl *nl, const char *path,
+		      const uint8_t *name)
+{
+	const struct ktix_key_info *k;
+	struct ktix_key_list ring;
+	char why[160];
+	int err;
+
+	err = ktix_nl_key_list(nl, true, &ring);
+	if (err) {
+		ctl_error(nl, "key export", err);
+		return err;
+	}
+	k = find_key(&ring, name, KTIX_KEY_STATE_PRIMARY);
+	if (!k) {
+		fprintf(stderr, "%s: key export: %s\n", prog,
+			name ? "no key with this name in the ring" :
+			"the ring has no primary key");
+		err = -ENOENT;
+	} else {
+		err = keyfile_write_nginx(path, k, why, sizeof(why));
+		if (err)
+			fprintf(stderr, "%s: key export: %s: %s\n", prog, path,
+				why);
+	}
+	ktix_key_list_free(&ring);
+	return err;
+}
+
+/* What each command takes: options, and the one operand. */
+static const struct {
+	const char *name;
+	const char *options;	/* getopt letters */
+	const char *operand;	/* NULL: none */
+} key_cmds[] = {
+	{ "list", "", NULL },
+	{ "rotate", "", NULL },
+	{ "del", "", "NAME" },
+	{ "add", "s:n:b:", NULL },
+	{ "import", "s:", "FILE" },
+	{ "export", "n:f:", "FILE" },
+};
 
 int key_main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "aes-bits", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
 	uint8_t name[KTIX_KEY_NAME_LEN];
-	struct ktix_nl *nl;
 	const char *sub = argc > 1 ? argv[1] : "list";
-	int err;
+	const char *operand = NULL, *format = NULL;
+	bool has_name = false, has_state = false;
+	uint32_t state = KTIX_KEY_STATE_NEXT;
+	unsigned int bits = 256;
+	struct ktix_key_info k;
+	struct ktix_nl *nl;
+	size_t c;
+	int opt, err;
 
 	if (is_help(sub)) {
 		key_usage(stdout);
 		return 0;
 	}
-	if (!strcmp(sub, "del")) {
-		if (argc != 3) {
-			fprintf(stderr, "%s: key del takes one NAME; see '%s help key'\n",
-				prog, prog);
-			return 1;
-		}
-		if (parse_name(argv[2], name)) {
-			fprintf(stderr, "%s: key del: '%s' is not a key name (32 hex digits)\n",
-				prog, argv[2]);
-			return 1;
-		}
-	} else if ((strcmp(sub, "list") && strcmp(sub, "rotate")) || argc > 2) {
+	for (c = 0; c < sizeof(key_cmds) / sizeof(key_cmds[0]); c++)
+		if (!strcmp(sub, key_cmds[c].name))
+			break;
+	if (c == sizeof(key_cmds) / sizeof(key_cmds[0])) {
 		fprintf(stderr, "%s: key: unknown argument '%s'; see '%s help key'\n",
-			prog, argc > 2 ? argv[2] : sub, prog);
+			prog, sub, prog);
 		return 1;
 	}
+
+	/*
+	 * Options after the command, anywhere: "key add --state primary".
+	 * optind 0 starts getopt afresh, argv[0] being the command.
+	 */
+	argc--;
+	argv++;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, key_cmds[c].options, opts,
+				  NULL)) != -1) {
+		const char *v = optarg ? optarg : "";
+
+		if (opt == '?' || opt == ':' || !strchr(key_cmds[c].options, opt)) {
+			const struct option *o = opts;
+
+			while (o->name && o->val != opt)
+				o++;
+			fprintf(stderr, "%s: key %s: unexpected option '%s%s'; see '%s help key'\n",
+				prog, sub, o->name ? "--" : "",
+				o->name ? o->name : argv[optind - 1], prog);
+			return 1;
+		}
+		if (opt == 's') {
+			if (parse_state(v, &state)) {
+				fprintf(stderr, "%s: key %s: --state is next, primary or retiring, not '%s'\n",
+					prog, sub, v);
+				return 1;
+			}
+			has_state = true;
+		} else if (opt == 'n') {
+			if (parse_name(v, name)) {
+				fprintf(stderr, "%s: key %s: '%s' is not a key name (32 hex digits)\n",
+					prog, sub, v);
+				return 1;
+			}
+			has_name = true;
+		} else if (opt == 'b') {
+			if (strcmp(v, "128") && strcmp(v, "256")) {
+				fprintf(stderr, "%s: key add: --aes-bits is 128 or 256, not '%s'\n",
+					prog, v);
+				return 1;
+			}
+			bits = (unsigned int)atoi(v);
+		} else {
+			format = v;
+		}
+	}
+	if (key_cmds[c].operand) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "%s: key %s takes one %s; see '%s help key'\n",
+				prog, sub, key_cmds[c].operand, prog);
+			return 1;
+		}
+		operand = argv[optind];
+	} else if (optind < argc) {
+		fprintf(stderr, "%s: key %s: unexpected argument '%s'; see '%s help key'\n",
+			prog, sub, argv[optind], prog);
+		return 1;
+	}
+	if (!strcmp(sub, "del") && parse_name(operand, name)) {
+		fprintf(stderr, "%s: key del: '%s' is not a key name (32 hex digits)\n",
+			prog, operand);
+		return 1;
+	}
+	if (!strcmp(sub, "export") && (!format || strcmp(format, "nginx"))) {
+		fprintf(stderr, "%s: key export: --format nginx is needed, the one format there is%s%s%s\n",
+			prog, format ? " (not '" : "", format ? format : "",
+			format ? "')" : "");
+		return 1;
+	}
+
+	if (!strcmp(sub, "import"))
+		return key_import(operand, has_state, state) ? 1 : 0;
 
 	nl = ctl_open();
 	if (!nl)
@@ -153,10 +401,33 @@ int key_main(int argc, char **argv)
 		err = ktix_nl_key_rotate(nl, NULL);
 		if (err)
 			ctl_error(nl, "key rotate", err);
-	} else {
+	} else if (!strcmp(sub, "del")) {
 		err = ktix_nl_key_del(nl, name);
 		if (err)
 			ctl_error(nl, "key del", err);
+	} else if (!strcmp(sub, "add")) {
+		err = key_random(&k, bits);
+		if (err) {
+			fprintf(stderr, "%s: key add: no random bytes from OpenSSL\n",
+				prog);
+		} else {
+			if (has_name)
+				memcpy(k.name, name, sizeof(k.name));
+			memcpy(name, k.name, sizeof(name));
+			k.state = state;
+			err = ktix_nl_key_add(nl, &k);
+			OPENSSL_cleanse(&k, sizeof(k));
+			if (err)
+				ctl_error(nl, "key add", err);
+		}
+		if (!err) {
+			/* The name of the new key, for the next command. */
+			printf(json ? "{\"name\":\"" : "");
+			print_hex(name, sizeof(name));
+			printf(json ? "\"}\n" : "\n");
+		}
+	} else {
+		err = key_export(nl, operand, has_name ? name : NULL);
 	}
 	ktix_nl_close(nl);
 	return err ? 1 : 0;

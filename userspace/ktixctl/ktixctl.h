@@ -3,6 +3,7 @@
 #define KTIXCTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,6 +22,9 @@ int version_main(int argc, char **argv);
 int policy_main(int argc, char **argv);
 int key_main(int argc, char **argv);
 int monitor_main(int argc, char **argv);
+int session_main(int argc, char **argv);
+int revoke_main(int argc, char **argv);
+int stats_main(int argc, char **argv);
 /* Print one object (JSON: no newline after it); 0 or a negative errno. */
 int version_show(struct ktix_nl *nl);
 int policy_show(struct ktix_nl *nl);
@@ -33,5 +37,37 @@ void ctl_error(struct ktix_nl *nl, const char *what, int err);
 bool is_help(const char *arg);
 
 void json_string(FILE *f, const char *s);
+
+/* Seconds since the epoch as 2026-11-25T12:00:00Z, or "-" for 0. */
+void print_time(uint64_t t, int width);
+void print_hex(const uint8_t *b, size_t n);
+/* Hex digits, an even number, at most max bytes. */
+int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len);
+/* A number with one of the suffixes of units, scaled. */
+struct unit {
+	const char *suffix;
+	uint64_t mul;
+};
+
+extern const struct unit duration_units[], size_units[], no_units[];
+int parse_scaled(const char *s, const struct unit *units, uint64_t *out);
+/* "90", "90s", "15m", "12h", "7d" in seconds. */
+int parse_duration(const char *s, uint64_t *out);
+/* "+DURATION" from now, "YYYY-MM-DDTHH:MM:SSZ" or "@SECONDS". */
+int parse_time(const char *s, uint64_t now, uint64_t *out);
+
+struct ktix_key_info;
+
+enum keyfile_format { KEYFILE_NGINX, KEYFILE_HAPROXY };
+
+/*
+ * Reads up to max keys from an nginx or HAProxy key file (detected), in
+ * file order.  On error, why says what is wrong and no key is returned.
+ */
+int keyfile_read(const char *path, struct ktix_key_info *keys, size_t max,
+		 size_t *n, enum keyfile_format *fmt, char *why, size_t why_len);
+/* Writes k as a new nginx key file, mode 0600; never overwrites. */
+int keyfile_write_nginx(const char *path, const struct ktix_key_info *k,
+			char *why, size_t why_len);
 
 #endif /* KTIXCTL_H */

@@ -23,8 +23,11 @@ static int help_main(int argc, char **argv);
 static const struct subcommand subcommands[] = {
 	{ "version", version_main, "Show the tool's and the module's versions and features" },
 	{ "policy", policy_main, "Show or change the key-ring and session-cache policy" },
-	{ "key", key_main, "Show, rotate or delete the ticket-encryption keys" },
-	{ "monitor", monitor_main, "Print changes of the key ring as they happen" },
+	{ "key", key_main, "Show, add, rotate, delete, import or export ticket keys" },
+	{ "session", session_main, "Show or empty the session-ID cache" },
+	{ "revoke", revoke_main, "Revoke a session's tickets, or list revocations" },
+	{ "stats", stats_main, "Show the module's counters" },
+	{ "monitor", monitor_main, "Print changes of the key ring and revocations" },
 	{ "help", help_main, "Show this help, or a command's: help COMMAND" },
 };
 

@@ -10,7 +10,7 @@
 #include "ktix_nl.h"
 #include "ktixctl.h"
 
-static const char *event_name(uint32_t ev)
+static const char *ring_event_name(uint32_t ev)
 {
 	switch (ev) {
 	case KTIX_RING_EV_ADD:		return "add";
@@ -21,21 +21,62 @@ static const char *event_name(uint32_t ev)
 	}
 }
 
+static const char *revoke_event_name(uint32_t ev)
+{
+	switch (ev) {
+	case KTIX_REVOKE_EV_ADD:	return "add";
+	case KTIX_REVOKE_EV_EXPIRE:	return "expire";
+	default:			return "unknown";
+	}
+}
+
+static void print_event(const struct ktix_event *e)
+{
+	bool ring = e->cmd == KTIX_CMD_RING_NOTIFY;
+	const char *group = ring ? "ring" : "revoke";
+	const char *name = ring ? ring_event_name(e->event) :
+			   revoke_event_name(e->event);
+
+	if (json) {
+		printf("{\"group\":\"%s\",\"event\":\"%s\",\"generation\":%" PRIu64,
+		       group, name, e->generation);
+		if (e->has_handle) {
+			printf(",\"handle\":\"");
+			print_hex(e->handle, sizeof(e->handle));
+			printf("\",\"until\":%" PRIu64, e->until);
+		}
+		printf("}\n");
+		return;
+	}
+	printf("%s %s generation %" PRIu64, group, name, e->generation);
+	if (e->has_handle) {
+		printf(" handle ");
+		print_hex(e->handle, sizeof(e->handle));
+		printf(" until ");
+		print_time(e->until, 0);
+	}
+	printf("\n");
+}
+
 int monitor_main(int argc, char **argv)
 {
-	uint32_t cmd, ev;
+	struct ktix_event e;
 	struct ktix_nl *nl;
-	uint64_t gen;
 	int err;
 
 	if (argc > 1) {
 		if (is_help(argv[1])) {
 			printf("Usage: %s [-j] monitor\n\n"
-			       "Print every change of this network namespace's key ring as the\n"
-			       "module announces it (multicast group \"%s\"), one line each:\n"
+			       "Print every change of this network namespace's key ring\n"
+			       "(multicast group \"%s\") and revocation set (group \"%s\")\n"
+			       "as the module announces it, one line each:\n"
 			       "  ring EVENT generation N\n"
-			       "EVENT is add, del, rotate or expire.  With -j, one JSON object a\n"
-			       "line.  Runs until interrupted.\n", prog, KTIX_MCGRP_RING);
+			       "  revoke EVENT generation N [handle HEX until TIME]\n"
+			       "A ring EVENT is add, del, rotate or expire; a revoke EVENT is\n"
+			       "add or expire.  When the kernel drops notifications, a\n"
+			       "'lost' line says so: re-read the state.  With -j, one JSON\n"
+			       "object a line.  Runs until interrupted.\n",
+			       prog, KTIX_MCGRP_RING, KTIX_MCGRP_REVOKE);
 			return 0;
 		}
 		fprintf(stderr, "%s: monitor takes no arguments; see '%s help monitor'\n",
@@ -47,6 +88,8 @@ int monitor_main(int argc, char **argv)
 	if (!nl)
 		return 1;
 	err = ktix_nl_subscribe(nl, KTIX_MCGRP_RING);
+	if (!err)
+		err = ktix_nl_subscribe(nl, KTIX_MCGRP_REVOKE);
 	if (err) {
 		ctl_error(nl, "monitor", err);
 		ktix_nl_close(nl);
@@ -54,22 +97,18 @@ int monitor_main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
-		err = ktix_nl_next_event(nl, -1, &cmd, &ev, &gen);
+		err = ktix_nl_next_event(nl, -1, &e);
 		if (err == -ENOBUFS) {
 			/* Notifications were dropped: the reader must re-read. */
 			if (json)
-				printf("{\"group\":\"ring\",\"event\":\"lost\"}\n");
+				printf("{\"event\":\"lost\"}\n");
 			else
-				printf("ring lost: notifications dropped, re-read the ring\n");
+				printf("lost: notifications dropped, re-read the state\n");
 			continue;
 		}
 		if (err)
 			break;
-		if (json)
-			printf("{\"group\":\"ring\",\"event\":\"%s\",\"generation\":%" PRIu64 "}\n",
-			       event_name(ev), gen);
-		else
-			printf("ring %s generation %" PRIu64 "\n", event_name(ev), gen);
+		print_event(&e);
 	}
 	ctl_error(nl, "monitor", err);
 	ktix_nl_close(nl);

@@ -49,48 +49,17 @@ static const struct ktix_policy_field *lib(const struct field *f)
 /* "90", "90s", "15m", "12h", "7d"; for rotate-interval also "manual". */
 static int parse_value(const struct field *f, const char *s, uint64_t *out)
 {
-	unsigned long long v;
-	uint64_t mul = 1;
-	char *end;
+	uint64_t v;
+	int err;
 
 	if (f->kind == DURATION && (!strcmp(s, "manual") || !strcmp(s, "off"))) {
 		*out = 0;
 		return f->type == KTIX_POLICY_A_ROTATE_INTERVAL ? 0 : -EINVAL;
 	}
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -ERANGE;
-	if (f->kind == DURATION) {
-		if (!strcmp(end, "") || !strcmp(end, "s"))
-			mul = 1;
-		else if (!strcmp(end, "m"))
-			mul = 60;
-		else if (!strcmp(end, "h"))
-			mul = 3600;
-		else if (!strcmp(end, "d"))
-			mul = 86400;
-		else
-			return -EINVAL;
-	} else if (f->kind == SIZE) {
-		if (!strcmp(end, "") || !strcmp(end, "B"))
-			mul = 1;
-		else if (!strcmp(end, "K") || !strcmp(end, "KiB"))
-			mul = 1ULL << 10;
-		else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
-			mul = 1ULL << 20;
-		else if (!strcmp(end, "G") || !strcmp(end, "GiB"))
-			mul = 1ULL << 30;
-		else
-			return -EINVAL;
-	} else if (*end) {
-		return -EINVAL;
-	}
-	if (v > UINT64_MAX / mul)
-		return -ERANGE;
-	v *= mul;
+	err = parse_scaled(s, f->kind == DURATION ? duration_units :
+			   f->kind == SIZE ? size_units : no_units, &v);
+	if (err)
+		return err;
 	if (lib(f)->size < sizeof(v) && v > UINT32_MAX)
 		return -ERANGE;
 	*out = v;

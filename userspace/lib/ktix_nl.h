@@ -130,14 +130,85 @@ int ktix_nl_key_rotate(struct ktix_nl *nl, uint64_t *generation);
 const char *ktix_key_state_name(uint32_t state);
 
 /*
- * Listens to a multicast group (KTIX_MCGRP_RING) on this socket, which
- * then should be used for nothing else.  ktix_nl_next_event() waits up to
- * timeout_ms (-1: for ever) for one notification: 0, or -ETIMEDOUT, or
- * -ENOBUFS when the kernel dropped some (re-read the state).
+ * Listens to a multicast group (KTIX_MCGRP_RING, KTIX_MCGRP_REVOKE) on this
+ * socket, which then should be used for nothing else.  ktix_nl_next_event()
+ * waits up to timeout_ms (-1: for ever) for one notification: 0, or
+ * -ETIMEDOUT, or -ENOBUFS when the kernel dropped some (re-read the state).
  */
+struct ktix_event {
+	uint32_t cmd;			/* KTIX_CMD_*_NOTIFY */
+	uint32_t event;			/* enum ktix_{ring,revoke}_event */
+	uint64_t generation;
+	bool has_handle;		/* KTIX_REVOKE_EV_ADD: what was revoked */
+	uint8_t handle[KTIX_REVOKE_HANDLE_LEN];
+	uint64_t until;
+};
+
 int ktix_nl_subscribe(struct ktix_nl *nl, const char *group);
-int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms, uint32_t *cmd,
-		       uint32_t *event, uint64_t *generation);
+int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms,
+		       struct ktix_event *out);
+
+/* A cached session, as KTIX_CMD_SESS_GET reports it. */
+struct ktix_sess_info {
+	uint8_t id[KTIX_SESS_ID_MAX_LEN];
+	uint8_t id_len;
+	uint32_t size;
+	uint64_t created;
+	uint64_t expires;
+	uint8_t *data;			/* size bytes, or NULL if not asked */
+};
+
+struct ktix_sess_list {
+	size_t n;
+	struct ktix_sess_info *sess;
+};
+
+/* lifetime 0: the policy's session_lifetime. */
+int ktix_nl_sess_put(struct ktix_nl *nl, const uint8_t *id, size_t id_len,
+		     const uint8_t *data, size_t size, uint32_t lifetime);
+/* -ENOENT on a miss.  Free with ktix_sess_info_free(), which wipes. */
+int ktix_nl_sess_get(struct ktix_nl *nl, const uint8_t *id, size_t id_len,
+		     struct ktix_sess_info *out);
+void ktix_sess_info_free(struct ktix_sess_info *s);
+/* Every live entry; data only for CAP_NET_ADMIN callers that ask. */
+int ktix_nl_sess_list(struct ktix_nl *nl, bool data,
+		      struct ktix_sess_list *out);
+void ktix_sess_list_free(struct ktix_sess_list *list);
+int ktix_nl_sess_del(struct ktix_nl *nl, const uint8_t *id, size_t id_len);
+int ktix_nl_sess_flush(struct ktix_nl *nl);
+
+struct ktix_revoke_info {
+	uint8_t handle[KTIX_REVOKE_HANDLE_LEN];
+	uint64_t until;
+};
+
+struct ktix_revoke_list {
+	uint64_t generation;
+	size_t n;
+	struct ktix_revoke_info *revoked;
+};
+
+/* until 0: the kernel's default.  *generation (if not NULL): the new one. */
+int ktix_nl_revoke_add(struct ktix_nl *nl, const uint8_t *handle,
+		       uint64_t until, uint64_t *generation);
+/* A consistent snapshot: a dump interrupted by a change is taken again. */
+int ktix_nl_revoke_list(struct ktix_nl *nl, struct ktix_revoke_list *out);
+void ktix_revoke_list_free(struct ktix_revoke_list *list);
+
+/* The figures of KTIX_CMD_STATS_GET, by attribute, and their names. */
+struct ktix_stats {
+	uint64_t v[KTIX_STATS_A_MAX + 1];
+};
+
+struct ktix_stat_field {
+	const char *name;		/* as in /proc/net/ktix_stat */
+	const char *key;		/* JSON key */
+	int type;			/* KTIX_STATS_A_* */
+};
+
+/* Every figure, in the order of the attributes; NULL name ends it. */
+extern const struct ktix_stat_field ktix_stat_fields[];
+int ktix_nl_stats(struct ktix_nl *nl, struct ktix_stats *out);
 
 /* Names for the feature bits; NULL past the last one. */
 const char *ktix_feature_name(unsigned int bit);

@@ -18,6 +18,7 @@
 #include <netlink/netlink.h>
 
 #include "ktix_nl.h"
+#include "nl_priv.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -73,7 +74,19 @@ int ktix_nl_open(struct ktix_nl **out)
 		err = -ENOMEM;
 		goto err_free;
 	}
+	/* Sessions in a reply can be larger than libnl's default buffer. */
+	nl_socket_enable_msg_peek(nl->sk);
 	err = genl_connect(nl->sk);
+	if (err < 0) {
+		err = nlerr_to_errno(err);
+		goto err_sock;
+	}
+	/*
+	 * libnl's 32 KiB receive buffer cannot hold a reply with a large
+	 * session and its ACK: the ACK would be dropped (ENOBUFS).  The kernel
+	 * caps this at net.core.rmem_max.
+	 */
+	err = nl_socket_set_buffer_size(nl->sk, 1 << 20, 0);
 	if (err < 0) {
 		err = nlerr_to_errno(err);
 		goto err_sock;
@@ -102,7 +115,7 @@ err_free:
 }
 
 /* Requests may carry key material: wipe them before they go. */
-static void free_msg(struct nl_msg *msg)
+void ktix_nl_free_msg(struct nl_msg *msg)
 {
 	explicit_bzero(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
 	nlmsg_free(msg);
@@ -176,9 +189,10 @@ static void locate_err_attr(struct ktix_nl *nl, const struct nlmsghdr *h)
 	}
 }
 
-static struct nl_msg *new_msg(struct ktix_nl *nl, uint8_t cmd, int flags)
+static struct nl_msg *new_msg(struct ktix_nl *nl, uint8_t cmd, int flags,
+			      size_t size)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
@@ -192,41 +206,33 @@ static struct nl_msg *new_msg(struct ktix_nl *nl, uint8_t cmd, int flags)
 
 struct nl_msg *ktix_nl_msg(struct ktix_nl *nl, uint8_t cmd)
 {
-	return new_msg(nl, cmd, 0);
+	return new_msg(nl, cmd, 0, 0);
+}
+
+struct nl_msg *ktix_nl_msg_sized(struct ktix_nl *nl, uint8_t cmd,
+				 size_t payload)
+{
+	/* Room for the headers and a few attributes besides. */
+	return new_msg(nl, cmd, 0, payload + 1024);
 }
 
 struct nl_msg *ktix_nl_dump_msg(struct ktix_nl *nl, uint8_t cmd)
 {
-	return new_msg(nl, cmd, NLM_F_DUMP);
+	return new_msg(nl, cmd, NLM_F_DUMP, 0);
 }
 
-/*
- * The extended ACK's attributes follow the nlmsgerr and, unless the kernel
- * capped it, the request it is answering.
- */
-static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+/* The extended-ACK attributes of h, from offset off on. */
+static void parse_ext_ack(struct ktix_nl *nl, const struct nlmsghdr *h,
+			  size_t off)
 {
-	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	struct ktix_nl *nl = arg;
-	size_t off, end;
+	size_t end = h->nlmsg_len;
 
-	(void)who;
-	nl->done = true;
-	nl->err = e->error;
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-
-	off = NLMSG_HDRLEN + sizeof(*e);
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
 	off = NLMSG_ALIGN(off);
-	end = h->nlmsg_len;
-	if (off >= end)
-		return NL_STOP;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)h + off),
+	if (off >= end ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)h + off),
 		      end - off, NULL) < 0)
-		return NL_STOP;
+		return;
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(nl->errmsg, sizeof(nl->errmsg), "%.*s",
 			 nla_len(tb[NLMSGERR_ATTR_MSG]),
@@ -239,7 +245,7 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 
 		if (nla_parse_nested(pol, NL_POLICY_TYPE_ATTR_MAX,
 				     tb[NLMSGERR_ATTR_POLICY], NULL) < 0)
-			return NL_STOP;
+			return;
 		lo = pol[NL_POLICY_TYPE_ATTR_MIN_VALUE_U];
 		hi = pol[NL_POLICY_TYPE_ATTR_MAX_VALUE_U];
 		if (lo && hi && nla_len(lo) == 8 && nla_len(hi) == 8) {
@@ -248,6 +254,27 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 			nl->range_max = nla_get_u64(hi);
 		}
 	}
+}
+
+/*
+ * The extended ACK's attributes follow the nlmsgerr and, unless the kernel
+ * capped it, the request it is answering.
+ */
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct ktix_nl *nl = arg;
+	size_t off;
+
+	(void)who;
+	nl->done = true;
+	nl->err = e->error;
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	off = NLMSG_HDRLEN + sizeof(*e);
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	parse_ext_ack(nl, h, off);
 	return NL_STOP;
 }
 
@@ -286,6 +313,29 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * NLMSG_DONE ends a dump.  Its payload is the dump's errno, which libnl
+ * does not look at: a dump the kernel failed part way (or at its first
+ * call) says so only there, with its extended ACK after it.
+ */
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	const struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct ktix_nl *nl = arg;
+	int err;
+
+	nl->done = true;
+	if (h->nlmsg_len < NLMSG_HDRLEN + sizeof(err))
+		return NL_STOP;
+	memcpy(&err, nlmsg_data(h), sizeof(err));
+	if (err < 0) {
+		nl->err = err;
+		if (h->nlmsg_flags & NLM_F_ACK_TLVS)
+			parse_ext_ack(nl, h, NLMSG_HDRLEN + sizeof(err));
+	}
+	return NL_STOP;
+}
+
 int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 		     ktix_nl_parse_fn parse, void *arg)
 {
@@ -311,12 +361,12 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	cb = nl_cb_clone(cur);
 	nl_cb_put(cur);
 	if (!cb) {
-		free_msg(msg);
+		ktix_nl_free_msg(msg);
 		return -ENOMEM;
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, nl);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, nl);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, nl);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, nl);
 	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_dump_intr, nl);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, nl);
 
@@ -345,7 +395,7 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 		err = -EINTR;
 out:
 	/* Kept until now: an error may point into it. */
-	free_msg(msg);
+	ktix_nl_free_msg(msg);
 	nl_cb_put(cb);
 	return err;
 }
@@ -482,46 +532,32 @@ nla_put_failure:
 	return -EMSGSIZE;
 }
 
-static int get_u64(struct nlattr *a, uint64_t *out)
-{
-	if (!a || nla_len(a) != sizeof(uint64_t))
-		return -EBADMSG;
-	*out = nla_get_u64(a);
-	return 0;
-}
-
-static int get_u32(struct nlattr *a, uint32_t *out)
-{
-	if (!a || nla_len(a) != sizeof(uint32_t))
-		return -EBADMSG;
-	*out = nla_get_u32(a);
-	return 0;
-}
-
-static int get_bytes(struct nlattr *a, uint8_t *out, size_t max, uint8_t *len)
-{
-	if (!a || (size_t)nla_len(a) > max)
-		return -EBADMSG;
-	memcpy(out, nla_data(a), nla_len(a));
-	*len = nla_len(a);
-	return 0;
-}
-
 static int parse_key(struct nlattr **tb, void *arg)
 {
 	struct ktix_key_list *list = arg;
 	struct nlattr *k[KTIX_KEY_A_MAX + 1];
-	struct ktix_key_info *ki, *grown;
+	struct ktix_key_info *ki;
 	uint8_t len;
 
 	if (!tb[KTIX_A_KEY] ||
 	    nla_parse_nested(k, KTIX_KEY_A_MAX, tb[KTIX_A_KEY], NULL) < 0 ||
 	    get_u64(tb[KTIX_A_GENERATION], &list->generation))
 		return -EBADMSG;
-	grown = realloc(list->keys, (list->n + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	list->keys = grown;
+	/* A key list is wiped when freed: never move it (realloc) unwiped. */
+	if (list->n == 0 || list->n == KTIX_MAX_KEYS_LIMIT) {
+		ki = calloc(list->n ? 4 * KTIX_MAX_KEYS_LIMIT : KTIX_MAX_KEYS_LIMIT,
+			    sizeof(*ki));
+		if (!ki)
+			return -ENOMEM;
+		if (list->n) {
+			memcpy(ki, list->keys, list->n * sizeof(*ki));
+			explicit_bzero(list->keys, list->n * sizeof(*ki));
+			free(list->keys);
+		}
+		list->keys = ki;
+	} else if (list->n >= 4 * KTIX_MAX_KEYS_LIMIT) {
+		return -EBADMSG;	/* more than a ring can hold */
+	}
 	ki = &list->keys[list->n];
 	memset(ki, 0, sizeof(*ki));
 	if (get_bytes(k[KTIX_KEY_A_NAME], ki->name, sizeof(ki->name), &len) ||
@@ -590,7 +626,7 @@ int ktix_nl_key_add(struct ktix_nl *nl, const struct ktix_key_info *k)
 	    (k->state && nla_put_u32(msg, KTIX_KEY_A_STATE, k->state)) ||
 	    (k->decrypt_until &&
 	     nla_put_u64(msg, KTIX_KEY_A_DECRYPT_UNTIL, k->decrypt_until))) {
-		free_msg(msg);
+		ktix_nl_free_msg(msg);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(msg, nest);
@@ -657,41 +693,46 @@ static int no_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-struct event {
-	uint32_t cmd, ev;
-	uint64_t gen;
-	bool got;
-};
-
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
-	struct nlattr *tb[KTIX_A_MAX + 1];
-	struct event *e = arg;
+	struct nlattr *tb[KTIX_A_MAX + 1], *r[KTIX_REVOKE_A_MAX + 1];
+	struct ktix_event *e = arg;
+	uint8_t len;
 
+	memset(e, 0, sizeof(*e));
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KTIX_A_MAX, NULL) < 0 ||
-	    get_u32(tb[KTIX_A_EVENT], &e->ev) ||
-	    get_u64(tb[KTIX_A_GENERATION], &e->gen))
+	    get_u32(tb[KTIX_A_EVENT], &e->event) ||
+	    get_u64(tb[KTIX_A_GENERATION], &e->generation))
 		return NL_SKIP;
+	if (tb[KTIX_A_REVOKE]) {
+		if (nla_parse_nested(r, KTIX_REVOKE_A_MAX, tb[KTIX_A_REVOKE],
+				     NULL) < 0 ||
+		    get_bytes(r[KTIX_REVOKE_A_HANDLE], e->handle,
+			      sizeof(e->handle), &len) ||
+		    len != sizeof(e->handle) ||
+		    get_u64(r[KTIX_REVOKE_A_UNTIL], &e->until))
+			return NL_SKIP;
+		e->has_handle = true;
+	}
 	e->cmd = g->cmd;
-	e->got = true;
 	return NL_STOP;
 }
 
-int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms, uint32_t *cmd,
-		       uint32_t *event, uint64_t *generation)
+int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms,
+		       struct ktix_event *out)
 {
 	struct pollfd pfd = { .fd = nl_socket_get_fd(nl->sk), .events = POLLIN };
-	struct event e = { 0 };
 	struct nl_cb *cb;
 	int err = 0;
 
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb)
 		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &e);
+	memset(out, 0, sizeof(*out));
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, out);
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
-	while (!e.got) {
+	while (!out->cmd) {
 		err = poll(&pfd, 1, timeout_ms);
 		if (err == 0) {
 			err = -ETIMEDOUT;
@@ -713,13 +754,7 @@ int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms, uint32_t *cmd,
 		err = 0;
 	}
 	nl_cb_put(cb);
-	if (e.got) {
-		*cmd = e.cmd;
-		*event = e.ev;
-		*generation = e.gen;
-		return 0;
-	}
-	return err;
+	return out->cmd ? 0 : err;
 }
 
 const char *ktix_feature_name(unsigned int bit)
@@ -727,6 +762,9 @@ const char *ktix_feature_name(unsigned int bit)
 	static const char *const names[] = {
 		"policy",
 		"ring",
+		"cache",
+		"revoke",
+		"stats",
 	};
 
 	return bit < sizeof(names) / sizeof(names[0]) ? names[bit] : NULL;

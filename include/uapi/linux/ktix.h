@@ -84,7 +84,8 @@
  *   Errors: EEXIST (name taken, or a second next key), ENOSPC (ring
  *   full), EINVAL (no primary yet; a key of neither 16 nor 32 bytes),
  *   ERANGE (a key shorter than 16 or longer than 32 bytes; decrypt_until
- *   later than the retention allows).
+ *   later than the retention allows).  With automatic rotation, an empty
+ *   ring first gets its own primary and next keys, as on any first use.
  *
  * KTIX_CMD_KEY_DEL [admin]
  *   Request: KTIX_A_KEY { KTIX_KEY_A_NAME }.  The primary cannot be deleted
@@ -100,6 +101,78 @@
  * KTIX_CMD_RING_NOTIFY (multicast on KTIX_MCGRP_RING only)
  *     KTIX_A_EVENT: u32, enum ktix_ring_event
  *     KTIX_A_GENERATION: u64, the generation after the change
+ *
+ * The session-ID cache (Documentation/ktix.rst, "The session-ID cache")
+ * holds DER-encoded sessions by their TLS session ID, bounded by the
+ * policy's cache_entries and cache_bytes (payload: ID plus session); when
+ * full, the least recently used entry goes.  Expired entries are never
+ * returned and are purged by a periodic worker.  Freed sessions are wiped.
+ *
+ * KTIX_CMD_SESS_PUT [admin]
+ *   Request:
+ *     KTIX_A_SESSION: NLA_NESTED
+ *       KTIX_SESS_A_ID: 1 to KTIX_SESS_ID_MAX_LEN bytes
+ *       KTIX_SESS_A_DATA: the DER session, 1 to policy session_max_size
+ *                         bytes (EMSGSIZE beyond)
+ *       KTIX_SESS_A_LIFETIME: u32 seconds, optional, 1 to 86400; the
+ *                             policy's session_lifetime is the default
+ *                             and the cap
+ *   An entry with the same ID is replaced.  Reply: an ACK.
+ *
+ * KTIX_CMD_SESS_GET [admin]
+ *   Request: KTIX_A_SESSION { KTIX_SESS_A_ID }.
+ *   Reply: KTIX_A_SESSION { ID, DATA, SIZE, CREATED, EXPIRES }, or ENOENT
+ *   when there is no live entry.  A hit makes the entry most recently used.
+ *
+ * KTIX_CMD_SESS_GET (dump)
+ *   Request: KTIX_A_FLAGS: u32, optional; KTIX_F_SESSION_DATA [admin]
+ *            adds the sessions.
+ *   Reply: one message an entry: KTIX_A_SESSION { ID, SIZE, CREATED,
+ *   EXPIRES, and DATA only when asked for }.  SIZE is the session's size
+ *   in bytes; CREATED and EXPIRES are u64 seconds since the epoch.  A dump
+ *   is a walk of a live table: entries added or removed meanwhile may or
+ *   may not appear.
+ *
+ * KTIX_CMD_SESS_DEL [admin]
+ *   Request: KTIX_A_SESSION { KTIX_SESS_A_ID }.  ENOENT if absent.
+ *
+ * KTIX_CMD_SESS_FLUSH [admin]
+ *   Request: no attributes.  Every entry is wiped.
+ *
+ * Revocation: the set of session handles (the random 16 bytes ktixd puts
+ * in every ticket it issues) that no helper may resume.  At most
+ * KTIX_REVOKE_LIMIT entries; an entry lasts until its time, then is
+ * purged.  Every change bumps the set's own generation and is announced on
+ * the multicast group KTIX_MCGRP_REVOKE, with the handle, so that a
+ * helper's mirror stays current without asking.
+ *
+ * KTIX_CMD_REVOKE_ADD [admin]
+ *   Request:
+ *     KTIX_A_REVOKE: NLA_NESTED
+ *       KTIX_REVOKE_A_HANDLE: 16 bytes
+ *       KTIX_REVOKE_A_UNTIL: u64 seconds since the epoch, optional: in the
+ *                            future and at most now + KTIX_REVOKE_MAX_SECS;
+ *                            the default is now + the policy's retention
+ *                            plus its rotation interval, the longest a
+ *                            ticket issued now can be accepted
+ *   Revoking a handle again extends its time, never shortens it.
+ *   Errors: ENOSPC (KTIX_REVOKE_LIMIT reached), EINVAL/ERANGE (until).
+ *   Reply: KTIX_A_GENERATION.
+ *
+ * KTIX_CMD_REVOKE_GET (dump)
+ *   Reply: one message an entry: KTIX_A_GENERATION, KTIX_A_REVOKE
+ *   { HANDLE, UNTIL }.  A dump that spans a change is marked
+ *   NLM_F_DUMP_INTR.
+ *
+ * KTIX_CMD_REVOKE_NOTIFY (multicast on KTIX_MCGRP_REVOKE only)
+ *     KTIX_A_EVENT: u32, enum ktix_revoke_event
+ *     KTIX_A_GENERATION: u64, the set's generation after the change
+ *     KTIX_A_REVOKE: { HANDLE, UNTIL }, for KTIX_REVOKE_EV_ADD
+ *
+ * KTIX_CMD_STATS_GET
+ *   Request: no attributes.
+ *   Reply: KTIX_A_STATS: NLA_NESTED, one u64 a KTIX_STATS_A_* below; the
+ *   same figures as /proc/net/ktix_stat.
  */
 
 #ifndef _UAPI_LINUX_KTIX_H
@@ -111,11 +184,21 @@
 #define KTIX_GENL_VERSION	1
 
 #define KTIX_MCGRP_RING		"ring"
+#define KTIX_MCGRP_REVOKE	"revoke"
 
 /* The ring never holds more keys than this, whatever the policy says. */
 #define KTIX_MAX_KEYS_LIMIT	64
 
 #define KTIX_KEY_NAME_LEN	16
+
+/* TLS session IDs are 1 to 32 bytes (RFC 5246 7.4.1.2). */
+#define KTIX_SESS_ID_MAX_LEN	32
+
+#define KTIX_REVOKE_HANDLE_LEN	16
+/* A namespace never holds more revocations than this. */
+#define KTIX_REVOKE_LIMIT	65536
+/* The latest KTIX_REVOKE_A_UNTIL accepted, from now: 28 days. */
+#define KTIX_REVOKE_MAX_SECS	(28 * 86400)
 
 enum ktix_cmd {
 	KTIX_CMD_UNSPEC,
@@ -127,6 +210,14 @@ enum ktix_cmd {
 	KTIX_CMD_KEY_DEL,
 	KTIX_CMD_KEY_ROTATE,
 	KTIX_CMD_RING_NOTIFY,
+	KTIX_CMD_SESS_PUT,
+	KTIX_CMD_SESS_GET,
+	KTIX_CMD_SESS_DEL,
+	KTIX_CMD_SESS_FLUSH,
+	KTIX_CMD_REVOKE_ADD,
+	KTIX_CMD_REVOKE_GET,
+	KTIX_CMD_REVOKE_NOTIFY,
+	KTIX_CMD_STATS_GET,
 	__KTIX_CMD_LAST
 };
 
@@ -136,11 +227,15 @@ enum ktix_cmd {
 enum ktix_feature {
 	KTIX_F_POLICY		= 1 << 0,	/* KTIX_CMD_POLICY_GET/SET */
 	KTIX_F_RING		= 1 << 1,	/* KTIX_CMD_KEY_*, KTIX_MCGRP_RING */
+	KTIX_F_CACHE		= 1 << 2,	/* KTIX_CMD_SESS_* */
+	KTIX_F_REVOKE		= 1 << 3,	/* KTIX_CMD_REVOKE_*, its group */
+	KTIX_F_STATS		= 1 << 4,	/* KTIX_CMD_STATS_GET */
 };
 
 /* Bits of KTIX_A_FLAGS. */
 enum ktix_flags {
 	KTIX_F_KEY_MATERIAL	= 1 << 0,	/* KEY_GET: include the keys */
+	KTIX_F_SESSION_DATA	= 1 << 1,	/* SESS_GET dump: the sessions */
 };
 
 enum ktix_key_state {
@@ -162,6 +257,13 @@ enum ktix_ring_event {
 	__KTIX_RING_EV_LAST
 };
 
+enum ktix_revoke_event {
+	KTIX_REVOKE_EV_UNSPEC,
+	KTIX_REVOKE_EV_ADD,	/* a handle was revoked, or its time extended */
+	KTIX_REVOKE_EV_EXPIRE,	/* entries past their time were purged */
+	__KTIX_REVOKE_EV_LAST
+};
+
 enum ktix_attr {
 	KTIX_A_UNSPEC,
 	KTIX_A_PAD,
@@ -172,6 +274,9 @@ enum ktix_attr {
 	KTIX_A_GENERATION,
 	KTIX_A_KEY,
 	KTIX_A_EVENT,
+	KTIX_A_SESSION,
+	KTIX_A_REVOKE,
+	KTIX_A_STATS,
 	__KTIX_A_LAST
 };
 
@@ -209,5 +314,58 @@ enum ktix_key_attr {
 };
 
 #define KTIX_KEY_A_MAX (__KTIX_KEY_A_LAST - 1)
+
+enum ktix_sess_attr {
+	KTIX_SESS_A_UNSPEC,
+	KTIX_SESS_A_PAD,
+	KTIX_SESS_A_ID,
+	KTIX_SESS_A_DATA,
+	KTIX_SESS_A_LIFETIME,
+	KTIX_SESS_A_SIZE,
+	KTIX_SESS_A_CREATED,
+	KTIX_SESS_A_EXPIRES,
+	__KTIX_SESS_A_LAST
+};
+
+#define KTIX_SESS_A_MAX (__KTIX_SESS_A_LAST - 1)
+
+enum ktix_revoke_attr {
+	KTIX_REVOKE_A_UNSPEC,
+	KTIX_REVOKE_A_PAD,
+	KTIX_REVOKE_A_HANDLE,
+	KTIX_REVOKE_A_UNTIL,
+	__KTIX_REVOKE_A_LAST
+};
+
+#define KTIX_REVOKE_A_MAX (__KTIX_REVOKE_A_LAST - 1)
+
+/*
+ * The figures of KTIX_CMD_STATS_GET, each a u64.  Gauges (the state now)
+ * come first, then counters (since the namespace was made).
+ */
+enum ktix_stats_attr {
+	KTIX_STATS_A_UNSPEC,
+	KTIX_STATS_A_PAD,
+	KTIX_STATS_A_RING_KEYS,		/* gauge: keys in the ring */
+	KTIX_STATS_A_CACHE_ENTRIES,	/* gauge: sessions cached */
+	KTIX_STATS_A_CACHE_BYTES,	/* gauge: their IDs and sessions */
+	KTIX_STATS_A_REVOKED,		/* gauge: handles revoked */
+	KTIX_STATS_A_POLICY_UPDATES,
+	KTIX_STATS_A_ROTATIONS,
+	KTIX_STATS_A_KEYS_WIPED,	/* keys that left the ring, all causes */
+	KTIX_STATS_A_KEYS_EXPIRED,
+	KTIX_STATS_A_KEYS_EVICTED,	/* to make room at a rotation */
+	KTIX_STATS_A_SESS_PUTS,
+	KTIX_STATS_A_SESS_HITS,
+	KTIX_STATS_A_SESS_MISSES,
+	KTIX_STATS_A_SESS_DELETES,	/* by SESS_DEL and SESS_FLUSH */
+	KTIX_STATS_A_SESS_EVICTIONS,	/* least recently used, when full */
+	KTIX_STATS_A_SESS_EXPIRATIONS,
+	KTIX_STATS_A_REVOCATIONS,	/* REVOKE_ADD requests accepted */
+	KTIX_STATS_A_REVOKE_EXPIRED,
+	__KTIX_STATS_A_LAST
+};
+
+#define KTIX_STATS_A_MAX (__KTIX_STATS_A_LAST - 1)
 
 #endif /* _UAPI_LINUX_KTIX_H */

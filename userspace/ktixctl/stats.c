@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixctl stats: the module's counters for this network namespace.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "ktix_nl.h"
+#include "ktixctl.h"
+
+int stats_main(int argc, char **argv)
+{
+	const struct ktix_stat_field *f;
+	struct ktix_stats st;
+	struct ktix_nl *nl;
+	int err;
+
+	if (argc > 1) {
+		if (is_help(argv[1])) {
+			printf("Usage: %s [-j] stats\n\n"
+			       "Print this network namespace's ktix counters, the same as\n"
+			       "/proc/net/ktix_stat: first the state now (keys in the ring,\n"
+			       "sessions cached and their bytes, handles revoked), then\n"
+			       "counts since the namespace was made.  ktixctl(8) explains\n"
+			       "each.\n", prog);
+			return 0;
+		}
+		fprintf(stderr, "%s: stats takes no arguments; see '%s help stats'\n",
+			prog, prog);
+		return 1;
+	}
+	nl = ctl_open();
+	if (!nl)
+		return 1;
+	err = ktix_nl_stats(nl, &st);
+	if (err) {
+		ctl_error(nl, "stats", err);
+		ktix_nl_close(nl);
+		return 1;
+	}
+	if (json)
+		printf("{");
+	for (f = ktix_stat_fields; f->name; f++) {
+		if (json)
+			printf("%s\"%s\":%" PRIu64, f == ktix_stat_fields ? "" : ",",
+			       f->key, st.v[f->type]);
+		else
+			printf("%-24s%" PRIu64 "\n", f->name, st.v[f->type]);
+	}
+	if (json)
+		printf("}\n");
+	ktix_nl_close(nl);
+	return 0;
+}
