@@ -29,13 +29,13 @@ KTIX_CFLAGS = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-MMD -MP
 KTIX_LDFLAGS = $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0)
-CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto)
+CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
-KSFT_SUITES := ktix_genl ktix_ring ktix_cache
+KSFT_SUITES := ktix_genl ktix_ring ktix_cache ktix_offload
 KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
 
 # The kselftest harness and checkpatch come from Debian's linux-source
@@ -76,7 +76,7 @@ $(B)/bin/ktixctl: $(CTL_OBJS) $(B)/lib/libktix.a
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
-	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS)
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
 
 $(KSRC)/.stamp:
 	@test -n "$(KSRC_TAR)" || { echo "make: /usr/src/linux-source-*.tar.xz not found: run scripts/install-deps" >&2; exit 1; }
@@ -91,7 +91,7 @@ $(B)/selftests/%: selftests/%.c $(B)/lib/libktix.a $(KSRC)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(KTIX_CFLAGS) -DKTIX_EXPECT_VERSION='"$(VERSION)"' \
 		-isystem $(KSRC)/tools/testing/selftests -o $@ $< $(B)/lib/libktix.a \
-		$(KTIX_LDFLAGS) $(NL_LIBS)
+		$(KTIX_LDFLAGS) $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 
 deps:
 	@scripts/install-deps

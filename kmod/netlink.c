@@ -16,11 +16,12 @@
 
 #include "main.h"
 #include "netlink.h"
+#include "offload.h"
 #include "policy.h"
 #include "stats.h"
 
 #define KTIX_FEATURES	((u64)(KTIX_F_POLICY | KTIX_F_RING | KTIX_F_CACHE | \
-			       KTIX_F_REVOKE | KTIX_F_STATS))
+			       KTIX_F_REVOKE | KTIX_F_STATS | KTIX_F_OFFLOAD))
 
 static struct genl_family ktix_genl_family;
 
@@ -134,6 +135,32 @@ static const struct nla_policy ktix_revoke_nl_policy[KTIX_REVOKE_A_MAX + 1] = {
 
 static const struct nla_policy ktix_revoke_cmd_nl_policy[KTIX_A_MAX + 1] = {
 	[KTIX_A_REVOKE]		= NLA_POLICY_NESTED(ktix_revoke_nl_policy),
+};
+
+static struct netlink_range_validation fd_range = {
+	.min = 0, .max = INT_MAX,
+};
+
+static const struct nla_policy ktix_dir_nl_policy[KTIX_DIR_A_MAX + 1] = {
+	[KTIX_DIR_A_KEY]	= NLA_POLICY_RANGE(NLA_BINARY, 16, 32),
+	[KTIX_DIR_A_IV]		= NLA_POLICY_RANGE(NLA_BINARY, 8, 12),
+	[KTIX_DIR_A_SALT]	= NLA_POLICY_EXACT_LEN(4),
+	[KTIX_DIR_A_REC_SEQ]	= NLA_POLICY_EXACT_LEN(8),
+};
+
+static const struct nla_policy ktix_offload_nl_policy[KTIX_OFFLOAD_A_MAX + 1] = {
+	[KTIX_OFFLOAD_A_FD]	= NLA_POLICY_FULL_RANGE(NLA_U32, &fd_range),
+	[KTIX_OFFLOAD_A_VERSION] = { .type = NLA_U16 },
+	[KTIX_OFFLOAD_A_CIPHER]	= { .type = NLA_U16 },
+	[KTIX_OFFLOAD_A_KIND]	= NLA_POLICY_RANGE(NLA_U32, KTIX_OFFLOAD_KIND_FULL,
+						   KTIX_OFFLOAD_KIND_MAX),
+	[KTIX_OFFLOAD_A_TX]	= NLA_POLICY_NESTED(ktix_dir_nl_policy),
+	[KTIX_OFFLOAD_A_RX]	= NLA_POLICY_NESTED(ktix_dir_nl_policy),
+	[KTIX_OFFLOAD_A_RX_NO_PAD] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy ktix_offload_cmd_nl_policy[KTIX_A_MAX + 1] = {
+	[KTIX_A_OFFLOAD]	= NLA_POLICY_NESTED(ktix_offload_nl_policy),
 };
 
 static int ktix_nl_version(struct sk_buff *skb, struct genl_info *info)
@@ -917,6 +944,44 @@ static int ktix_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+static int ktix_nl_offload(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
+	static const int required[] = {
+		KTIX_OFFLOAD_A_FD, KTIX_OFFLOAD_A_VERSION, KTIX_OFFLOAD_A_CIPHER,
+		KTIX_OFFLOAD_A_KIND,
+	};
+	struct nlattr *tb[KTIX_OFFLOAD_A_MAX + 1];
+	struct nlattr *tx[KTIX_DIR_A_MAX + 1], *rx[KTIX_DIR_A_MAX + 1];
+	struct ktix_offload_req req = {};
+	int err;
+
+	err = ktix_parse_nest(info, KTIX_A_OFFLOAD, tb, KTIX_OFFLOAD_A_MAX,
+			      ktix_offload_nl_policy, required,
+			      ARRAY_SIZE(required));
+	if (!err && tb[KTIX_OFFLOAD_A_TX]) {
+		err = nla_parse_nested(tx, KTIX_DIR_A_MAX, tb[KTIX_OFFLOAD_A_TX],
+				       ktix_dir_nl_policy, info->extack);
+		req.tx = tx;
+	}
+	if (!err && tb[KTIX_OFFLOAD_A_RX]) {
+		err = nla_parse_nested(rx, KTIX_DIR_A_MAX, tb[KTIX_OFFLOAD_A_RX],
+				       ktix_dir_nl_policy, info->extack);
+		req.rx = rx;
+	}
+	if (err) {
+		/* Whatever parsed, the keys in it go. */
+		ktix_offload_wipe(&req);
+		return err;
+	}
+	req.fd = nla_get_u32(tb[KTIX_OFFLOAD_A_FD]);
+	req.version = nla_get_u16(tb[KTIX_OFFLOAD_A_VERSION]);
+	req.cipher = nla_get_u16(tb[KTIX_OFFLOAD_A_CIPHER]);
+	req.kind = nla_get_u32(tb[KTIX_OFFLOAD_A_KIND]);
+	req.rx_no_pad = nla_get_flag(tb[KTIX_OFFLOAD_A_RX_NO_PAD]);
+	return ktix_offload(kn, &req, info->extack);
+}
+
 static void ktix_genl_multicast(struct net *net, struct sk_buff *msg,
 				unsigned int group)
 {
@@ -1048,6 +1113,12 @@ static const struct genl_ops ktix_genl_ops[] = {
 	}, {
 		.cmd = KTIX_CMD_STATS_GET,
 		.doit = ktix_nl_stats_get,
+	}, {
+		.cmd = KTIX_CMD_OFFLOAD,
+		.doit = ktix_nl_offload,
+		.policy = ktix_offload_cmd_nl_policy,
+		.maxattr = KTIX_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

@@ -23,6 +23,7 @@
 
 #include "ktix_nl.h"
 #include "kselftest_harness.h"
+#include "lib/proc_stat.h"
 
 static uint64_t stat_of(struct __test_metadata *_metadata, struct ktix_nl *nl,
 			int type)
@@ -31,22 +32,6 @@ static uint64_t stat_of(struct __test_metadata *_metadata, struct ktix_nl *nl,
 
 	ASSERT_EQ(0, ktix_nl_stats(nl, &st));
 	return st.v[type];
-}
-
-/* /proc/net/ktix_stat agrees with KTIX_CMD_STATS_GET. */
-static long proc_stat(const char *which)
-{
-	char name[64];
-	long val, found = -1;
-	FILE *f = fopen("/proc/net/ktix_stat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &val) == 2)
-		if (!strcmp(name, which))
-			found = val;
-	fclose(f);
-	return found;
 }
 
 static void fill(uint8_t *b, size_t n, unsigned int seed)
@@ -175,8 +160,8 @@ TEST_F(cache, put_get_del)
 		  stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_BYTES));
 	EXPECT_EQ(2, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_PUTS));
 	EXPECT_EQ(2, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_HITS));
-	EXPECT_EQ(2, proc_stat("KtixSessHits"));
-	EXPECT_EQ(219, proc_stat("KtixCacheBytes"));
+	EXPECT_EQ(2, proc_stat("/proc/net/ktix_stat", "KtixSessHits"));
+	EXPECT_EQ(219, proc_stat("/proc/net/ktix_stat", "KtixCacheBytes"));
 
 	ASSERT_EQ(0, ktix_nl_sess_del(self->nl, (const uint8_t *)"session-a", 9));
 	EXPECT_EQ(-ENOENT, check(self->nl, "session-a", 200, 1));

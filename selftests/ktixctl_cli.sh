@@ -57,6 +57,8 @@ key_files() {
 	printf '%s\n%s\n' "$(head -c 80 /dev/urandom | base64 -w0)" "$(head -c 79 /dev/urandom | base64 -w0)" > "$d/short"
 	: > "$d/empty"
 	head -c 70000 /dev/zero | tr '\0' 'A' > "$d/huge"
+	# 80 bytes of text: HAProxy's, not an nginx key that happens to fit.
+	head -c 80 /dev/zero | tr '\0' 'A' > "$d/text80"
 	k=$(head -c 80 /dev/urandom | base64 -w0)
 	printf '%s\n%s\n' "$k" "$k" > "$d/twice"
 	for f in text:'line 1: not the base64 of a 48- or 80-byte key' \
@@ -64,6 +66,7 @@ key_files() {
 		 mixed:'line 2: keys of 48 and 80 bytes are mixed' \
 		 short:'line 2: not the base64' \
 		 empty:'no key' huge:'too large for a key file' \
+		 text80:'line 1: not the base64' \
 		 none:'No such file or directory'; do
 		out=$("$CTL" key import "$d/${f%%:*}" 2>&1) && { echo "${f%%:*} accepted"; rm -rf "$d"; return 1; }
 		echo "$out"

@@ -7,7 +7,8 @@
  *   80 bytes: name(16) | HMAC key(32) | AES-256 key(32)
  * HAProxy (tls-ticket-keys) reads base64 lines of 48 or 80 bytes, each
  * name | AES key | HMAC key; of the last three, the second-last encrypts.
- * Base64 is decoded by OpenSSL.
+ * A file of 48 or 80 bytes that is not all text is nginx's; anything else
+ * is read as HAProxy's.  Base64 is decoded by OpenSSL.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -107,7 +108,14 @@ int keyfile_read(const char *path, struct ktix_key_info *keys, size_t max,
 			 "too large for a key file" : strerror(-err));
 		goto out;
 	}
-	if (len == 48 || len == 80) {
+	/*
+	 * nginx's files are raw random bytes; text of the same size (all
+	 * printable, as random bytes almost never are) is read as HAProxy's.
+	 */
+	for (rl = 0; rl < len; rl++)
+		if (!isprint(buf[rl]) && !isspace(buf[rl]))
+			break;
+	if ((len == 48 || len == 80) && rl < len) {
 		*fmt = KEYFILE_NGINX;
 		key_from_raw(&keys[0], buf, len, true);
 		*n = 1;
@@ -116,14 +124,12 @@ int keyfile_read(const char *path, struct ktix_key_info *keys, size_t max,
 
 	*fmt = KEYFILE_HAPROXY;
 	buf[len] = '\0';
-	for (rl = 0; rl < len; rl++) {
-		if (!isprint(buf[rl]) && !isspace(buf[rl])) {
-			snprintf(why, why_len,
-				 "neither an nginx key file (48 or 80 bytes; this has %zu) nor HAProxy base64 lines",
-				 len);
-			err = -EINVAL;
-			goto out;
-		}
+	if (rl < len) {
+		snprintf(why, why_len,
+			 "neither an nginx key file (48 or 80 bytes; this has %zu) nor HAProxy base64 lines",
+			 len);
+		err = -EINVAL;
+		goto out;
 	}
 	for (line = strtok_r((char *)buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {

@@ -169,6 +169,35 @@
  *     KTIX_A_GENERATION: u64, the set's generation after the change
  *     KTIX_A_REVOKE: { HANDLE, UNTIL }, for KTIX_REVOKE_EV_ADD
  *
+ * KTIX_CMD_OFFLOAD [admin]
+ *   Installs a finished handshake's record keys into kTLS on a TCP socket.
+ *   Request:
+ *     KTIX_A_OFFLOAD: NLA_NESTED
+ *       KTIX_OFFLOAD_A_FD: u32, the socket's descriptor in the caller's
+ *                          descriptor table
+ *       KTIX_OFFLOAD_A_VERSION: u16, TLS_1_2_VERSION or TLS_1_3_VERSION
+ *                               (<linux/tls.h>)
+ *       KTIX_OFFLOAD_A_CIPHER: u16, TLS_CIPHER_AES_GCM_128,
+ *                              TLS_CIPHER_AES_GCM_256,
+ *                              TLS_CIPHER_CHACHA20_POLY1305 or
+ *                              TLS_CIPHER_AES_CCM_128
+ *       KTIX_OFFLOAD_A_KIND: u32, enum ktix_offload_kind, how the session
+ *                            was made (counted)
+ *       KTIX_OFFLOAD_A_TX, KTIX_OFFLOAD_A_RX: NLA_NESTED, one or both
+ *         KTIX_DIR_A_KEY, KTIX_DIR_A_IV, KTIX_DIR_A_SALT, KTIX_DIR_A_REC_SEQ:
+ *           binary, each exactly the size <linux/tls.h> gives for the
+ *           cipher (no SALT for CHACHA20-POLY1305)
+ *       KTIX_OFFLOAD_A_RX_NO_PAD: flag, TLS 1.3 with RX only: the peer is
+ *                                 trusted not to pad (TLS_RX_EXPECT_NO_PAD)
+ *   Everything is checked before the socket is touched: a connected TCP
+ *   socket (IPv4 or IPv6) without a ULP, exact lengths.  A refusal
+ *   (EBADF, ENOTSOCK, EPROTOTYPE for a socket that is not TCP, ENOTCONN,
+ *   EEXIST for a ULP already there, EINVAL, ERANGE) leaves the socket as it
+ *   was.  Then the "tls" ULP is attached and TLS_TX and TLS_RX are set;
+ *   should kTLS itself refuse after that (ENOMEM), the socket is left with
+ *   the ULP and must be closed.  The module wipes its copies of the keys,
+ *   and the request's.
+ *
  * KTIX_CMD_STATS_GET
  *   Request: no attributes.
  *   Reply: KTIX_A_STATS: NLA_NESTED, one u64 a KTIX_STATS_A_* below; the
@@ -218,6 +247,7 @@ enum ktix_cmd {
 	KTIX_CMD_REVOKE_GET,
 	KTIX_CMD_REVOKE_NOTIFY,
 	KTIX_CMD_STATS_GET,
+	KTIX_CMD_OFFLOAD,
 	__KTIX_CMD_LAST
 };
 
@@ -230,6 +260,7 @@ enum ktix_feature {
 	KTIX_F_CACHE		= 1 << 2,	/* KTIX_CMD_SESS_* */
 	KTIX_F_REVOKE		= 1 << 3,	/* KTIX_CMD_REVOKE_*, its group */
 	KTIX_F_STATS		= 1 << 4,	/* KTIX_CMD_STATS_GET */
+	KTIX_F_OFFLOAD		= 1 << 5,	/* KTIX_CMD_OFFLOAD */
 };
 
 /* Bits of KTIX_A_FLAGS. */
@@ -277,6 +308,7 @@ enum ktix_attr {
 	KTIX_A_SESSION,
 	KTIX_A_REVOKE,
 	KTIX_A_STATS,
+	KTIX_A_OFFLOAD,
 	__KTIX_A_LAST
 };
 
@@ -339,6 +371,43 @@ enum ktix_revoke_attr {
 
 #define KTIX_REVOKE_A_MAX (__KTIX_REVOKE_A_LAST - 1)
 
+enum ktix_offload_kind {
+	KTIX_OFFLOAD_KIND_UNSPEC,
+	KTIX_OFFLOAD_KIND_FULL,		/* a full handshake */
+	KTIX_OFFLOAD_KIND_TICKET,	/* resumed from an RFC 5077 ticket */
+	KTIX_OFFLOAD_KIND_SESSION_ID,	/* resumed from a session ID */
+	KTIX_OFFLOAD_KIND_PSK,		/* TLS 1.3 resumption PSK */
+	__KTIX_OFFLOAD_KIND_LAST
+};
+
+#define KTIX_OFFLOAD_KIND_MAX (__KTIX_OFFLOAD_KIND_LAST - 1)
+
+enum ktix_offload_attr {
+	KTIX_OFFLOAD_A_UNSPEC,
+	KTIX_OFFLOAD_A_FD,
+	KTIX_OFFLOAD_A_VERSION,
+	KTIX_OFFLOAD_A_CIPHER,
+	KTIX_OFFLOAD_A_KIND,
+	KTIX_OFFLOAD_A_TX,
+	KTIX_OFFLOAD_A_RX,
+	KTIX_OFFLOAD_A_RX_NO_PAD,
+	__KTIX_OFFLOAD_A_LAST
+};
+
+#define KTIX_OFFLOAD_A_MAX (__KTIX_OFFLOAD_A_LAST - 1)
+
+/* One direction's record keys. */
+enum ktix_dir_attr {
+	KTIX_DIR_A_UNSPEC,
+	KTIX_DIR_A_KEY,
+	KTIX_DIR_A_IV,
+	KTIX_DIR_A_SALT,
+	KTIX_DIR_A_REC_SEQ,
+	__KTIX_DIR_A_LAST
+};
+
+#define KTIX_DIR_A_MAX (__KTIX_DIR_A_LAST - 1)
+
 /*
  * The figures of KTIX_CMD_STATS_GET, each a u64.  Gauges (the state now)
  * come first, then counters (since the namespace was made).
@@ -363,6 +432,21 @@ enum ktix_stats_attr {
 	KTIX_STATS_A_SESS_EXPIRATIONS,
 	KTIX_STATS_A_REVOCATIONS,	/* REVOKE_ADD requests accepted */
 	KTIX_STATS_A_REVOKE_EXPIRED,
+	KTIX_STATS_A_OFFLOADS,		/* sockets handed to kTLS */
+	KTIX_STATS_A_OFFLOAD_TLS12,
+	KTIX_STATS_A_OFFLOAD_TLS13,
+	KTIX_STATS_A_OFFLOAD_AES_GCM_128,
+	KTIX_STATS_A_OFFLOAD_AES_GCM_256,
+	KTIX_STATS_A_OFFLOAD_CHACHA20_POLY1305,
+	KTIX_STATS_A_OFFLOAD_AES_CCM_128,
+	KTIX_STATS_A_OFFLOAD_FULL,
+	KTIX_STATS_A_OFFLOAD_TICKET,
+	KTIX_STATS_A_OFFLOAD_SESSION_ID,
+	KTIX_STATS_A_OFFLOAD_PSK,
+	KTIX_STATS_A_OFFLOAD_ERR_SOCKET,	/* not a connected TCP socket */
+	KTIX_STATS_A_OFFLOAD_ERR_ULP,	/* a ULP already attached */
+	KTIX_STATS_A_OFFLOAD_ERR_KEYS,	/* lengths, cipher, version */
+	KTIX_STATS_A_OFFLOAD_ERR_KTLS,	/* kTLS refused the keys */
 	__KTIX_STATS_A_LAST
 };
 

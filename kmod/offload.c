@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktix: install a finished handshake's record keys into kTLS.
+ *
+ * The helper names a TCP socket by its descriptor and hands over the keys
+ * of each direction.  Everything that can be checked is checked before the
+ * socket is touched, so that a refusal leaves it a plain TCP socket; then
+ * the "tls" ULP is attached and TLS_TX and TLS_RX set, through the socket's
+ * own setsockopt with kernel pointers, as a process calling setsockopt(2)
+ * would.  From then on kTLS owns the keys: this module keeps nothing, and
+ * may be unloaded while the socket lives.
+ */
+
+#include <linux/file.h>
+#include <linux/net.h>
+#include <linux/skmsg.h>
+#include <linux/string.h>
+#include <linux/tcp.h>
+#include <net/inet_connection_sock.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <uapi/linux/tls.h>
+
+#include "main.h"
+#include "offload.h"
+#include "stats.h"
+
+/* What <linux/tls.h> lays out for each cipher. */
+struct ktix_cipher {
+	u16 type;
+	u8 key_len, iv_len, salt_len;
+	size_t size;			/* of the tls12_crypto_info_* struct */
+	size_t iv, key, salt, rec_seq;	/* offsets in it */
+	enum ktix_mib_field mib;
+};
+
+static const struct ktix_cipher ktix_ciphers[] = {
+	{
+		.type = TLS_CIPHER_AES_GCM_128,
+		.key_len = TLS_CIPHER_AES_GCM_128_KEY_SIZE,
+		.iv_len = TLS_CIPHER_AES_GCM_128_IV_SIZE,
+		.salt_len = TLS_CIPHER_AES_GCM_128_SALT_SIZE,
+		.size = sizeof(struct tls12_crypto_info_aes_gcm_128),
+		.iv = offsetof(struct tls12_crypto_info_aes_gcm_128, iv),
+		.key = offsetof(struct tls12_crypto_info_aes_gcm_128, key),
+		.salt = offsetof(struct tls12_crypto_info_aes_gcm_128, salt),
+		.rec_seq = offsetof(struct tls12_crypto_info_aes_gcm_128, rec_seq),
+		.mib = KTIX_MIB_OFFLOAD_AES_GCM_128,
+	},
+	{
+		.type = TLS_CIPHER_AES_GCM_256,
+		.key_len = TLS_CIPHER_AES_GCM_256_KEY_SIZE,
+		.iv_len = TLS_CIPHER_AES_GCM_256_IV_SIZE,
+		.salt_len = TLS_CIPHER_AES_GCM_256_SALT_SIZE,
+		.size = sizeof(struct tls12_crypto_info_aes_gcm_256),
+		.iv = offsetof(struct tls12_crypto_info_aes_gcm_256, iv),
+		.key = offsetof(struct tls12_crypto_info_aes_gcm_256, key),
+		.salt = offsetof(struct tls12_crypto_info_aes_gcm_256, salt),
+		.rec_seq = offsetof(struct tls12_crypto_info_aes_gcm_256, rec_seq),
+		.mib = KTIX_MIB_OFFLOAD_AES_GCM_256,
+	},
+	{
+		.type = TLS_CIPHER_CHACHA20_POLY1305,
+		.key_len = TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE,
+		.iv_len = TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE,
+		.salt_len = TLS_CIPHER_CHACHA20_POLY1305_SALT_SIZE,
+		.size = sizeof(struct tls12_crypto_info_chacha20_poly1305),
+		.iv = offsetof(struct tls12_crypto_info_chacha20_poly1305, iv),
+		.key = offsetof(struct tls12_crypto_info_chacha20_poly1305, key),
+		.salt = offsetof(struct tls12_crypto_info_chacha20_poly1305, salt),
+		.rec_seq = offsetof(struct tls12_crypto_info_chacha20_poly1305, rec_seq),
+		.mib = KTIX_MIB_OFFLOAD_CHACHA20_POLY1305,
+	},
+	{
+		.type = TLS_CIPHER_AES_CCM_128,
+		.key_len = TLS_CIPHER_AES_CCM_128_KEY_SIZE,
+		.iv_len = TLS_CIPHER_AES_CCM_128_IV_SIZE,
+		.salt_len = TLS_CIPHER_AES_CCM_128_SALT_SIZE,
+		.size = sizeof(struct tls12_crypto_info_aes_ccm_128),
+		.iv = offsetof(struct tls12_crypto_info_aes_ccm_128, iv),
+		.key = offsetof(struct tls12_crypto_info_aes_ccm_128, key),
+		.salt = offsetof(struct tls12_crypto_info_aes_ccm_128, salt),
+		.rec_seq = offsetof(struct tls12_crypto_info_aes_ccm_128, rec_seq),
+		.mib = KTIX_MIB_OFFLOAD_AES_CCM_128,
+	},
+};
+
+/* Large enough for any of them. */
+union ktix_crypto_info {
+	struct tls12_crypto_info_aes_gcm_128 gcm128;
+	struct tls12_crypto_info_aes_gcm_256 gcm256;
+	struct tls12_crypto_info_chacha20_poly1305 chacha;
+	struct tls12_crypto_info_aes_ccm_128 ccm128;
+};
+
+static const struct ktix_cipher *ktix_cipher_find(u16 type)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ktix_ciphers); i++)
+		if (ktix_ciphers[i].type == type)
+			return &ktix_ciphers[i];
+	return NULL;
+}
+
+/* Checks one direction's attributes against the cipher. */
+static int ktix_dir_check(const struct ktix_cipher *c, struct nlattr **dir,
+			  struct netlink_ext_ack *extack)
+{
+	static const int types[] = {
+		KTIX_DIR_A_KEY, KTIX_DIR_A_IV, KTIX_DIR_A_SALT,
+		KTIX_DIR_A_REC_SEQ,
+	};
+	unsigned int lens[] = {
+		c->key_len, c->iv_len, c->salt_len,
+		TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		struct nlattr *a = dir[types[i]];
+
+		if (!lens[i] && a) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "this cipher takes no salt");
+			return -EINVAL;
+		}
+		if (lens[i] && !a) {
+			NL_SET_ERR_MSG(extack,
+				       "a direction needs key, iv, salt (but for CHACHA20-POLY1305) and rec_seq");
+			return -EINVAL;
+		}
+		if (a && nla_len(a) != lens[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "wrong length for this cipher");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void ktix_dir_fill(const struct ktix_cipher *c, struct nlattr **dir,
+			  u16 version, union ktix_crypto_info *ci)
+{
+	u8 *base = (u8 *)ci;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->gcm128.info.version = version;
+	ci->gcm128.info.cipher_type = c->type;
+	memcpy(base + c->key, nla_data(dir[KTIX_DIR_A_KEY]), c->key_len);
+	memcpy(base + c->iv, nla_data(dir[KTIX_DIR_A_IV]), c->iv_len);
+	if (c->salt_len)
+		memcpy(base + c->salt, nla_data(dir[KTIX_DIR_A_SALT]),
+		       c->salt_len);
+	memcpy(base + c->rec_seq, nla_data(dir[KTIX_DIR_A_REC_SEQ]),
+	       TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE);
+}
+
+/* The request's own copy of the keys goes too, once they are used. */
+static void ktix_dir_wipe(struct nlattr **dir)
+{
+	int i;
+
+	for (i = KTIX_DIR_A_KEY; i <= KTIX_DIR_A_SALT; i++)
+		if (dir[i])
+			memzero_explicit(nla_data(dir[i]), nla_len(dir[i]));
+}
+
+static int ktix_setsockopt(struct socket *sock, int level, int name,
+			   void *val, unsigned int len)
+{
+	return sock->ops->setsockopt(sock, level, name, KERNEL_SOCKPTR(val),
+				     len);
+}
+
+/* A connected TCP socket with no ULP, or an errno and why not. */
+static int ktix_sock_check(struct socket *sock, struct ktix_net *kn,
+			   struct netlink_ext_ack *extack)
+{
+	struct sock *sk = sock->sk;
+	bool ulp, psock;
+	int state;
+
+	if ((sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
+	    sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP) {
+		NL_SET_ERR_MSG(extack, "the descriptor is not a TCP socket");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
+		return -EPROTOTYPE;
+	}
+	lock_sock(sk);
+	state = sk->sk_state;
+	ulp = !!inet_csk(sk)->icsk_ulp_ops;
+	rcu_read_lock();
+	psock = !!sk_psock(sk);
+	rcu_read_unlock();
+	release_sock(sk);
+
+	if (state == TCP_LISTEN) {
+		NL_SET_ERR_MSG(extack, "the socket is listening, not connected");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
+		return -ENOTCONN;
+	}
+	if (state != TCP_ESTABLISHED) {
+		NL_SET_ERR_MSG(extack, "the socket is not connected");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
+		return -ENOTCONN;
+	}
+	if (ulp || psock) {
+		if (ulp)
+			NL_SET_ERR_MSG(extack,
+				       "the socket already has a ULP attached");
+		else
+			NL_SET_ERR_MSG(extack, "the socket is in a sockmap");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_ULP);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
+		 struct netlink_ext_ack *extack)
+{
+	const struct ktix_cipher *c = ktix_cipher_find(req->cipher);
+	char ulp_name[] = "tls";
+	union ktix_crypto_info ci;
+	struct socket *sock;
+	int err, one = 1;
+
+	/* The keys, before the socket. */
+	if (!c) {
+		NL_SET_ERR_MSG(extack, "unknown cipher");
+		err = -EINVAL;
+		goto err_keys;
+	}
+	if (req->version != TLS_1_2_VERSION && req->version != TLS_1_3_VERSION) {
+		NL_SET_ERR_MSG(extack, "the version is neither TLS 1.2 nor 1.3");
+		err = -EINVAL;
+		goto err_keys;
+	}
+	if (!req->tx && !req->rx) {
+		NL_SET_ERR_MSG(extack, "neither TX nor RX keys");
+		err = -EINVAL;
+		goto err_keys;
+	}
+	if (req->rx_no_pad && (!req->rx || req->version != TLS_1_3_VERSION)) {
+		NL_SET_ERR_MSG(extack, "rx_no_pad is for TLS 1.3 RX keys only");
+		err = -EINVAL;
+		goto err_keys;
+	}
+	err = req->tx ? ktix_dir_check(c, req->tx, extack) : 0;
+	if (!err && req->rx)
+		err = ktix_dir_check(c, req->rx, extack);
+	if (err)
+		goto err_keys;
+
+	sock = sockfd_lookup(req->fd, &err);
+	if (!sock) {
+		if (err == -ENOTSOCK)
+			NL_SET_ERR_MSG(extack, "the descriptor is not a socket");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "no such descriptor in the caller's table");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
+		goto err_wipe;
+	}
+	err = ktix_sock_check(sock, kn, extack);
+	if (err)
+		goto err_put;
+
+	err = ktix_setsockopt(sock, SOL_TCP, TCP_ULP, ulp_name, 3);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "kTLS could not be attached (is the tls module there?)");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
+		goto err_put;
+	}
+	if (req->tx) {
+		ktix_dir_fill(c, req->tx, req->version, &ci);
+		err = ktix_setsockopt(sock, SOL_TLS, TLS_TX, &ci, c->size);
+		memzero_explicit(&ci, sizeof(ci));
+	}
+	if (!err && req->rx) {
+		ktix_dir_fill(c, req->rx, req->version, &ci);
+		err = ktix_setsockopt(sock, SOL_TLS, TLS_RX, &ci, c->size);
+		memzero_explicit(&ci, sizeof(ci));
+	}
+	if (!err && req->rx_no_pad)
+		err = ktix_setsockopt(sock, SOL_TLS, TLS_RX_EXPECT_NO_PAD,
+				      &one, sizeof(one));
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "kTLS refused the keys: the socket has the tls ULP and must be closed");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
+		goto err_put;
+	}
+	sockfd_put(sock);
+
+	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOADS);
+	KTIX_INC_STATS(kn, req->version == TLS_1_2_VERSION ?
+		       KTIX_MIB_OFFLOAD_TLS12 : KTIX_MIB_OFFLOAD_TLS13);
+	KTIX_INC_STATS(kn, c->mib);
+	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_FULL + req->kind -
+		       KTIX_OFFLOAD_KIND_FULL);
+	ktix_offload_wipe(req);
+	return 0;
+
+err_keys:
+	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KEYS);
+	goto err_wipe;
+err_put:
+	sockfd_put(sock);
+err_wipe:
+	ktix_offload_wipe(req);
+	return err;
+}
+
+void ktix_offload_wipe(const struct ktix_offload_req *req)
+{
+	if (req->tx)
+		ktix_dir_wipe(req->tx);
+	if (req->rx)
+		ktix_dir_wipe(req->rx);
+}
