@@ -35,7 +35,7 @@ LIB_SRCS := $(wildcard userspace/lib/*.c)
 CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
-KSFT_SUITES := ktix_genl ktix_ring ktix_cache ktix_offload
+KSFT_SUITES := ktix_genl ktix_ring ktix_cache ktix_offload tls_keys
 KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
 
 # The kselftest harness and checkpatch come from Debian's linux-source

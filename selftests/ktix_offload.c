@@ -480,6 +480,44 @@ TEST_F(offload, resumed_keys_differ)
 	ktix_tls_keys_wipe(&again);
 }
 
+/* TLS 1.2 without tickets: the server's session cache, by session ID. */
+TEST_F(offload, resumed_by_session_id)
+{
+	SSL_SESSION *sess;
+	struct conn k2;
+	char buf[8];
+
+	if (variant->version != TLS1_2_VERSION)
+		SKIP(return, "session IDs resume TLS 1.2 only");
+	conn_free(&self->k);
+	SSL_CTX_set_options(self->k.sctx = SSL_CTX_new(TLS_server_method()),
+			    SSL_OP_NO_TICKET);
+	self->k.cctx = NULL;
+	self->k.s = self->k.c = NULL;
+	self->k.sfd = self->k.cfd = -1;
+	/* The fixture's handshake had tickets; this one has none. */
+	ASSERT_EQ(0, handshake(&k2, variant->version, variant->suite, 0, NULL,
+			       self->k.sctx));
+	sess = SSL_get1_session(k2.c);
+	ASSERT_NE(NULL, sess);
+	ASSERT_NE(0, SSL_SESSION_get_id(sess, NULL) ? 1 : 0);
+	/* A session ends cleanly, or OpenSSL drops it from its cache. */
+	SSL_shutdown(k2.s);
+	SSL_shutdown(k2.c);
+	conn_free(&k2);
+	ASSERT_EQ(0, handshake(&k2, variant->version, variant->suite, 0, sess,
+			       self->k.sctx));
+	EXPECT_EQ(1, SSL_session_reused(k2.c));
+	ASSERT_EQ(0, offload(self->nl, k2.s, k2.sfd,
+			     KTIX_OFFLOAD_KIND_SESSION_ID, NULL));
+	ASSERT_EQ(2, send(k2.sfd, "id", 2, 0));
+	ASSERT_EQ(0, ssl_read_all(k2.c, (uint8_t *)buf, 2));
+	EXPECT_EQ(0, memcmp(buf, "id", 2));
+	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_SESSION_ID));
+	SSL_SESSION_free(sess);
+	conn_free(&k2);
+}
+
 TEST_F(offload, corrupted_record_is_refused)
 {
 	uint8_t rec[5 + 40] = { 23, 3, 3, 0, 40 };
@@ -626,6 +664,28 @@ TEST_F(bad, ulp_already_attached)
 	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_ERR_ULP));
 	/* The tls ULP alone, with no keys, still passes plain bytes. */
 	still_plain_tcp(_metadata, self);
+}
+
+/* kTLS owns an offloaded socket: ktix may go, and come back. */
+TEST_F(bad, module_unload_keeps_sockets)
+{
+	const char *ko = getenv("KTIX_KMOD") ?: "kmod/ktix.ko";
+	char cmd[512], buf[8];
+
+	ASSERT_EQ(0, ktix_nl_offload(self->nl, self->k.sfd, &self->keys,
+				     KTIX_OFFLOAD_KIND_FULL));
+	ktix_nl_close(self->nl);
+	self->nl = NULL;
+	ASSERT_EQ(0, system("rmmod ktix"));
+	ASSERT_EQ(6, send(self->k.sfd, "orphan", 6, 0));
+	ASSERT_EQ(0, ssl_read_all(self->k.c, (uint8_t *)buf, 6));
+	EXPECT_EQ(0, memcmp(buf, "orphan", 6));
+	ASSERT_EQ(4, SSL_write(self->k.c, "back", 4));
+	ASSERT_EQ(0, recv_all(self->k.sfd, (uint8_t *)buf, 4));
+	EXPECT_EQ(0, memcmp(buf, "back", 4));
+	snprintf(cmd, sizeof(cmd), "insmod %s", ko);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, ktix_nl_open(&self->nl));
 }
 
 TEST(unprivileged_is_refused)
