@@ -60,7 +60,7 @@ kmod:
 	@test -n "$(KDIR)" || { echo "make: no kernel build directory (KDIR)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userspace: $(B)/bin/ktixctl $(B)/bench/sessbench
+userspace: $(B)/bin/ktixctl $(B)/bench/sessbench $(B)/bench/offloadbench
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

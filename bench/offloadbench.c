@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * offloadbench: the cost of one KTIX_CMD_OFFLOAD against the three
+ * setsockopt(2) calls it replaces (TCP_ULP "tls", TLS_TX, TLS_RX).
+ *
+ *   offloadbench [-n ROUNDS]
+ *
+ * Each round makes a fresh loopback TCP pair (not timed) and installs
+ * AES-GCM-128 keys on one end, alternately through ktix and through
+ * setsockopt, and times only that.  kTLS takes any key: no handshake is
+ * needed to measure the installation.  Prints "key value" lines.  Needs
+ * CAP_NET_ADMIN, the tls module and ktix.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/tls.h>
+
+#include "ktix_nl.h"
+#include "ktix_tls.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int tcp_pair(int *c, int *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &len))
+		return -1;
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	*s = accept(l, NULL, NULL);
+	close(l);
+	return *s < 0 ? -1 : 0;
+}
+
+static int by_setsockopt(int fd, const struct ktix_tls_keys *k)
+{
+	struct tls12_crypto_info_aes_gcm_128 ci;
+	const struct ktix_tls_dir *dirs[] = { &k->tx, &k->rx };
+	int i;
+
+	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", 3))
+		return -errno;
+	for (i = 0; i < 2; i++) {
+		memset(&ci, 0, sizeof(ci));
+		ci.info.version = k->version;
+		ci.info.cipher_type = k->cipher;
+		memcpy(ci.key, dirs[i]->key, 16);
+		memcpy(ci.iv, dirs[i]->iv, 8);
+		memcpy(ci.salt, dirs[i]->salt, 4);
+		memcpy(ci.rec_seq, dirs[i]->rec_seq, 8);
+		if (setsockopt(fd, SOL_TLS, i ? TLS_RX : TLS_TX, &ci, sizeof(ci)))
+			return -errno;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ktix_tls_keys k = {
+		.version = TLS_1_3_VERSION, .cipher = TLS_CIPHER_AES_GCM_128,
+		.tx = { .key_len = 16, .iv_len = 8, .salt_len = 4 },
+		.rx = { .key_len = 16, .iv_len = 8, .salt_len = 4 },
+	};
+	double t_ktix = 0, t_sso = 0, t0;
+	int n = 2000, i, c, s, err, opt;
+	struct ktix_nl *nl;
+
+	while ((opt = getopt(argc, argv, "n:h")) != -1) {
+		if (opt != 'n') {
+			fprintf(stderr, "usage: offloadbench [-n ROUNDS]\n");
+			return opt == 'h' ? 0 : 2;
+		}
+		n = atoi(optarg);
+	}
+	if (n < 1 || ktix_nl_open(&nl)) {
+		fprintf(stderr, "offloadbench: bad rounds, or no ktix module\n");
+		return 1;
+	}
+	memset(k.tx.key, 0x11, 16);
+	memset(k.rx.key, 0x22, 16);
+	for (i = 0; i < 2 * n; i++) {
+		if (tcp_pair(&c, &s)) {
+			perror("offloadbench: loopback pair");
+			return 1;
+		}
+		t0 = now_us();
+		err = i % 2 ? by_setsockopt(s, &k) :
+			      ktix_nl_offload(nl, s, &k, KTIX_OFFLOAD_KIND_FULL);
+		if (i % 2)
+			t_sso += now_us() - t0;
+		else
+			t_ktix += now_us() - t0;
+		if (err) {
+			fprintf(stderr, "offloadbench: %s: %s %s\n",
+				i % 2 ? "setsockopt" : "KTIX_CMD_OFFLOAD",
+				strerror(-err), ktix_nl_errmsg(nl));
+			return 1;
+		}
+		close(c);
+		close(s);
+	}
+	printf("rounds %d\n", n);
+	printf("offload_us %.1f\n", t_ktix / n);
+	printf("setsockopt_us %.1f\n", t_sso / n);
+	printf("offload_over_setsockopt %.2f\n", t_ktix / t_sso);
+	ktix_nl_close(nl);
+	return 0;
+}
