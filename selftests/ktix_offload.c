@@ -30,36 +30,12 @@
 #include "ktix_nl.h"
 #include "ktix_tls.h"
 #include "kselftest_harness.h"
+#include "lib/tls_pair.h"
 #include "lib/proc_stat.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
 #endif
-
-static EVP_PKEY *pkey;
-static X509 *cert;
-
-/* A self-signed P-256 certificate, made once. */
-static int make_cert(void)
-{
-	X509_NAME *name;
-
-	if (cert)
-		return 0;
-	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	cert = X509_new();
-	if (!pkey || !cert)
-		return -1;
-	ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-	X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-	X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-	X509_set_pubkey(cert, pkey);
-	name = X509_get_subject_name(cert);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-				   (const unsigned char *)"ktix test", -1, -1, 0);
-	X509_set_issuer_name(cert, name);
-	return X509_sign(cert, pkey, EVP_sha256()) > 0 ? 0 : -1;
-}
 
 /* A connected loopback pair: *c the client's end, *s the server's. */
 static int tcp_pair(int *c, int *s)
@@ -86,13 +62,6 @@ struct conn {
 	int sfd, cfd;
 };
 
-static void *accept_thread(void *arg)
-{
-	struct conn *k = arg;
-
-	return (void *)(long)SSL_accept(k->s);
-}
-
 /*
  * A handshake over a fresh pair.  To resume, session is the client's and
  * sctx the server context that issued it (its ticket keys).
@@ -100,34 +69,16 @@ static void *accept_thread(void *arg)
 static int handshake(struct conn *k, int version, const char *suite,
 		     int tickets, SSL_SESSION *session, SSL_CTX *sctx)
 {
-	pthread_t t;
-	void *ret;
-	int rc;
-
 	memset(k, 0, sizeof(*k));
-	if (make_cert() || tcp_pair(&k->cfd, &k->sfd))
+	if (tcp_pair(&k->cfd, &k->sfd))
 		return -1;
 	if (sctx && SSL_CTX_up_ref(sctx))
 		k->sctx = sctx;
 	else
 		k->sctx = SSL_CTX_new(TLS_server_method());
 	k->cctx = SSL_CTX_new(TLS_client_method());
-	if (!k->sctx || !k->cctx)
-		return -1;
-	SSL_CTX_use_certificate(k->sctx, cert);
-	SSL_CTX_use_PrivateKey(k->sctx, pkey);
-	SSL_CTX_set_min_proto_version(k->sctx, version);
-	SSL_CTX_set_max_proto_version(k->sctx, version);
-	SSL_CTX_set_num_tickets(k->sctx, (size_t)tickets);
-	if (version == TLS1_3_VERSION) {
-		SSL_CTX_set_ciphersuites(k->sctx, suite);
-		SSL_CTX_set_ciphersuites(k->cctx, suite);
-	} else {
-		SSL_CTX_set_cipher_list(k->sctx, suite);
-		SSL_CTX_set_cipher_list(k->cctx, suite);
-	}
-	SSL_CTX_set_session_id_context(k->sctx, (const unsigned char *)"ktix", 4);
-	if (ktix_tls_ctx_init(k->sctx) || ktix_tls_ctx_init(k->cctx))
+	if (!k->sctx || !k->cctx ||
+	    tls_pair_configure(k->sctx, k->cctx, version, suite, tickets))
 		return -1;
 	k->s = SSL_new(k->sctx);
 	k->c = SSL_new(k->cctx);
@@ -135,14 +86,7 @@ static int handshake(struct conn *k, int version, const char *suite,
 	SSL_set_fd(k->c, k->cfd);
 	if (session)
 		SSL_set_session(k->c, session);
-	pthread_create(&t, NULL, accept_thread, k);
-	rc = SSL_connect(k->c);
-	pthread_join(t, &ret);
-	if (rc != 1 || (long)ret != 1) {
-		ERR_print_errors_fp(stderr);
-		return -1;
-	}
-	return 0;
+	return tls_pair_handshake(k->s, k->c);
 }
 
 static void conn_free(struct conn *k)

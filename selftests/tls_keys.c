@@ -24,6 +24,7 @@
 
 #include "ktix_tls.h"
 #include "kselftest_harness.h"
+#include "lib/tls_pair.h"
 
 static void hex(const uint8_t *b, size_t n, char *out)
 {
@@ -163,51 +164,21 @@ struct ends {
 	int fd[2];
 };
 
-static void *do_accept(void *arg)
-{
-	return (void *)(long)SSL_accept(((struct ends *)arg)->s);
-}
-
 static int pair(struct ends *e, int version, const char *suite, int tickets)
 {
-	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	X509 *x = X509_new();
-	pthread_t t;
-	void *ret;
-	int rc;
-
 	memset(e, 0, sizeof(*e));
-	if (!pkey || !x || socketpair(AF_UNIX, SOCK_STREAM, 0, e->fd))
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, e->fd))
 		return -1;
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 60);
-	X509_set_pubkey(x, pkey);
-	X509_sign(x, pkey, EVP_sha256());
 	e->sctx = SSL_CTX_new(TLS_server_method());
 	e->cctx = SSL_CTX_new(TLS_client_method());
-	SSL_CTX_use_certificate(e->sctx, x);
-	SSL_CTX_use_PrivateKey(e->sctx, pkey);
-	X509_free(x);
-	EVP_PKEY_free(pkey);
-	SSL_CTX_set_min_proto_version(e->sctx, version);
-	SSL_CTX_set_max_proto_version(e->sctx, version);
-	SSL_CTX_set_num_tickets(e->sctx, (size_t)tickets);
-	if (version == TLS1_3_VERSION) {
-		SSL_CTX_set_ciphersuites(e->sctx, suite);
-		SSL_CTX_set_ciphersuites(e->cctx, suite);
-	} else {
-		SSL_CTX_set_cipher_list(e->cctx, suite);
-	}
-	ktix_tls_ctx_init(e->sctx);
-	ktix_tls_ctx_init(e->cctx);
+	if (!e->sctx || !e->cctx ||
+	    tls_pair_configure(e->sctx, e->cctx, version, suite, tickets))
+		return -1;
 	e->s = SSL_new(e->sctx);
 	e->c = SSL_new(e->cctx);
 	SSL_set_fd(e->s, e->fd[0]);
 	SSL_set_fd(e->c, e->fd[1]);
-	pthread_create(&t, NULL, do_accept, e);
-	rc = SSL_connect(e->c);
-	pthread_join(t, &ret);
-	return rc == 1 && (long)ret == 1 ? 0 : -1;
+	return tls_pair_handshake(e->s, e->c);
 }
 
 static void ends_free(struct ends *e)

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the tests need for a real OpenSSL handshake between two of their
+ * own sockets: a certificate, both contexts configured alike, and the
+ * handshake itself (the server's half in a thread).
+ */
+#ifndef KTIX_SELFTESTS_TLS_PAIR_H
+#define KTIX_SELFTESTS_TLS_PAIR_H
+
+#include <pthread.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "ktix_tls.h"
+
+/* A self-signed P-256 certificate, made once for the process. */
+static inline int tls_pair_cert(EVP_PKEY **pkey_out, X509 **cert_out)
+{
+	static EVP_PKEY *pkey;
+	static X509 *cert;
+	X509_NAME *name;
+
+	if (!cert) {
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		cert = X509_new();
+		if (!pkey || !cert)
+			return -1;
+		ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+		X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+		X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+		X509_set_pubkey(cert, pkey);
+		name = X509_get_subject_name(cert);
+		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+					   (const unsigned char *)"ktix test",
+					   -1, -1, 0);
+		X509_set_issuer_name(cert, name);
+		if (X509_sign(cert, pkey, EVP_sha256()) <= 0)
+			return -1;
+	}
+	*pkey_out = pkey;
+	*cert_out = cert;
+	return 0;
+}
+
+/*
+ * Both contexts pinned to one version and suite (a TLS 1.3 suite name or
+ * a TLS 1.2 cipher list), the server sending that many TLS 1.3 tickets, and
+ * both ready for ktix_tls_keys().
+ */
+static inline int tls_pair_configure(SSL_CTX *sctx, SSL_CTX *cctx, int version,
+				     const char *suite, int tickets)
+{
+	EVP_PKEY *pkey;
+	X509 *cert;
+
+	if (tls_pair_cert(&pkey, &cert) ||
+	    SSL_CTX_use_certificate(sctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(sctx, pkey) != 1)
+		return -1;
+	SSL_CTX_set_min_proto_version(sctx, version);
+	SSL_CTX_set_max_proto_version(sctx, version);
+	SSL_CTX_set_num_tickets(sctx, (size_t)tickets);
+	if (version == TLS1_3_VERSION) {
+		if (SSL_CTX_set_ciphersuites(sctx, suite) != 1 ||
+		    SSL_CTX_set_ciphersuites(cctx, suite) != 1)
+			return -1;
+	} else if (SSL_CTX_set_cipher_list(sctx, suite) != 1 ||
+		   SSL_CTX_set_cipher_list(cctx, suite) != 1) {
+		return -1;
+	}
+	SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"ktix", 4);
+	return ktix_tls_ctx_init(sctx) || ktix_tls_ctx_init(cctx) ? -1 : 0;
+}
+
+static inline void *tls_pair_accept(void *server)
+{
+	return (void *)(long)SSL_accept(server);
+}
+
+/* The handshake between s and c, whose descriptors are connected. */
+static inline int tls_pair_handshake(SSL *s, SSL *c)
+{
+	pthread_t t;
+	void *ret;
+	int rc;
+
+	if (pthread_create(&t, NULL, tls_pair_accept, s))
+		return -1;
+	rc = SSL_connect(c);
+	pthread_join(t, &ret);
+	if (rc != 1 || (long)ret != 1) {
+		ERR_print_errors_fp(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+#endif /* KTIX_SELFTESTS_TLS_PAIR_H */
