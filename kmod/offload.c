@@ -299,6 +299,8 @@ int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 	KTIX_INC_STATS(kn, req->version == TLS_1_2_VERSION ?
 		       KTIX_MIB_OFFLOAD_TLS12 : KTIX_MIB_OFFLOAD_TLS13);
 	KTIX_INC_STATS(kn, c->mib);
+	BUILD_BUG_ON(KTIX_MIB_OFFLOAD_PSK - KTIX_MIB_OFFLOAD_FULL !=
+		     KTIX_OFFLOAD_KIND_PSK - KTIX_OFFLOAD_KIND_FULL);
 	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_FULL + req->kind -
 		       KTIX_OFFLOAD_KIND_FULL);
 	ktix_offload_wipe(req);

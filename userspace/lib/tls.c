@@ -6,6 +6,7 @@
  * OpenSSL's TLS1-PRF, TLS 1.3's keys from its TLS13-KDF (HKDF-Expand-Label).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,13 +146,18 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf,
 		st->received++;
 }
 
+static void ex_index_init(void)
+{
+	ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, state_free);
+}
+
 int ktix_tls_ctx_init(SSL_CTX *ctx)
 {
-	if (ex_index < 0) {
-		ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, state_free);
-		if (ex_index < 0)
-			return -ENOMEM;
-	}
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, ex_index_init);
+	if (ex_index < 0)
+		return -ENOMEM;
 	SSL_CTX_set_keylog_callback(ctx, keylog);
 	SSL_CTX_set_msg_callback(ctx, msg_cb);
 	return 0;
