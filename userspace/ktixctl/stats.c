@@ -14,7 +14,7 @@ int stats_main(int argc, char **argv)
 	const struct ktix_stat_field *f;
 	struct ktix_stats st;
 	struct ktix_nl *nl;
-	int err;
+	int err, width = 0;
 
 	if (argc > 1) {
 		if (is_help(argv[1])) {
@@ -39,6 +39,9 @@ int stats_main(int argc, char **argv)
 		ktix_nl_close(nl);
 		return 1;
 	}
+	for (f = ktix_stat_fields; f->name; f++)
+		if ((int)strlen(f->name) > width)
+			width = (int)strlen(f->name);
 	if (json)
 		printf("{");
 	for (f = ktix_stat_fields; f->name; f++) {
@@ -46,7 +49,8 @@ int stats_main(int argc, char **argv)
 			printf("%s\"%s\":%" PRIu64, f == ktix_stat_fields ? "" : ",",
 			       f->key, st.v[f->type]);
 		else
-			printf("%-24s%" PRIu64 "\n", f->name, st.v[f->type]);
+			printf("%-*s  %" PRIu64 "\n", width, f->name,
+			       st.v[f->type]);
 	}
 	if (json)
 		printf("}\n");

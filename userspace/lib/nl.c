@@ -765,6 +765,7 @@ const char *ktix_feature_name(unsigned int bit)
 		"cache",
 		"revoke",
 		"stats",
+		"offload",
 	};
 
 	return bit < sizeof(names) / sizeof(names[0]) ? names[bit] : NULL;
