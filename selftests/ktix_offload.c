@@ -610,6 +610,28 @@ TEST_F(bad, ulp_already_attached)
 	still_plain_tcp(_metadata, self);
 }
 
+TEST_F(bad, rx_no_pad)
+{
+	struct ktix_tls_keys k = self->keys;
+	char buf[8];
+
+	/* TLS 1.3 only, with RX keys. */
+	k.rx_no_pad = true;
+	k.rx.key_len = 0;
+	refused(_metadata, self->nl,
+		ktix_nl_offload(self->nl, self->k.sfd, &k, KTIX_OFFLOAD_KIND_FULL),
+		-EINVAL);
+	k = self->keys;
+	k.rx_no_pad = true;
+	ASSERT_EQ(0, ktix_nl_offload(self->nl, self->k.sfd, &k,
+				     KTIX_OFFLOAD_KIND_FULL));
+	ktix_tls_keys_wipe(&k);
+	/* OpenSSL does not pad by default: kTLS decrypts as before. */
+	ASSERT_EQ(6, SSL_write(self->k.c, "unpad!", 6));
+	ASSERT_EQ(0, recv_all(self->k.sfd, (uint8_t *)buf, 6));
+	EXPECT_EQ(0, memcmp(buf, "unpad!", 6));
+}
+
 /* kTLS owns an offloaded socket: ktix may go, and come back. */
 TEST_F(bad, module_unload_keeps_sockets)
 {

@@ -35,6 +35,11 @@ struct ktix_tls_keys {
 	uint16_t version;	/* TLS_1_2_VERSION, TLS_1_3_VERSION */
 	uint16_t cipher;	/* TLS_CIPHER_* of <linux/tls.h> */
 	struct ktix_tls_dir tx, rx;
+	/*
+	 * Set by the caller, for TLS 1.3: the peer is trusted not to pad its
+	 * records, which lets kTLS decrypt in place (TLS_RX_EXPECT_NO_PAD).
+	 */
+	bool rx_no_pad;
 };
 
 /*

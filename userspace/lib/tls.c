@@ -443,7 +443,8 @@ int ktix_nl_offload(struct ktix_nl *nl, int fd, const struct ktix_tls_keys *k,
 	    nla_put_u16(msg, KTIX_OFFLOAD_A_CIPHER, k->cipher) ||
 	    nla_put_u32(msg, KTIX_OFFLOAD_A_KIND, kind) ||
 	    (k->tx.key_len && put_dir(msg, KTIX_OFFLOAD_A_TX, &k->tx)) ||
-	    (k->rx.key_len && put_dir(msg, KTIX_OFFLOAD_A_RX, &k->rx))) {
+	    (k->rx.key_len && put_dir(msg, KTIX_OFFLOAD_A_RX, &k->rx)) ||
+	    (k->rx_no_pad && nla_put_flag(msg, KTIX_OFFLOAD_A_RX_NO_PAD))) {
 		ktix_nl_free_msg(msg);
 		return fd < 0 ? -EBADF : -EMSGSIZE;
 	}
