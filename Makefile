@@ -33,8 +33,12 @@ CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
+D_SRCS := $(wildcard userspace/ktixd/*.c)
+SERVE_SRCS := $(wildcard userspace/ktix-serve/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
+D_OBJS := $(D_SRCS:%.c=$(B)/obj/%.o)
+SERVE_OBJS := $(SERVE_SRCS:%.c=$(B)/obj/%.o)
 KSFT_SUITES := ktix_genl ktix_ring ktix_cache ktix_offload tls_keys
 KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
 
@@ -60,7 +64,8 @@ kmod:
 	@test -n "$(KDIR)" || { echo "make: no kernel build directory (KDIR)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userspace: $(B)/bin/ktixctl $(B)/bench/sessbench $(B)/bench/offloadbench
+userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve \
+	$(B)/bench/sessbench $(B)/bench/offloadbench
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,6 +78,14 @@ $(B)/lib/libktix.a: $(LIB_OBJS)
 $(B)/bin/ktixctl: $(CTL_OBJS) $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
+
+$(B)/bin/ktixd: $(D_OBJS) $(B)/lib/libktix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
+
+$(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^ -lhttp_parser
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
@@ -128,4 +141,4 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build build-san
 
--include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(KSFT_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(KSFT_BINS:=.d)

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktix-serve: an example HTTP/1.1 static-file server on kTLS.  ktix-serve(1).
+ *
+ * One thread, one epoll set.  Each accepted connection goes to ktixd
+ * (ktix_handshake_submit); when its answer comes, the socket is a kTLS
+ * socket and this program only ever sees plaintext: requests are parsed
+ * with http-parser, files are sent with sendfile(2), and the kernel
+ * encrypts.  GET and HEAD, keep-alive, 400, 404, 405; no path leaves the
+ * root.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <http_parser.h>
+
+#include "ktix.h"
+
+#define REQ_MAX		8192
+#define MAX_FDS		65536
+
+enum state { ST_HANDSHAKE, ST_READ, ST_SEND };
+
+struct conn {
+	int fd;
+	uint32_t gen;		/* in the cookie: a reused fd is another conn */
+	enum state state;
+	char peer[INET6_ADDRSTRLEN + 8];
+	char req[REQ_MAX];
+	size_t req_len;
+	http_parser parser;
+	char url[2048];
+	size_t url_len;
+	bool url_too_long, complete, keep_alive;
+	/* the answer being sent */
+	char head[512];
+	size_t head_len, head_off;
+	int file;
+	off_t file_off, file_len;
+};
+
+static struct conn *conns[MAX_FDS];
+static uint32_t generation;
+static int root_fd, epfd;
+static struct ktix_client *client;
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void conn_close(struct conn *c, bool tls)
+{
+	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->file >= 0)
+		close(c->file);
+	if (tls)
+		ktix_ktls_close(c->fd);
+	else
+		close(c->fd);
+	conns[c->fd] = NULL;
+	free(c);
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+	struct conn *c = p->data;
+
+	if (c->url_len + len >= sizeof(c->url)) {
+		c->url_too_long = true;
+		return 0;
+	}
+	memcpy(c->url + c->url_len, at, len);
+	c->url_len += len;
+	c->url[c->url_len] = '\0';
+	return 0;
+}
+
+static int on_complete(http_parser *p)
+{
+	struct conn *c = p->data;
+
+	c->complete = true;
+	c->keep_alive = http_should_keep_alive(p);
+	http_parser_pause(p, 1);	/* one request at a time */
+	return 0;
+}
+
+static const http_parser_settings settings = {
+	.on_url = on_url,
+	.on_message_complete = on_complete,
+};
+
+static void set_head(struct conn *c, int code, const char *reason,
+		     off_t len, const char *type)
+{
+	c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
+		"HTTP/1.1 %d %s\r\nServer: ktix-serve\r\nContent-Length: %lld\r\n"
+		"Content-Type: %s\r\nConnection: %s\r\n\r\n",
+		code, reason, (long long)len, type,
+		c->keep_alive ? "keep-alive" : "close");
+	c->head_off = 0;
+}
+
+static void error_page(struct conn *c, int code, const char *reason)
+{
+	char body[128];
+	int n = snprintf(body, sizeof(body), "%d %s\n", code, reason);
+
+	set_head(c, code, reason, n, "text/plain");
+	if (c->head_len + (size_t)n < sizeof(c->head) &&
+	    c->parser.method != HTTP_HEAD) {
+		memcpy(c->head + c->head_len, body, (size_t)n);
+		c->head_len += (size_t)n;
+	}
+}
+
+static int unhex(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The URL's path, decoded, as a path under the root: "" for the root
+ * itself.  -1 for one that is malformed or climbs out ("..").
+ */
+static int url_to_path(const char *url, char *out, size_t max)
+{
+	struct http_parser_url u;
+	size_t i, o = 0, off, len;
+
+	http_parser_url_init(&u);
+	if (http_parser_parse_url(url, strlen(url), 0, &u) ||
+	    !(u.field_set & (1 << UF_PATH)))
+		return -1;
+	off = u.field_data[UF_PATH].off;
+	len = u.field_data[UF_PATH].len;
+	for (i = off; i < off + len; i++) {
+		char ch = url[i];
+
+		if (ch == '%') {
+			int hi = i + 2 < off + len ? unhex(url[i + 1]) : -1;
+			int lo = hi >= 0 ? unhex(url[i + 2]) : -1;
+
+			if (lo < 0)
+				return -1;
+			ch = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (ch == '\0' || o + 1 >= max)
+			return -1;
+		out[o++] = ch;
+	}
+	out[o] = '\0';
+	/* Every segment: no "..", and no leading slashes kept. */
+	for (i = 0; i < o;) {
+		size_t j = i;
+
+		while (j < o && out[j] != '/')
+			j++;
+		if (j - i == 2 && out[i] == '.' && out[i + 1] == '.')
+			return -1;
+		i = j + 1;
+	}
+	while (out[0] == '/')
+		memmove(out, out + 1, strlen(out));
+	return 0;
+}
+
+static const char *mime_type(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (!dot)
+		return "application/octet-stream";
+	if (!strcmp(dot, ".html") || !strcmp(dot, ".htm"))
+		return "text/html";
+	if (!strcmp(dot, ".txt"))
+		return "text/plain";
+	if (!strcmp(dot, ".css"))
+		return "text/css";
+	if (!strcmp(dot, ".js"))
+		return "text/javascript";
+	if (!strcmp(dot, ".json"))
+		return "application/json";
+	if (!strcmp(dot, ".png"))
+		return "image/png";
+	return "application/octet-stream";
+}
+
+/* Turns the parsed request into the answer to send. */
+static void answer(struct conn *c)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	c->file = -1;
+	c->file_off = c->file_len = 0;
+	if (c->parser.method != HTTP_GET && c->parser.method != HTTP_HEAD) {
+		error_page(c, 405, "Method Not Allowed");
+		return;
+	}
+	if (c->url_too_long || url_to_path(c->url, path, sizeof(path))) {
+		error_page(c, 400, "Bad Request");
+		return;
+	}
+	if (!*path || path[strlen(path) - 1] == '/')
+		strncat(path, "index.html", sizeof(path) - strlen(path) - 1);
+	/* O_NOFOLLOW on the last part; ".." is refused above. */
+	fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		error_page(c, 404, "Not Found");
+		return;
+	}
+	set_head(c, 200, "OK", st.st_size, mime_type(path));
+	if (c->parser.method == HTTP_HEAD) {
+		close(fd);
+		return;
+	}
+	c->file = fd;
+	c->file_len = st.st_size;
+}
+
+static void watch(struct conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+
+	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void conn_send(struct conn *c);
+
+/* Parses what was read; answers a complete request. */
+static void conn_parse(struct conn *c)
+{
+	size_t n;
+
+	if (!c->req_len)
+		return;
+	n = http_parser_execute(&c->parser, &settings, c->req, c->req_len);
+	if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED) {
+		http_parser_pause(&c->parser, 0);
+	} else if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK) {
+		c->keep_alive = false;
+		error_page(c, 400, "Bad Request");
+		c->file = -1;
+		c->state = ST_SEND;
+		conn_send(c);
+		return;
+	}
+	memmove(c->req, c->req + n, c->req_len - n);
+	c->req_len -= n;
+	if (!c->complete)
+		return;
+	answer(c);
+	c->state = ST_SEND;
+	conn_send(c);
+}
+
+static void conn_read(struct conn *c)
+{
+	ssize_t n;
+
+	if (c->req_len == sizeof(c->req)) {
+		c->keep_alive = false;
+		error_page(c, 400, "Bad Request");
+		c->state = ST_SEND;
+		conn_send(c);
+		return;
+	}
+	n = ktix_ktls_recv(c->fd, c->req + c->req_len,
+			   sizeof(c->req) - c->req_len, MSG_DONTWAIT);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0) {
+		conn_close(c, n == 0);
+		return;
+	}
+	c->req_len += (size_t)n;
+	conn_parse(c);
+}
+
+static void conn_send(struct conn *c)
+{
+	while (c->head_off < c->head_len) {
+		ssize_t n = send(c->fd, c->head + c->head_off,
+				 c->head_len - c->head_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN)
+				goto wait;
+			conn_close(c, false);
+			return;
+		}
+		c->head_off += (size_t)n;
+	}
+	while (c->file >= 0 && c->file_off < c->file_len) {
+		ssize_t n = sendfile(c->fd, c->file, &c->file_off,
+				     (size_t)(c->file_len - c->file_off));
+
+		if (n < 0) {
+			if (errno == EAGAIN)
+				goto wait;
+			conn_close(c, false);
+			return;
+		}
+		if (n == 0)
+			break;		/* the file shrank */
+	}
+	if (c->file >= 0) {
+		close(c->file);
+		c->file = -1;
+	}
+	if (!c->keep_alive) {
+		conn_close(c, true);
+		return;
+	}
+	/* The next request, which may have come with this one. */
+	c->state = ST_READ;
+	c->complete = false;
+	c->url_len = 0;
+	c->url_too_long = false;
+	http_parser_init(&c->parser, HTTP_REQUEST);
+	c->parser.data = c;
+	watch(c, EPOLLIN);
+	conn_parse(c);
+	return;
+wait:
+	watch(c, EPOLLOUT);
+}
+
+static void handshake_answers(void)
+{
+	struct ktix_result r;
+
+	while (ktix_handshake_complete(client, &r) == 0) {
+		int fd = (int)(r.cookie & 0xffffffff);
+		struct conn *c = fd >= 0 && fd < MAX_FDS ? conns[fd] : NULL;
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		if (!c || c->gen != (uint32_t)(r.cookie >> 32) ||
+		    c->state != ST_HANDSHAKE)
+			continue;
+		if (r.status) {
+			printf("%s: handshake failed: %s\n", c->peer, r.error);
+			conn_close(c, false);
+			continue;
+		}
+		printf("%s: %s %s resumed=%s sni=%s alpn=%s %uus\n", c->peer,
+		       r.tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
+		       r.cipher_name, ktix_resumed_name(r.resumed),
+		       *r.sni ? r.sni : "-", *r.alpn ? r.alpn : "-", r.usec);
+		c->state = ST_READ;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		ev.data.ptr = c;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			conn_close(c, true);
+	}
+}
+
+static void accept_one(int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	struct conn *c;
+	int fd, err;
+
+	fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fd >= MAX_FDS || !(c = calloc(1, sizeof(*c)))) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->gen = ++generation;
+	c->file = -1;
+	if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+			  host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+			  host, sizeof(host));
+	snprintf(c->peer, sizeof(c->peer), "%s:%u", host,
+		 ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	http_parser_init(&c->parser, HTTP_REQUEST);
+	c->parser.data = c;
+	conns[fd] = c;
+	err = ktix_handshake_submit(client, fd, NULL,
+				    (uint64_t)c->gen << 32 | (uint32_t)fd);
+	if (err) {
+		fprintf(stderr, "ktix-serve: handing %s to ktixd: %s\n",
+			c->peer, strerror(-err));
+		conn_close(c, false);
+	}
+}
+
+static int listen_on(const char *spec)
+{
+	struct addrinfo hints = {
+		.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE,
+	}, *ai;
+	char host[256], *port;
+	int fd, one = 1, err;
+
+	snprintf(host, sizeof(host), "%s", spec);
+	port = strrchr(host, ':');
+	if (!port) {
+		fprintf(stderr, "ktix-serve: --listen ADDR:PORT, not \"%s\"\n",
+			spec);
+		return -1;
+	}
+	*port++ = '\0';
+	if (host[0] == '[' && port[-2] == ']') {
+		port[-2] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	err = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
+	if (err) {
+		fprintf(stderr, "ktix-serve: %s: %s\n", spec, gai_strerror(err));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				 sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+		fprintf(stderr, "ktix-serve: %s: %s\n", spec, strerror(errno));
+		freeaddrinfo(ai);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: ktix-serve --listen ADDR:PORT --root DIR [--socket PATH]\n"
+"\n"
+"Serves the files under DIR over HTTP/1.1 on TLS: ktixd performs each\n"
+"handshake, the kernel (kTLS) encrypts.  GET and HEAD, keep-alive.\n"
+"One line per connection on standard output.\n"
+"\n"
+"  -l, --listen ADDR:PORT  address to listen on ([::]:8443, 127.0.0.1:8443)\n"
+"  -r, --root DIR          directory to serve\n"
+"  -s, --socket PATH       ktixd's socket (default %s)\n"
+"  -h, --help              print this help and exit\n",
+		KTIX_HELPER_SOCKET);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen_spec = NULL, *root = NULL, *sock = NULL;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int opt, lfd, err;
+
+	while ((opt = getopt_long(argc, argv, "l:r:s:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'ktix-serve --help'.\n");
+			return 1;
+		}
+	}
+	if (!listen_spec || !root || optind < argc) {
+		usage(stderr);
+		return 1;
+	}
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0) {
+		fprintf(stderr, "ktix-serve: %s: %s\n", root, strerror(errno));
+		return 1;
+	}
+	err = ktix_client_open(sock, &client);
+	if (err) {
+		fprintf(stderr, "ktix-serve: ktixd at %s: %s (is ktixd running?)\n",
+			sock ? sock : KTIX_HELPER_SOCKET, strerror(-err));
+		return 1;
+	}
+	lfd = listen_on(listen_spec);
+	if (lfd < 0)
+		return 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.ptr = &lfd;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
+	ev.data.ptr = &client;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, ktix_client_fd(client), &ev);
+	printf("ktix-serve: serving %s on %s\n", root, listen_spec);
+
+	while (!stop) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(epfd, evs, 64, -1), i;
+
+		for (i = 0; i < n; i++) {
+			void *p = evs[i].data.ptr;
+			struct conn *c = p;
+
+			if (p == &lfd) {
+				accept_one(lfd);
+			} else if (p == &client) {
+				if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+					fprintf(stderr, "ktix-serve: ktixd went away\n");
+					stop = 1;
+				}
+				handshake_answers();
+			} else if (c->state == ST_READ) {
+				conn_read(c);
+			} else if (c->state == ST_SEND) {
+				conn_send(c);
+			}
+		}
+	}
+	for (opt = 0; opt < MAX_FDS; opt++)
+		if (conns[opt])
+			conn_close(conns[opt], conns[opt]->state != ST_HANDSHAKE);
+	ktix_client_close(client);
+	close(lfd);
+	close(epfd);
+	close(root_fd);
+	return 0;
+}

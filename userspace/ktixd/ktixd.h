@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktixd: the TLS handshake helper of ktix.  Documentation/helper.rst.
+ */
+#ifndef KTIXD_H
+#define KTIXD_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
+
+#include <linux/ktix.h>
+
+#define KTIXD_CONFIG	"/etc/ktix/ktixd.conf"
+#define KTIXD_MAX_CERTS	16
+
+/* ---- configuration (conf.c) ---- */
+
+struct ktixd_cert {
+	char *cert;		/* PEM chain */
+	char *key;		/* PEM private key */
+};
+
+enum ktixd_verify { VERIFY_NONE, VERIFY_OPTIONAL, VERIFY_REQUIRE };
+
+struct ktixd_config {
+	struct ktixd_cert certs[KTIXD_MAX_CERTS];
+	unsigned int n_certs;
+	char *client_ca;
+	enum ktixd_verify verify;
+	char *alpn;			/* "h2,http/1.1" */
+	int min_version;		/* TLS1_2_VERSION or TLS1_3_VERSION */
+	bool tickets;
+	unsigned int tls13_tickets;
+	bool session_ids;
+	unsigned int deadline_ms;
+	unsigned int workers;		/* 0: one per CPU */
+	unsigned int max_inflight;
+	char *socket;
+	unsigned int socket_mode;
+	char *socket_group;
+	bool syslog;
+	bool foreground;
+	bool verbose;
+};
+
+void conf_defaults(struct ktixd_config *c);
+/* Reads a file; on error prints "FILE:LINE: problem" and returns -EINVAL. */
+int conf_load(struct ktixd_config *c, const char *path, bool must_exist);
+/* Applies one "key = value" setting; why is set on error. */
+int conf_set(struct ktixd_config *c, const char *key, const char *value,
+	     char *why, size_t why_len);
+/* Checks the whole; prints what is wrong. */
+int conf_check(const struct ktixd_config *c);
+void conf_free(struct ktixd_config *c);
+/* "10s", "500ms", "2m": milliseconds. */
+int parse_ms(const char *s, unsigned int *out);
+
+/* ---- logging (main.c) ---- */
+
+void log_msg(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- ring and revocation mirror (mirror.c) ---- */
+
+struct mirror_key {
+	uint8_t name[KTIX_KEY_NAME_LEN];
+	uint32_t state;
+	uint8_t aes_len, hmac_len;
+	uint8_t aes[32], hmac[32];
+	uint64_t encrypt_until, decrypt_until;
+};
+
+/* Started once; refreshed by its own thread on every notification. */
+int mirror_start(void);
+void mirror_stop(void);
+/* The primary key, and the remaining time tickets under it may live. */
+bool mirror_primary(struct mirror_key *out);
+/* A live key by name; *primary says whether it encrypts. */
+bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary);
+bool mirror_revoked(const uint8_t *handle);
+/* The policy's ticket lifetime, in seconds. */
+uint32_t mirror_ticket_lifetime(void);
+
+/* ---- TLS (tls.c) ---- */
+
+/* Why a resumption did not happen: counted and logged. */
+enum resume_fail {
+	RF_NONE,
+	RF_UNKNOWN_KEY,		/* no live key of that name */
+	RF_BAD_TICKET,		/* MAC or decryption failed, or damaged */
+	RF_REVOKED,
+	RF_CACHE_MISS,		/* session ID not in the kernel's cache */
+	__RF_MAX
+};
+
+struct hs_info {
+	bool ticket_used;	/* TLS 1.2 ticket decrypted and used */
+	enum resume_fail fail;
+	bool has_handle;
+	uint8_t handle[16];
+};
+
+/* Builds every SSL_CTX from the configuration; the first is the default. */
+int tls_contexts_load(const struct ktixd_config *c);
+void tls_contexts_free(void);
+/* A new SSL on the current default context, with its hs_info. */
+SSL *tls_new(void);
+struct hs_info *tls_info(SSL *ssl);
+const char *resume_fail_name(enum resume_fail f);
+/* Per-thread netlink socket for the session cache and OFFLOAD. */
+struct ktix_nl *tls_thread_nl(void);
+void tls_thread_nl_close(void);
+
+/* ---- the server (server.c) ---- */
+
+/* Binds the Unix socket (before daemonizing): its fd, or -errno. */
+int server_listen(const struct ktixd_config *c);
+/* Runs until SIGTERM or SIGINT; the signals must be blocked. */
+int server_run(const struct ktixd_config *c, int lfd);
+
+/* Counters kept by ktixd itself, shown by SIGUSR1 and at exit. */
+struct ktixd_counters {
+	atomic_ulong handshakes[5];	/* by enum ktix_resumed */
+	atomic_ulong resume_fail[__RF_MAX];
+	atomic_ulong failed, busy, timeouts, bad_requests;
+};
+
+extern struct ktixd_counters counters;
+
+#endif /* KTIXD_H */

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixd: the TLS handshake helper of ktix.  ktixd(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ktix.h"
+#include "ktix_nl.h"
+#include "ktixd.h"
+
+static bool use_syslog, verbose;
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (prio == LOG_DEBUG && !verbose)
+		return;
+	va_start(ap, fmt);
+	if (use_syslog) {
+		vsyslog(prio, fmt, ap);
+	} else {
+		flockfile(stderr);
+		fputs("ktixd: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		funlockfile(stderr);
+	}
+	va_end(ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: ktixd [OPTIONS]\n"
+"\n"
+"Performs TLS handshakes for TCP servers and installs their record keys\n"
+"into kTLS through the ktix module.  Servers hand sockets over a Unix\n"
+"socket (libktix: ktix_handshake()).\n"
+"\n"
+"  -c, --config FILE   configuration file (default %s; see ktixd.conf(5))\n"
+"      --cert FILE     certificate chain (PEM); may be given several times,\n"
+"                      the first is the default, others are chosen by SNI\n"
+"      --key FILE      private key of the --cert before it (default: the\n"
+"                      certificate's file)\n"
+"  -s, --socket PATH   Unix socket to serve (default %s)\n"
+"  -w, --workers N     handshake threads (default: one per CPU)\n"
+"  -d, --deadline T    handshake deadline, e.g. 10s, 500ms (default 10s)\n"
+"  -f, --foreground    stay in the foreground and log to stderr\n"
+"  -o, --set KEY=VALUE any configuration setting, as in the file\n"
+"      --check         check the configuration and certificates, then exit\n"
+"  -v, --verbose       log debugging detail too\n"
+"  -V, --version       print the version and exit\n"
+"  -h, --help          print this help and exit\n"
+"\n"
+"Signals: SIGHUP reloads the certificates, SIGUSR1 logs the counters,\n"
+"SIGTERM finishes the handshakes in flight and exits.\n",
+		KTIXD_CONFIG, KTIX_HELPER_SOCKET);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "deadline", required_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "set", required_argument, NULL, 'o' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL;
+	struct ktixd_config c;
+	struct ktix_nl *nl;
+	bool check = false;
+	char why[512];
+	int opt, err, lfd;
+	sigset_t mask;
+
+	/* The file first, so that the command line overrides it. */
+	for (opt = 1; opt < argc; opt++) {
+		if ((!strcmp(argv[opt], "-c") || !strcmp(argv[opt], "--config")) &&
+		    opt + 1 < argc)
+			config = argv[opt + 1];
+		else if (!strncmp(argv[opt], "--config=", 9))
+			config = argv[opt] + 9;
+	}
+	conf_defaults(&c);
+	if (conf_load(&c, config ? config : KTIXD_CONFIG, config != NULL))
+		return 1;
+
+	while ((opt = getopt_long(argc, argv, "c:s:w:d:fo:vVh", opts,
+				  NULL)) != -1) {
+		const char *key = NULL, *val = optarg;
+		char kv[4200];
+
+		switch (opt) {
+		case 'c':
+			continue;
+		case 'C':
+			key = "cert";
+			break;
+		case 'K':
+			if (!c.n_certs) {
+				fprintf(stderr, "ktixd: --key must follow a --cert\n");
+				return 1;
+			}
+			free(c.certs[c.n_certs - 1].key);
+			c.certs[c.n_certs - 1].key = strdup(optarg);
+			continue;
+		case 's':
+			key = "socket";
+			break;
+		case 'w':
+			key = "workers";
+			break;
+		case 'd':
+			key = "deadline";
+			break;
+		case 'f':
+			c.foreground = true;
+			continue;
+		case 'o': {
+			char *eq;
+
+			snprintf(kv, sizeof(kv), "%s", optarg);
+			eq = strchr(kv, '=');
+			if (!eq) {
+				fprintf(stderr, "ktixd: --set takes KEY=VALUE, not \"%s\"\n",
+					optarg);
+				return 1;
+			}
+			*eq = '\0';
+			key = kv;
+			val = eq + 1;
+			break;
+		}
+		case 'k':
+			check = true;
+			continue;
+		case 'v':
+			c.verbose = true;
+			continue;
+		case 'V':
+			printf("ktixd %s\n", KTIX_TOOL_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'ktixd --help'.\n");
+			return 1;
+		}
+		if (conf_set(&c, key, val, why, sizeof(why))) {
+			fprintf(stderr, "ktixd: %s\n", *why ? why : "bad option");
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ktixd: unexpected argument \"%s\"; try 'ktixd --help'\n",
+			argv[optind]);
+		return 1;
+	}
+	if (!c.socket && !(c.socket = strdup(KTIX_HELPER_SOCKET)))
+		return 1;
+	verbose = c.verbose;
+	if (conf_check(&c))
+		return 1;
+
+	err = ktix_nl_open(&nl);
+	if (err) {
+		fprintf(stderr, "ktixd: the ktix module: %s%s\n", strerror(-err),
+			err == -ENOENT ? " (load it: modprobe ktix)" : "");
+		return 1;
+	}
+	ktix_nl_close(nl);
+	err = mirror_start();
+	if (err) {
+		fprintf(stderr, "ktixd: reading the ticket-key ring: %s%s\n",
+			strerror(-err),
+			err == -EPERM ? " (ktixd needs CAP_NET_ADMIN)" : "");
+		return 1;
+	}
+	err = tls_contexts_load(&c);
+	if (check) {
+		mirror_stop();
+		tls_contexts_free();
+		if (!err)
+			printf("ktixd: configuration OK, %u certificate%s\n",
+			       c.n_certs, c.n_certs == 1 ? "" : "s");
+		conf_free(&c);
+		return err ? 1 : 0;
+	}
+	if (err)
+		goto out;
+	mirror_stop();
+
+	/* Threads start after the fork; the socket exists before it. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	lfd = server_listen(&c);
+	if (lfd < 0) {
+		err = lfd;
+		goto out;
+	}
+	if (!c.foreground) {
+		if (daemon(0, 0) < 0) {
+			err = -errno;
+			log_msg(LOG_ERR, "daemon: %s", strerror(errno));
+			goto out;
+		}
+		c.syslog = true;
+	}
+	if (c.syslog) {
+		openlog("ktixd", LOG_PID, LOG_DAEMON);
+		use_syslog = true;
+	}
+	err = mirror_start();
+	if (err) {
+		log_msg(LOG_ERR, "reading the ticket-key ring: %s", strerror(-err));
+		goto out;
+	}
+	err = server_run(&c, lfd);
+	mirror_stop();
+out:
+	tls_contexts_free();
+	conf_free(&c);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixd: an in-memory mirror of the kernel's ticket-key ring and
+ * revocation set, so that the ticket path makes no system call.
+ *
+ * One thread listens to the "ring" and "revoke" multicast groups and, on
+ * every notification (or a lost one: ENOBUFS), reads the whole state again
+ * over a second netlink socket and swaps it in under a write lock.
+ * Readers copy what they need under the read lock.  Key material leaves
+ * this file only in the callers' copies, which they wipe.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "ktix_nl.h"
+#include "ktixd.h"
+
+struct snapshot {
+	uint64_t generation;		/* the ring's */
+	size_t n_keys;
+	struct mirror_key *keys;
+	size_t n_revoked;
+	uint8_t (*revoked)[KTIX_REVOKE_HANDLE_LEN];	/* sorted */
+	uint32_t ticket_lifetime;
+};
+
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct snapshot cur;
+static pthread_t thread;
+static atomic_bool stopping;
+static struct ktix_nl *events, *query;
+
+static void snapshot_free(struct snapshot *s)
+{
+	if (s->keys)
+		OPENSSL_cleanse(s->keys, s->n_keys * sizeof(*s->keys));
+	free(s->keys);
+	free(s->revoked);
+	memset(s, 0, sizeof(*s));
+}
+
+static int cmp_handle(const void *a, const void *b)
+{
+	return memcmp(a, b, KTIX_REVOKE_HANDLE_LEN);
+}
+
+/* Reads the whole state; swaps it in only if all of it was read. */
+static int refresh(void)
+{
+	struct ktix_policy_info pol;
+	struct ktix_revoke_list rl = { 0 };
+	struct ktix_key_list kl = { 0 };
+	struct snapshot s = { 0 }, old;
+	size_t i;
+	int err;
+
+	err = ktix_nl_policy_get(query, &pol);
+	if (err)
+		goto out;
+	err = ktix_nl_key_list(query, true, &kl);
+	if (err)
+		goto out;
+	err = ktix_nl_revoke_list(query, &rl);
+	if (err)
+		goto out;
+	s.generation = kl.generation;
+	s.ticket_lifetime = pol.ticket_lifetime;
+	s.keys = calloc(kl.n ? kl.n : 1, sizeof(*s.keys));
+	s.revoked = calloc(rl.n ? rl.n : 1, sizeof(*s.revoked));
+	if (!s.keys || !s.revoked) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < kl.n; i++) {
+		const struct ktix_key_info *k = &kl.keys[i];
+		struct mirror_key *m = &s.keys[s.n_keys];
+
+		if (!k->aes_len || !k->hmac_len)
+			continue;	/* no material: not ours to use */
+		memcpy(m->name, k->name, sizeof(m->name));
+		m->state = k->state;
+		m->aes_len = k->aes_len;
+		m->hmac_len = k->hmac_len;
+		memcpy(m->aes, k->aes, k->aes_len);
+		memcpy(m->hmac, k->hmac, k->hmac_len);
+		m->encrypt_until = k->encrypt_until;
+		m->decrypt_until = k->decrypt_until;
+		s.n_keys++;
+	}
+	for (i = 0; i < rl.n; i++)
+		memcpy(s.revoked[i], rl.revoked[i].handle,
+		       KTIX_REVOKE_HANDLE_LEN);
+	s.n_revoked = rl.n;
+	qsort(s.revoked, s.n_revoked, KTIX_REVOKE_HANDLE_LEN, cmp_handle);
+
+	pthread_rwlock_wrlock(&lock);
+	old = cur;
+	cur = s;
+	pthread_rwlock_unlock(&lock);
+	memset(&s, 0, sizeof(s));
+	snapshot_free(&old);
+	log_msg(LOG_DEBUG, "mirror: ring generation %llu, %zu keys, %zu revoked",
+		(unsigned long long)cur.generation, cur.n_keys, cur.n_revoked);
+out:
+	snapshot_free(&s);
+	ktix_key_list_free(&kl);
+	ktix_revoke_list_free(&rl);
+	return err;
+}
+
+static void *mirror_thread(void *arg)
+{
+	bool stale = false;
+
+	(void)arg;
+	while (!atomic_load(&stopping)) {
+		struct ktix_event ev;
+		int err = ktix_nl_next_event(events, stale ? 1000 : 500, &ev);
+
+		if (err == -ETIMEDOUT && !stale)
+			continue;
+		if (err && err != -ETIMEDOUT && err != -ENOBUFS)
+			log_msg(LOG_WARNING, "mirror: notification: %s",
+				strerror(-err));
+		if (err == -ENOBUFS)
+			log_msg(LOG_NOTICE,
+				"mirror: notifications lost; reading everything again");
+		err = refresh();
+		if (err)
+			log_msg(LOG_ERR, "mirror: reading the ring: %s%s%s",
+				strerror(-err), *ktix_nl_errmsg(query) ? ": " : "",
+				ktix_nl_errmsg(query));
+		/* Until a refresh succeeds, retry every second. */
+		stale = err != 0;
+	}
+	return NULL;
+}
+
+int mirror_start(void)
+{
+	int err;
+
+	err = ktix_nl_open(&events);
+	if (err)
+		return err;
+	err = ktix_nl_open(&query);
+	if (err)
+		goto err_events;
+	atomic_store(&stopping, false);
+	/* Subscribe first, read second: no change falls between them. */
+	err = ktix_nl_subscribe(events, KTIX_MCGRP_RING);
+	if (!err)
+		err = ktix_nl_subscribe(events, KTIX_MCGRP_REVOKE);
+	if (err)
+		goto err_query;
+	err = refresh();
+	if (err)
+		goto err_query;
+	err = -pthread_create(&thread, NULL, mirror_thread, NULL);
+	if (err)
+		goto err_query;
+	return 0;
+
+err_query:
+	ktix_nl_close(query);
+	query = NULL;
+err_events:
+	ktix_nl_close(events);
+	events = NULL;
+	return err;
+}
+
+void mirror_stop(void)
+{
+	if (!events)
+		return;
+	atomic_store(&stopping, true);
+	pthread_join(thread, NULL);
+	ktix_nl_close(events);
+	ktix_nl_close(query);
+	events = query = NULL;
+	pthread_rwlock_wrlock(&lock);
+	snapshot_free(&cur);
+	pthread_rwlock_unlock(&lock);
+}
+
+static bool live(const struct mirror_key *k, uint64_t now)
+{
+	return !k->decrypt_until || now < k->decrypt_until;
+}
+
+bool mirror_primary(struct mirror_key *out)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	bool found = false;
+	size_t i;
+
+	pthread_rwlock_rdlock(&lock);
+	for (i = 0; i < cur.n_keys; i++) {
+		if (cur.keys[i].state == KTIX_KEY_STATE_PRIMARY &&
+		    live(&cur.keys[i], now)) {
+			*out = cur.keys[i];
+			found = true;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&lock);
+	return found;
+}
+
+bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	bool found = false;
+	size_t i;
+
+	pthread_rwlock_rdlock(&lock);
+	for (i = 0; i < cur.n_keys; i++) {
+		if (memcmp(cur.keys[i].name, name, KTIX_KEY_NAME_LEN))
+			continue;
+		if (live(&cur.keys[i], now)) {
+			*out = cur.keys[i];
+			*primary = cur.keys[i].state == KTIX_KEY_STATE_PRIMARY;
+			found = true;
+		}
+		break;
+	}
+	pthread_rwlock_unlock(&lock);
+	return found;
+}
+
+bool mirror_revoked(const uint8_t *handle)
+{
+	bool found;
+
+	pthread_rwlock_rdlock(&lock);
+	found = cur.n_revoked &&
+		bsearch(handle, cur.revoked, cur.n_revoked,
+			KTIX_REVOKE_HANDLE_LEN, cmp_handle);
+	pthread_rwlock_unlock(&lock);
+	return found;
+}
+
+uint32_t mirror_ticket_lifetime(void)
+{
+	uint32_t t;
+
+	pthread_rwlock_rdlock(&lock);
+	t = cur.ticket_lifetime;
+	pthread_rwlock_unlock(&lock);
+	return t;
+}

@@ -1,0 +1,777 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixd: the Unix socket, the dispatcher and the handshake workers.
+ *
+ * The main thread owns the listening socket, the servers' connections and
+ * a signalfd.  It reads each request, checks it, and hands the TCP socket
+ * to a worker (round robin) through that worker's queue and eventfd.  A
+ * worker runs many non-blocking handshakes in its own epoll set, each with
+ * a deadline, offloads the finished ones through the module and answers on
+ * the server's connection.  Connections are reference-counted: the last
+ * handshake of a server that went away closes it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/tls.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "ktix.h"
+#include "ktix_nl.h"
+#include "ktix_tls.h"
+#include "ktixd.h"
+
+struct ktixd_counters counters;
+
+struct conn {
+	int fd;
+	atomic_int refs;
+};
+
+struct hs {
+	struct hs *next, *prev;		/* in the worker's list */
+	struct conn *conn;
+	struct ktix_request req;
+	int fd, flags;			/* the TCP socket, its file flags */
+	SSL *ssl;
+	uint64_t start, deadline;	/* CLOCK_MONOTONIC nanoseconds */
+	uint32_t events;		/* what epoll waits for now */
+	char peer[INET6_ADDRSTRLEN + 8];
+};
+
+struct worker {
+	pthread_t thread;
+	int epfd, evfd;
+	pthread_mutex_t lock;
+	struct hs *queue;		/* handed over, not yet started */
+	struct hs head;			/* running: a circular list */
+	bool stop;
+};
+
+static const struct ktixd_config *cfg;
+static struct worker *workers;
+static unsigned int n_workers;
+static atomic_uint inflight;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void conn_put(struct conn *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) == 1) {
+		close(c->fd);
+		free(c);
+	}
+}
+
+static void reply_init(struct ktix_result *r, uint64_t cookie)
+{
+	memset(r, 0, sizeof(*r));
+	r->magic = KTIX_HELPER_MAGIC;
+	r->version = KTIX_HELPER_VERSION;
+	r->size = sizeof(*r);
+	r->cookie = cookie;
+}
+
+static void reply_send(struct conn *c, const struct ktix_result *r)
+{
+	/* Never wait on a server that does not read its answers. */
+	if (send(c->fd, r, sizeof(*r), MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	    errno != EPIPE && errno != ECONNRESET)
+		log_msg(LOG_WARNING, "answer to a server lost: %s",
+			strerror(errno));
+}
+
+static void reply_error(struct conn *c, uint64_t cookie, int err,
+			const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void reply_error(struct conn *c, uint64_t cookie, int err,
+			const char *fmt, ...)
+{
+	struct ktix_result r;
+	va_list ap;
+
+	reply_init(&r, cookie);
+	r.status = err;
+	va_start(ap, fmt);
+	vsnprintf(r.error, sizeof(r.error), fmt, ap);
+	va_end(ap);
+	reply_send(c, &r);
+}
+
+/* ---- handshakes, in a worker ---- */
+
+static void peer_name(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, "?");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(a->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(a->sin6_port));
+	}
+}
+
+static uint32_t kind_of(SSL *ssl, const struct hs_info *info)
+{
+	if (!SSL_session_reused(ssl))
+		return KTIX_RESUMED_NONE;
+	if (SSL_version(ssl) == TLS1_3_VERSION)
+		return KTIX_RESUMED_PSK;
+	return info && info->ticket_used ? KTIX_RESUMED_TICKET :
+	       KTIX_RESUMED_SESSION_ID;
+}
+
+/* Ends a handshake: answers, releases everything, logs one line. */
+static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
+{
+	struct hs_info *i = h->ssl ? tls_info(h->ssl) : NULL;
+	enum resume_fail fail = i ? i->fail : RF_NONE;
+	uint64_t usec = (now_ns() - h->start) / 1000;
+
+	r->usec = usec > UINT32_MAX ? UINT32_MAX : (uint32_t)usec;
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+	fcntl(h->fd, F_SETFL, h->flags);
+	/*
+	 * No close_notify: the connection goes on under kTLS.  Marking it
+	 * shut down keeps OpenSSL from dropping a good session from the
+	 * cache as it would for a connection that died.
+	 */
+	if (h->ssl && !r->status)
+		SSL_set_shutdown(h->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(h->ssl);
+	close(h->fd);
+	if (!r->status) {
+		atomic_fetch_add(&counters.handshakes[r->resumed], 1);
+		log_msg(LOG_INFO, "%s: %s %s resumed=%s%s%s sni=%s alpn=%s %uus",
+			h->peer, r->tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
+			r->cipher_name, ktix_resumed_name(r->resumed),
+			fail ? " miss=" : "", fail ? resume_fail_name(fail) : "",
+			*r->sni ? r->sni : "-", *r->alpn ? r->alpn : "-",
+			r->usec);
+	} else {
+		atomic_fetch_add(&counters.failed, 1);
+		log_msg(LOG_NOTICE, "%s: handshake failed after %uus: %s",
+			h->peer, r->usec, r->error);
+	}
+	if (fail)
+		atomic_fetch_add(&counters.resume_fail[fail], 1);
+	reply_send(h->conn, r);
+	conn_put(h->conn);
+	free(h);
+	atomic_fetch_sub(&inflight, 1);
+}
+
+static void hs_fail(struct worker *w, struct hs *h, int err, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+
+static void hs_fail(struct worker *w, struct hs *h, int err, const char *fmt,
+		    ...)
+{
+	struct ktix_result r;
+	va_list ap;
+
+	reply_init(&r, h->req.cookie);
+	r.status = err;
+	va_start(ap, fmt);
+	vsnprintf(r.error, sizeof(r.error), fmt, ap);
+	va_end(ap);
+	hs_end(w, h, &r);
+}
+
+static void hs_done(struct worker *w, struct hs *h)
+{
+	struct hs_info *info = tls_info(h->ssl);
+	struct ktix_nl *nl = tls_thread_nl();
+	const unsigned char *alpn;
+	struct ktix_tls_keys keys;
+	const char *sni;
+	struct ktix_result r;
+	unsigned int alpn_len;
+	X509 *peer;
+	int err;
+
+	reply_init(&r, h->req.cookie);
+	if (!nl) {
+		hs_fail(w, h, -ENOENT, "the ktix module is not loaded");
+		return;
+	}
+	r.resumed = kind_of(h->ssl, info);
+	err = ktix_tls_keys(h->ssl, &keys);
+	if (err) {
+		hs_fail(w, h, err, "record keys: %s", strerror(-err));
+		return;
+	}
+	err = ktix_nl_offload(nl, h->fd, &keys, r.resumed);
+	r.tls_version = keys.version;
+	r.cipher = keys.cipher;
+	ktix_tls_keys_wipe(&keys);
+	if (err) {
+		hs_fail(w, h, err, "offload: %s%s%s", strerror(-err),
+			*ktix_nl_errmsg(nl) ? ": " : "", ktix_nl_errmsg(nl));
+		return;
+	}
+	snprintf(r.cipher_name, sizeof(r.cipher_name), "%s",
+		 SSL_get_cipher_name(h->ssl));
+	sni = SSL_get_servername(h->ssl, TLSEXT_NAMETYPE_host_name);
+	if (sni)
+		snprintf(r.sni, sizeof(r.sni), "%s", sni);
+	SSL_get0_alpn_selected(h->ssl, &alpn, &alpn_len);
+	if (alpn_len && alpn_len < sizeof(r.alpn))
+		memcpy(r.alpn, alpn, alpn_len);
+	peer = SSL_get0_peer_certificate(h->ssl);
+	if (peer && SSL_get_verify_result(h->ssl) == X509_V_OK) {
+		X509_NAME_oneline(X509_get_subject_name(peer), r.peer,
+				  sizeof(r.peer));
+		r.flags |= KTIX_RES_F_PEER_VERIFIED;
+	}
+	if (info && info->has_handle) {
+		memcpy(r.handle, info->handle, sizeof(r.handle));
+		r.flags |= KTIX_RES_F_HANDLE;
+	}
+	hs_end(w, h, &r);
+}
+
+static void ssl_error_text(char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e)
+		ERR_error_string_n(e, buf, len);
+	else
+		snprintf(buf, len, "TLS failure");
+	ERR_clear_error();
+}
+
+static void hs_step(struct worker *w, struct hs *h)
+{
+	struct epoll_event ev = { .data.ptr = h };
+	char why[200];
+	int ret, e;
+
+	ERR_clear_error();
+	ret = SSL_do_handshake(h->ssl);
+	if (ret == 1) {
+		hs_done(w, h);
+		return;
+	}
+	e = SSL_get_error(h->ssl, ret);
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		ev.events = EPOLLIN;
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		ev.events = EPOLLOUT;
+		break;
+	case SSL_ERROR_SYSCALL:
+		if (!ERR_peek_error()) {
+			hs_fail(w, h, errno ? -errno : -ECONNRESET,
+				"the client %s", errno ?
+				strerror(errno) : "closed the connection");
+			return;
+		}
+		/* fall through */
+	default:
+		ssl_error_text(why, sizeof(why));
+		hs_fail(w, h, -EPROTO, "TLS: %s", why);
+		return;
+	}
+	if (ev.events != h->events) {
+		epoll_ctl(w->epfd, EPOLL_CTL_MOD, h->fd, &ev);
+		h->events = ev.events;
+	}
+}
+
+static void hs_start(struct worker *w, struct hs *h)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = h };
+
+	h->next = w->head.next;
+	h->prev = &w->head;
+	w->head.next->prev = h;
+	w->head.next = h;
+	h->ssl = tls_new();
+	if (!h->ssl || !SSL_set_fd(h->ssl, h->fd)) {
+		hs_fail(w, h, -ENOMEM, "out of memory");
+		return;
+	}
+	SSL_set_accept_state(h->ssl);
+	if (fcntl(h->fd, F_SETFL, h->flags | O_NONBLOCK) < 0 ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, h->fd, &ev) < 0) {
+		hs_fail(w, h, -errno, "socket: %s", strerror(errno));
+		return;
+	}
+	h->events = EPOLLIN;
+	hs_step(w, h);
+}
+
+/* Fails what passed its deadline; returns ms until the next one. */
+static int expire(struct worker *w)
+{
+	uint64_t now = now_ns(), next = UINT64_MAX;
+	struct hs *h, *n;
+
+	for (h = w->head.next; h != &w->head; h = n) {
+		n = h->next;
+		if (h->deadline <= now) {
+			atomic_fetch_add(&counters.timeouts, 1);
+			hs_fail(w, h, -ETIMEDOUT,
+				"the handshake did not finish within %ums",
+				(unsigned int)((h->deadline - h->start) / 1000000));
+		} else if (h->deadline < next) {
+			next = h->deadline;
+		}
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return (int)((next - now) / 1000000) + 1;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event evs[64];
+
+	for (;;) {
+		int timeout = expire(w), n, i;
+		struct hs *q;
+		bool stop;
+
+		n = epoll_wait(w->epfd, evs, 64, timeout);
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr) {
+				hs_step(w, evs[i].data.ptr);
+				continue;
+			}
+			eventfd_t v;
+
+			eventfd_read(w->evfd, &v);
+		}
+		pthread_mutex_lock(&w->lock);
+		q = w->queue;
+		w->queue = NULL;
+		stop = w->stop;
+		pthread_mutex_unlock(&w->lock);
+		while (q) {
+			struct hs *h = q;
+
+			q = q->next;
+			hs_start(w, h);
+		}
+		if (stop && w->head.next == &w->head)
+			break;
+	}
+	tls_thread_nl_close();
+	OPENSSL_thread_stop();
+	return NULL;
+}
+
+/* ---- requests, in the main thread ---- */
+
+static int check_tcp(int fd, const char **why)
+{
+	int type = 0, proto = 0;
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+		*why = "the descriptor is not a socket";
+		return -ENOTSOCK;
+	}
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 ||
+	    type != SOCK_STREAM || proto != IPPROTO_TCP) {
+		*why = "the descriptor is not a TCP socket";
+		return -EPROTOTYPE;
+	}
+	return 0;
+}
+
+/* Reads one request; false when the connection is done. */
+static bool conn_read(struct conn *c)
+{
+	union {
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct ktix_request req;
+	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	int fds[8], nfds = 0, i, err;
+	static unsigned int rr;
+	struct cmsghdr *cm;
+	const char *why;
+	struct worker *w;
+	struct hs *h;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	if (n == 0)
+		return false;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
+		     nfds < 8; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+	}
+	if ((size_t)n != sizeof(req) || req.magic != KTIX_HELPER_MAGIC ||
+	    req.size != sizeof(req) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		err = -EBADMSG;
+		why = "malformed request: not a struct ktix_request";
+		goto bad;
+	}
+	if (req.version != KTIX_HELPER_VERSION) {
+		err = -EPROTONOSUPPORT;
+		why = "unsupported protocol version";
+		goto bad;
+	}
+	if (nfds != 1) {
+		err = -EBADF;
+		why = "a request carries exactly one socket (SCM_RIGHTS)";
+		goto bad;
+	}
+	if (req.flags) {
+		err = -EINVAL;
+		why = "unknown request flags";
+		goto bad;
+	}
+	err = check_tcp(fds[0], &why);
+	if (err)
+		goto bad;
+	if (atomic_load(&inflight) >= cfg->max_inflight) {
+		atomic_fetch_add(&counters.busy, 1);
+		reply_error(c, req.cookie, -EBUSY,
+			    "busy: %u handshakes in flight", cfg->max_inflight);
+		close(fds[0]);
+		return true;
+	}
+
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		reply_error(c, req.cookie, -ENOMEM, "out of memory");
+		close(fds[0]);
+		return true;
+	}
+	h->req = req;
+	h->fd = fds[0];
+	h->flags = fcntl(h->fd, F_GETFL);
+	h->start = now_ns();
+	h->deadline = h->start + (uint64_t)(req.timeout_ms &&
+		req.timeout_ms < cfg->deadline_ms ? req.timeout_ms :
+		cfg->deadline_ms) * 1000000ull;
+	peer_name(h->fd, h->peer, sizeof(h->peer));
+	atomic_fetch_add(&c->refs, 1);
+	h->conn = c;
+	atomic_fetch_add(&inflight, 1);
+	w = &workers[rr++ % n_workers];
+	pthread_mutex_lock(&w->lock);
+	h->next = w->queue;
+	w->queue = h;
+	pthread_mutex_unlock(&w->lock);
+	eventfd_write(w->evfd, 1);
+	return true;
+
+bad:
+	atomic_fetch_add(&counters.bad_requests, 1);
+	log_msg(LOG_WARNING, "bad request from a server: %s", why);
+	reply_error(c, (size_t)n >= offsetof(struct ktix_request, timeout_ms) ?
+		    req.cookie : 0, err, "%s", why);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	return true;
+}
+
+static int listen_socket(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[sizeof(sun.sun_path)], *slash;
+	int fd, probe;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_msg(LOG_ERR, "socket %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, path);
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			log_msg(LOG_ERR, "socket directory %s: %s", dir,
+				strerror(errno));
+			return -errno;
+		}
+	}
+	/* A socket file nobody listens on is stale; a live one is not ours. */
+	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (probe >= 0 &&
+	    connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(probe);
+		log_msg(LOG_ERR, "socket %s: another ktixd is listening there",
+			path);
+		return -EADDRINUSE;
+	}
+	if (probe >= 0)
+		close(probe);
+	unlink(path);
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(path, cfg->socket_mode) < 0 || listen(fd, 512) < 0) {
+		int err = -errno;
+
+		log_msg(LOG_ERR, "socket %s: %s", path, strerror(errno));
+		close(fd);
+		return err;
+	}
+	if (cfg->socket_group) {
+		struct group *g = getgrnam(cfg->socket_group);
+
+		if (!g || chown(path, (uid_t)-1, g->gr_gid) < 0) {
+			log_msg(LOG_ERR, "socket %s: group %s: %s", path,
+				cfg->socket_group,
+				g ? strerror(errno) : "no such group");
+			close(fd);
+			unlink(path);
+			return -EINVAL;
+		}
+	}
+	return fd;
+}
+
+static int workers_start(unsigned int n)
+{
+	unsigned int i;
+
+	workers = calloc(n, sizeof(*workers));
+	if (!workers)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct worker *w = &workers[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+		int err;
+
+		w->head.next = w->head.prev = &w->head;
+		pthread_mutex_init(&w->lock, NULL);
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
+		w->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (w->epfd < 0 || w->evfd < 0 ||
+		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0)
+			return -errno;
+		err = -pthread_create(&w->thread, NULL, worker_main, w);
+		if (err)
+			return err;
+		n_workers++;
+	}
+	return 0;
+}
+
+static void workers_stop(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_workers; i++) {
+		pthread_mutex_lock(&workers[i].lock);
+		workers[i].stop = true;
+		pthread_mutex_unlock(&workers[i].lock);
+		eventfd_write(workers[i].evfd, 1);
+	}
+	for (i = 0; i < n_workers; i++) {
+		pthread_join(workers[i].thread, NULL);
+		close(workers[i].epfd);
+		close(workers[i].evfd);
+		pthread_mutex_destroy(&workers[i].lock);
+	}
+	free(workers);
+	workers = NULL;
+	n_workers = 0;
+}
+
+static void log_counters(void)
+{
+	log_msg(LOG_INFO,
+		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu",
+		atomic_load(&counters.handshakes[KTIX_RESUMED_NONE]),
+		atomic_load(&counters.handshakes[KTIX_RESUMED_TICKET]),
+		atomic_load(&counters.handshakes[KTIX_RESUMED_SESSION_ID]),
+		atomic_load(&counters.handshakes[KTIX_RESUMED_PSK]),
+		atomic_load(&counters.failed), atomic_load(&counters.timeouts),
+		atomic_load(&counters.busy),
+		atomic_load(&counters.bad_requests),
+		atomic_load(&counters.resume_fail[RF_UNKNOWN_KEY]),
+		atomic_load(&counters.resume_fail[RF_BAD_TICKET]),
+		atomic_load(&counters.resume_fail[RF_REVOKED]),
+		atomic_load(&counters.resume_fail[RF_CACHE_MISS]));
+}
+
+int server_listen(const struct ktixd_config *c)
+{
+	cfg = c;
+	return listen_socket(c->socket);
+}
+
+int server_run(const struct ktixd_config *c, int lfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	unsigned int nw = c->workers;
+	bool draining = false;
+	uint64_t drain_end = 0;
+	int epfd, sfd, err;
+	sigset_t mask;
+
+	cfg = c;
+	if (!nw) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		nw = n > 0 ? (unsigned int)n : 1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || epfd < 0) {
+		err = -errno;
+		goto out;
+	}
+	ev.data.ptr = &sfd;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.ptr = &lfd;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
+	err = workers_start(nw);
+	if (err) {
+		log_msg(LOG_ERR, "starting %u workers: %s", nw, strerror(-err));
+		goto out;
+	}
+	log_msg(LOG_NOTICE, "listening on %s, %u workers, deadline %ums",
+		c->socket, nw, c->deadline_ms);
+
+	for (;;) {
+		struct epoll_event evs[32];
+		int n, i;
+
+		if (draining && (!atomic_load(&inflight) ||
+				 now_ns() >= drain_end))
+			break;
+		n = epoll_wait(epfd, evs, 32, draining ? 50 : -1);
+		for (i = 0; i < n; i++) {
+			void *p = evs[i].data.ptr;
+
+			if (p == &sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						log_msg(LOG_NOTICE,
+							"SIGHUP: loading the certificates again");
+						if (tls_contexts_load(c))
+							log_msg(LOG_ERR,
+								"reload failed: keeping the certificates in use");
+					} else if (si.ssi_signo == SIGUSR1) {
+						log_counters();
+					} else if (!draining) {
+						log_msg(LOG_NOTICE,
+							"%s: finishing %u handshakes in flight",
+							strsignal((int)si.ssi_signo),
+							atomic_load(&inflight));
+						draining = true;
+						drain_end = now_ns() +
+							(uint64_t)c->deadline_ms * 1000000ull;
+						epoll_ctl(epfd, EPOLL_CTL_DEL, lfd, NULL);
+						close(lfd);
+						lfd = -1;
+						unlink(c->socket);
+					}
+				}
+			} else if (p == &lfd) {
+				int cfd = accept4(lfd, NULL, NULL,
+						  SOCK_CLOEXEC | SOCK_NONBLOCK);
+				struct conn *cn;
+
+				if (cfd < 0)
+					continue;
+				cn = calloc(1, sizeof(*cn));
+				if (!cn) {
+					close(cfd);
+					continue;
+				}
+				cn->fd = cfd;
+				atomic_init(&cn->refs, 1);
+				ev.events = EPOLLIN;
+				ev.data.ptr = cn;
+				epoll_ctl(epfd, EPOLL_CTL_ADD, cfd, &ev);
+			} else {
+				struct conn *cn = p;
+
+				if (!conn_read(cn) ||
+				    (evs[i].events & (EPOLLHUP | EPOLLERR) &&
+				     !(evs[i].events & EPOLLIN))) {
+					epoll_ctl(epfd, EPOLL_CTL_DEL, cn->fd,
+						  NULL);
+					conn_put(cn);
+				}
+			}
+		}
+	}
+	err = 0;
+	workers_stop();
+	log_counters();
+out:
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(c->socket);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (epfd >= 0)
+		close(epfd);
+	return err;
+}

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixd: OpenSSL contexts, session tickets against the mirrored ring, and
+ * session IDs in the kernel's cache.
+ *
+ * Tickets are OpenSSL's format (key name | IV | AES-CBC | HMAC-SHA256),
+ * made by OpenSSL through SSL_CTX_set_tlsext_ticket_key_evp_cb with keys
+ * from the mirror: no netlink round trip on the ticket path.  Each ticket
+ * carries a ktix block (SSL_SESSION_set1_ticket_appdata): a random session
+ * handle, kept across renewals, and the time of the full handshake.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "ktix_nl.h"
+#include "ktix_tls.h"
+#include "ktixd.h"
+
+#define APPDATA_VERSION	1
+
+/* The ktix block in a ticket. */
+struct ticket_appdata {
+	uint8_t version;
+	uint8_t handle[16];
+	uint8_t issued[8];	/* big-endian seconds */
+};
+
+/* Every context of one configuration; SSLs hold a reference. */
+struct ctx_set {
+	atomic_int refs;
+	SSL_CTX *ctx[KTIXD_MAX_CERTS];
+	unsigned int n;
+	unsigned char *alpn;		/* wire format */
+	size_t alpn_len;
+};
+
+/* What ktixd keeps for each SSL (ex_data). */
+struct ssl_data {
+	struct hs_info info;
+	struct ctx_set *set;
+};
+
+static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ctx_set *current;
+static int ex_index = -1;
+static EVP_CIPHER *aes128, *aes256;
+static __thread struct ktix_nl *thread_nl;
+
+static const char *const fail_names[__RF_MAX] = {
+	[RF_NONE] = "none",
+	[RF_UNKNOWN_KEY] = "unknown_key",
+	[RF_BAD_TICKET] = "bad_ticket",
+	[RF_REVOKED] = "revoked",
+	[RF_CACHE_MISS] = "cache_miss",
+};
+
+const char *resume_fail_name(enum resume_fail f)
+{
+	return f < __RF_MAX ? fail_names[f] : "?";
+}
+
+static void set_put(struct ctx_set *set)
+{
+	unsigned int i;
+
+	if (!set || atomic_fetch_sub(&set->refs, 1) != 1)
+		return;
+	for (i = 0; i < set->n; i++)
+		SSL_CTX_free(set->ctx[i]);
+	free(set->alpn);
+	free(set);
+}
+
+static void data_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+		      long argl, void *argp)
+{
+	struct ssl_data *d = ptr;
+
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (!d)
+		return;
+	set_put(d->set);
+	OPENSSL_cleanse(d, sizeof(*d));
+	free(d);
+}
+
+struct hs_info *tls_info(SSL *ssl)
+{
+	struct ssl_data *d = SSL_get_ex_data(ssl, ex_index);
+
+	return d ? &d->info : NULL;
+}
+
+struct ktix_nl *tls_thread_nl(void)
+{
+	if (!thread_nl && ktix_nl_open(&thread_nl))
+		thread_nl = NULL;
+	return thread_nl;
+}
+
+void tls_thread_nl_close(void)
+{
+	ktix_nl_close(thread_nl);
+	thread_nl = NULL;
+}
+
+/* ---- tickets ---- */
+
+static int key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
+		  EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	struct hs_info *info = tls_info(s);
+	struct mirror_key k;
+	bool primary = true;
+	int ret = -1;
+
+	if (enc) {
+		if (!mirror_primary(&k))
+			return 0;	/* no key yet: no ticket */
+		memcpy(name, k.name, 16);
+		if (RAND_bytes(iv, 16) <= 0)
+			goto out;
+	} else if (!mirror_find(name, &k, &primary)) {
+		if (info)
+			info->fail = RF_UNKNOWN_KEY;
+		return 0;		/* a full handshake, and a new ticket */
+	}
+	{
+		OSSL_PARAM p[] = {
+			OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+			OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, k.hmac,
+						k.hmac_len),
+			OSSL_PARAM_END,
+		};
+		EVP_CIPHER *c = k.aes_len == 32 ? aes256 : aes128;
+
+		if (!EVP_MAC_CTX_set_params(hctx, p) ||
+		    !EVP_CipherInit_ex(cctx, c, NULL, k.aes, iv, enc))
+			goto out;
+	}
+	ret = primary ? 1 : 2;		/* 2: renew under the primary */
+out:
+	OPENSSL_cleanse(&k, sizeof(k));
+	return ret;
+}
+
+/* The lifetime hint: the policy's, never past the key's decrypt life. */
+static uint32_t ticket_timeout(void)
+{
+	uint32_t life = mirror_ticket_lifetime();
+	uint64_t now = (uint64_t)time(NULL);
+	struct mirror_key k;
+
+	if (mirror_primary(&k)) {
+		if (k.decrypt_until && k.decrypt_until - now < life)
+			life = k.decrypt_until > now ?
+			       (uint32_t)(k.decrypt_until - now) : 1;
+		OPENSSL_cleanse(&k, sizeof(k));
+	}
+	return life ? life : 7200;
+}
+
+static int gen_cb(SSL *s, void *arg)
+{
+	struct hs_info *info = tls_info(s);
+	SSL_SESSION *sess = SSL_get0_session(s);
+	struct ticket_appdata ad = { .version = APPDATA_VERSION };
+	uint64_t now = (uint64_t)time(NULL);
+	int i;
+
+	(void)arg;
+	if (!info || !sess)
+		return 0;
+	if (!info->has_handle) {
+		if (RAND_bytes(info->handle, sizeof(info->handle)) <= 0)
+			return 0;
+		info->has_handle = true;
+	}
+	memcpy(ad.handle, info->handle, sizeof(ad.handle));
+	for (i = 0; i < 8; i++)
+		ad.issued[i] = (uint8_t)(now >> (56 - 8 * i));
+	SSL_SESSION_set_timeout(sess, (long)ticket_timeout());
+	return SSL_SESSION_set1_ticket_appdata(sess, &ad, sizeof(ad));
+}
+
+static SSL_TICKET_RETURN dec_cb(SSL *s, SSL_SESSION *ss,
+				const unsigned char *keyname, size_t keyname_len,
+				SSL_TICKET_STATUS status, void *arg)
+{
+	struct hs_info *info = tls_info(s);
+	struct ticket_appdata *ad;
+	size_t len;
+
+	(void)keyname; (void)keyname_len; (void)arg;
+	if (!info)
+		return SSL_TICKET_RETURN_ABORT;
+	switch (status) {
+	case SSL_TICKET_EMPTY:
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	case SSL_TICKET_NO_DECRYPT:
+		if (info->fail == RF_NONE)
+			info->fail = RF_BAD_TICKET;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		break;
+	default:
+		return SSL_TICKET_RETURN_ABORT;
+	}
+	if (!SSL_SESSION_get0_ticket_appdata(ss, (void **)&ad, &len) ||
+	    len != sizeof(*ad) || ad->version != APPDATA_VERSION) {
+		/* Not one of ours: no handle to check, so not resumed. */
+		info->fail = RF_BAD_TICKET;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	if (mirror_revoked(ad->handle)) {
+		info->fail = RF_REVOKED;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	memcpy(info->handle, ad->handle, sizeof(info->handle));
+	info->has_handle = true;
+	info->ticket_used = true;
+	info->fail = RF_NONE;
+	return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE :
+	       SSL_TICKET_RETURN_USE_RENEW;
+}
+
+/* ---- session IDs, in the kernel's cache ---- */
+
+static int new_cb(SSL *s, SSL_SESSION *sess)
+{
+	unsigned int id_len;
+	const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
+	struct ktix_nl *nl = tls_thread_nl();
+	unsigned char *der = NULL;
+	int len, err;
+
+	/* TLS 1.3 sessions travel in their tickets. */
+	if (!nl || !id_len || SSL_version(s) != TLS1_2_VERSION)
+		return 0;
+	len = i2d_SSL_SESSION(sess, &der);
+	if (len <= 0)
+		return 0;
+	err = ktix_nl_sess_put(nl, id, id_len, der, (size_t)len, 0);
+	if (err)
+		log_msg(LOG_WARNING, "session cache: put: %s%s%s",
+			strerror(-err), *ktix_nl_errmsg(nl) ? ": " : "",
+			ktix_nl_errmsg(nl));
+	OPENSSL_clear_free(der, (size_t)len);
+	return 0;		/* we kept no reference */
+}
+
+static SSL_SESSION *get_cb(SSL *s, const unsigned char *id, int id_len,
+			   int *copy)
+{
+	struct hs_info *info = tls_info(s);
+	struct ktix_nl *nl = tls_thread_nl();
+	struct ktix_sess_info si = { 0 };
+	const unsigned char *p;
+	SSL_SESSION *sess = NULL;
+	int err;
+
+	*copy = 0;
+	if (!nl || id_len <= 0)
+		return NULL;
+	err = ktix_nl_sess_get(nl, id, (size_t)id_len, &si);
+	if (err) {
+		if (err != -ENOENT)
+			log_msg(LOG_WARNING, "session cache: get: %s",
+				strerror(-err));
+		if (info)
+			info->fail = RF_CACHE_MISS;
+		return NULL;
+	}
+	p = si.data;
+	sess = d2i_SSL_SESSION(NULL, &p, si.size);
+	ktix_sess_info_free(&si);
+	if (!sess && info)
+		info->fail = RF_CACHE_MISS;
+	return sess;
+}
+
+static void remove_cb(SSL_CTX *ctx, SSL_SESSION *sess)
+{
+	unsigned int id_len;
+	const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
+	struct ktix_nl *nl = tls_thread_nl();
+
+	(void)ctx;
+	if (nl && id_len)
+		ktix_nl_sess_del(nl, id, id_len);
+}
+
+/* ---- SNI and ALPN ---- */
+
+static int sni_cb(SSL *s, int *alert, void *arg)
+{
+	const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+	struct ssl_data *d = SSL_get_ex_data(s, ex_index);
+	unsigned int i;
+
+	(void)alert; (void)arg;
+	if (!name || !d || d->set->n < 2)
+		return SSL_TLSEXT_ERR_OK;
+	for (i = 0; i < d->set->n; i++) {
+		X509 *x = SSL_CTX_get0_certificate(d->set->ctx[i]);
+
+		if (x && X509_check_host(x, name, 0, 0, NULL) == 1) {
+			if (i)
+				SSL_set_SSL_CTX(s, d->set->ctx[i]);
+			break;
+		}
+	}
+	return SSL_TLSEXT_ERR_OK;	/* no match: the default certificate */
+}
+
+static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
+		   const unsigned char *in, unsigned int inlen, void *arg)
+{
+	struct ssl_data *d = SSL_get_ex_data(s, ex_index);
+	unsigned char *o;
+
+	(void)arg;
+	if (!d || !d->set->alpn)
+		return SSL_TLSEXT_ERR_NOACK;
+	if (SSL_select_next_proto(&o, outlen, d->set->alpn,
+				  (unsigned int)d->set->alpn_len, in,
+				  inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = o;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* "h2,http/1.1" to its wire format: length-prefixed names. */
+static int alpn_wire(const char *list, unsigned char **out, size_t *len)
+{
+	size_t n = strlen(list), i = 0, start = 0, pos = 0;
+	unsigned char *w = malloc(n + 1);
+
+	if (!w)
+		return -ENOMEM;
+	for (i = 0; i <= n; i++) {
+		if (i < n && list[i] != ',')
+			continue;
+		if (i == start || i - start > 255) {
+			free(w);
+			return -EINVAL;
+		}
+		w[pos++] = (unsigned char)(i - start);
+		memcpy(w + pos, list + start, i - start);
+		pos += i - start;
+		start = i + 1;
+	}
+	*out = w;
+	*len = pos;
+	return 0;
+}
+
+/* ---- contexts ---- */
+
+static void ssl_errors(const char *what)
+{
+	char buf[256];
+	unsigned long e;
+
+	e = ERR_get_error();
+	ERR_error_string_n(e, buf, sizeof(buf));
+	log_msg(LOG_ERR, "%s: %s", what, e ? buf : "failed");
+	ERR_clear_error();
+}
+
+static SSL_CTX *ctx_new(const struct ktixd_config *c,
+			const struct ktixd_cert *cert, struct ctx_set *set)
+{
+	static const unsigned char sid_ctx[] = "ktixd";
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	char what[4200];
+
+	if (!ctx) {
+		ssl_errors("SSL_CTX_new");
+		return NULL;
+	}
+	snprintf(what, sizeof(what), "certificate %s", cert->cert);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert->cert) != 1)
+		goto err;
+	snprintf(what, sizeof(what), "private key %s", cert->key);
+	if (SSL_CTX_use_PrivateKey_file(ctx, cert->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		goto err;
+	snprintf(what, sizeof(what), "TLS settings");
+	/* Only what kTLS can carry: AES-GCM and ChaCha20-Poly1305, ECDHE. */
+	if (!SSL_CTX_set_min_proto_version(ctx, c->min_version) ||
+	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set_cipher_list(ctx,
+		"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+		"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+		"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") ||
+	    !SSL_CTX_set_ciphersuites(ctx,
+		"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+		"TLS_CHACHA20_POLY1305_SHA256") ||
+	    !SSL_CTX_set1_groups_list(ctx, "X25519:P-256"))
+		goto err;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+			    SSL_OP_NO_RENEGOTIATION |
+			    SSL_OP_CIPHER_SERVER_PREFERENCE |
+			    (c->tickets ? 0 : SSL_OP_NO_TICKET));
+	SSL_CTX_set_read_ahead(ctx, 0);
+	SSL_CTX_set_max_early_data(ctx, 0);
+	SSL_CTX_set_num_tickets(ctx, c->tickets ? c->tls13_tickets : 0);
+	SSL_CTX_set_timeout(ctx, (long)ticket_timeout());
+	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	if (c->tickets &&
+	    (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, key_cb) != 1 ||
+	     !SSL_CTX_set_session_ticket_cb(ctx, gen_cb, dec_cb, NULL)))
+		goto err;
+	if (c->session_ids) {
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER |
+					       SSL_SESS_CACHE_NO_INTERNAL);
+		SSL_CTX_sess_set_new_cb(ctx, new_cb);
+		SSL_CTX_sess_set_get_cb(ctx, get_cb);
+		SSL_CTX_sess_set_remove_cb(ctx, remove_cb);
+	} else {
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	}
+	if (c->verify != VERIFY_NONE) {
+		STACK_OF(X509_NAME) *names;
+
+		snprintf(what, sizeof(what), "client CA file %s", c->client_ca);
+		if (SSL_CTX_load_verify_locations(ctx, c->client_ca, NULL) != 1)
+			goto err;
+		names = SSL_load_client_CA_file(c->client_ca);
+		if (!names)
+			goto err;
+		SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+				   (c->verify == VERIFY_REQUIRE ?
+				    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+	}
+	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
+	if (ktix_tls_ctx_init(ctx))
+		goto err;
+	(void)set;
+	return ctx;
+
+err:
+	ssl_errors(what);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static void ex_init(void)
+{
+	ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, data_free);
+	aes128 = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+	aes256 = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+}
+
+int tls_contexts_load(const struct ktixd_config *c)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct ctx_set *set, *old;
+	unsigned int i;
+
+	pthread_once(&once, ex_init);
+	if (ex_index < 0 || !aes128 || !aes256)
+		return -ENOMEM;
+	set = calloc(1, sizeof(*set));
+	if (!set)
+		return -ENOMEM;
+	atomic_init(&set->refs, 1);
+	if (c->alpn && alpn_wire(c->alpn, &set->alpn, &set->alpn_len)) {
+		log_msg(LOG_ERR, "alpn: \"%s\" is not a list of names like h2,http/1.1",
+			c->alpn);
+		set_put(set);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->n_certs; i++) {
+		set->ctx[i] = ctx_new(c, &c->certs[i], set);
+		if (!set->ctx[i]) {
+			set_put(set);
+			return -EINVAL;
+		}
+		set->n++;
+	}
+	pthread_mutex_lock(&set_lock);
+	old = current;
+	current = set;
+	pthread_mutex_unlock(&set_lock);
+	set_put(old);
+	return 0;
+}
+
+void tls_contexts_free(void)
+{
+	pthread_mutex_lock(&set_lock);
+	set_put(current);
+	current = NULL;
+	pthread_mutex_unlock(&set_lock);
+	EVP_CIPHER_free(aes128);
+	EVP_CIPHER_free(aes256);
+	aes128 = aes256 = NULL;
+}
+
+SSL *tls_new(void)
+{
+	struct ssl_data *d = calloc(1, sizeof(*d));
+	SSL *ssl = NULL;
+
+	if (!d)
+		return NULL;
+	pthread_mutex_lock(&set_lock);
+	if (current) {
+		ssl = SSL_new(current->ctx[0]);
+		if (ssl) {
+			d->set = current;
+			atomic_fetch_add(&current->refs, 1);
+		}
+	}
+	pthread_mutex_unlock(&set_lock);
+	if (!ssl || !SSL_set_ex_data(ssl, ex_index, d)) {
+		if (ssl) {
+			set_put(d->set);
+			SSL_free(ssl);
+		}
+		free(d);
+		return NULL;
+	}
+	return ssl;
+}

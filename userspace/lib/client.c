@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libktix: the client of ktixd, and reading and closing a kTLS socket.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <linux/tls.h>
+
+#include "ktix.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+/* TLS record content types and alerts (RFC 8446 5.1, 6). */
+#define REC_ALERT		21
+#define REC_HANDSHAKE		22
+#define REC_APPLICATION_DATA	23
+#define ALERT_WARNING		1
+#define ALERT_CLOSE_NOTIFY	0
+
+struct ktix_client {
+	int fd;
+};
+
+int ktix_client_open(const char *path, struct ktix_client **out)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ktix_client *cl;
+	int err;
+
+	if (!path)
+		path = KTIX_HELPER_SOCKET;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return -ENOMEM;
+	cl->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (cl->fd < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	if (connect(cl->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		err = -errno;
+		goto err_close;
+	}
+	*out = cl;
+	return 0;
+
+err_close:
+	close(cl->fd);
+err_free:
+	free(cl);
+	return err;
+}
+
+void ktix_client_close(struct ktix_client *cl)
+{
+	if (!cl)
+		return;
+	close(cl->fd);
+	free(cl);
+}
+
+int ktix_client_fd(const struct ktix_client *cl)
+{
+	return cl->fd;
+}
+
+int ktix_handshake_submit(struct ktix_client *cl, int fd,
+			  const struct ktix_options *opt, uint64_t cookie)
+{
+	struct ktix_request req = {
+		.magic = KTIX_HELPER_MAGIC,
+		.version = KTIX_HELPER_VERSION,
+		.size = sizeof(req),
+		.cookie = cookie,
+		.timeout_ms = opt ? opt->timeout_ms : 0,
+	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	if (fd < 0)
+		return -EBADF;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	while (sendmsg(cl->fd, &mh, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res)
+{
+	ssize_t n;
+
+	memset(res, 0, sizeof(*res));
+	do {
+		n = recv(cl->fd, res, sizeof(*res), MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (n == 0)
+		return -ECONNRESET;	/* ktixd went away */
+	if ((size_t)n < offsetof(struct ktix_result, cipher_name) ||
+	    res->magic != KTIX_HELPER_MAGIC ||
+	    res->version != KTIX_HELPER_VERSION)
+		return -EPROTO;
+	res->cipher_name[sizeof(res->cipher_name) - 1] = '\0';
+	res->sni[sizeof(res->sni) - 1] = '\0';
+	res->alpn[sizeof(res->alpn) - 1] = '\0';
+	res->peer[sizeof(res->peer) - 1] = '\0';
+	res->error[sizeof(res->error) - 1] = '\0';
+	return 0;
+}
+
+int ktix_handshake(struct ktix_client *cl, int fd,
+		   const struct ktix_options *opt, struct ktix_result *res)
+{
+	/* Answers come in the order handshakes finish: match the cookie. */
+	static _Thread_local uint64_t next_cookie;
+	uint64_t cookie = ++next_cookie | (uint64_t)1 << 63;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = ktix_handshake_submit(cl, fd, opt, cookie);
+	if (err)
+		goto fail;
+	for (;;) {
+		struct ktix_result r;
+		ssize_t n;
+
+		do {
+			n = recv(cl->fd, NULL, 0, MSG_PEEK);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			err = -errno;
+			goto fail;
+		}
+		err = ktix_handshake_complete(cl, &r);
+		if (err == -EAGAIN)
+			continue;
+		if (err)
+			goto fail;
+		if (r.cookie == cookie) {
+			*res = r;
+			return r.status;
+		}
+		/* Someone else's answer on a shared client: not ours. */
+	}
+
+fail:
+	res->status = err;
+	snprintf(res->error, sizeof(res->error), "talking to ktixd: %s",
+		 strerror(-err));
+	return err;
+}
+
+const char *ktix_resumed_name(uint32_t resumed)
+{
+	switch (resumed) {
+	case KTIX_RESUMED_NONE:
+		return "full";
+	case KTIX_RESUMED_TICKET:
+		return "ticket";
+	case KTIX_RESUMED_SESSION_ID:
+		return "session_id";
+	case KTIX_RESUMED_PSK:
+		return "psk";
+	}
+	return "unknown";
+}
+
+ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(unsigned char))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	unsigned char type = REC_APPLICATION_DATA;
+	const unsigned char *a = buf;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	n = recvmsg(fd, &mh, flags);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_TLS &&
+		    c->cmsg_type == TLS_GET_RECORD_TYPE)
+			type = *CMSG_DATA(c);
+	switch (type) {
+	case REC_APPLICATION_DATA:
+		return n;
+	case REC_ALERT:
+		if (n >= 2 && a[1] == ALERT_CLOSE_NOTIFY)
+			return 0;
+		return -ECONNRESET;
+	default:
+		/* Handshake (KeyUpdate, renegotiation) or unknown. */
+		return -EPROTO;
+	}
+}
+
+int ktix_ktls_close(int fd)
+{
+	unsigned char alert[2] = { ALERT_WARNING, ALERT_CLOSE_NOTIFY };
+	union {
+		char buf[CMSG_SPACE(sizeof(unsigned char))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int err = 0;
+
+	c->cmsg_level = SOL_TLS;
+	c->cmsg_type = TLS_SET_RECORD_TYPE;
+	c->cmsg_len = CMSG_LEN(sizeof(unsigned char));
+	*CMSG_DATA(c) = REC_ALERT;
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libktix: the server's side of ktix.
+ *
+ * A TCP server hands each accepted socket to ktixd, which performs the TLS
+ * handshake, installs the record keys into kTLS through the ktix module and
+ * answers.  The server then reads, writes and sendfile()s plaintext on the
+ * same socket: the kernel encrypts.
+ *
+ *	struct ktix_client *cl;
+ *	struct ktix_result res;
+ *
+ *	ktix_client_open(NULL, &cl);		once: connects to ktixd
+ *	fd = accept(lfd, ...);
+ *	if (ktix_handshake(cl, fd, NULL, &res) == 0)
+ *		... read(fd), write(fd), sendfile(fd) ...
+ *	ktix_ktls_close(fd);			close_notify, then close
+ *
+ * Event-loop servers use ktix_handshake_submit(), poll ktix_client_fd() for
+ * POLLIN and collect each answer with ktix_handshake_complete(); the cookie
+ * of a submission comes back in its result.
+ *
+ * Every function returns 0 or a negative errno.  The wire protocol between
+ * this library and ktixd is below; Documentation/helper.rst describes it.
+ */
+#ifndef KTIX_H
+#define KTIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define KTIX_HELPER_SOCKET	"/run/ktix/ktixd.sock"
+#define KTIX_HELPER_MAGIC	0x6b746978u	/* "ktix" */
+#define KTIX_HELPER_VERSION	1
+
+/*
+ * The protocol: a Unix SOCK_SEQPACKET connection to ktixd; each request is
+ * one datagram of a struct ktix_request with the TCP socket attached by
+ * SCM_RIGHTS; each answer is one datagram of a struct ktix_result, in the
+ * order the handshakes finish, not the order they were asked.  ktixd
+ * closes its copy of the socket before it answers.  Integers are in host
+ * byte order: both ends are on one machine.
+ */
+struct ktix_request {
+	uint32_t magic;		/* KTIX_HELPER_MAGIC */
+	uint16_t version;	/* KTIX_HELPER_VERSION */
+	uint16_t size;		/* sizeof(struct ktix_request) */
+	uint64_t cookie;	/* returned unchanged in the result */
+	uint32_t timeout_ms;	/* 0: ktixd's deadline; never longer */
+	uint32_t flags;		/* none defined yet: 0 */
+};
+
+/* How a session was made: enum ktix_offload_kind of <linux/ktix.h>. */
+enum ktix_resumed {
+	KTIX_RESUMED_NONE	= 1,	/* a full handshake */
+	KTIX_RESUMED_TICKET	= 2,	/* TLS 1.2, RFC 5077 session ticket */
+	KTIX_RESUMED_SESSION_ID	= 3,	/* TLS 1.2, session ID */
+	KTIX_RESUMED_PSK	= 4,	/* TLS 1.3, resumption PSK (ticket) */
+};
+
+enum ktix_result_flags {
+	KTIX_RES_F_HANDLE	= 1 << 0,	/* handle is set */
+	KTIX_RES_F_PEER_VERIFIED = 1 << 1,	/* peer holds a verified cert */
+};
+
+struct ktix_result {
+	uint32_t magic;		/* KTIX_HELPER_MAGIC */
+	uint16_t version;	/* KTIX_HELPER_VERSION */
+	uint16_t size;		/* sizeof(struct ktix_result) */
+	uint64_t cookie;	/* the request's */
+	int32_t status;		/* 0, or a negative errno (see helper.rst) */
+	uint16_t tls_version;	/* 0x0303 (1.2), 0x0304 (1.3) */
+	uint16_t cipher;	/* TLS_CIPHER_* of <linux/tls.h> */
+	uint32_t resumed;	/* enum ktix_resumed */
+	uint32_t flags;		/* enum ktix_result_flags */
+	uint32_t usec;		/* the handshake's duration */
+	uint8_t handle[16];	/* the session's handle, for revocation */
+	char cipher_name[64];	/* OpenSSL's name: "TLS_AES_128_GCM_SHA256" */
+	char sni[256];		/* server name the client asked for, or "" */
+	char alpn[256];		/* protocol agreed, or "" */
+	char peer[256];		/* verified peer's subject, or "" */
+	char error[256];	/* why, when status is not 0 */
+};
+
+struct ktix_options {
+	uint32_t timeout_ms;	/* 0: ktixd's deadline */
+};
+
+struct ktix_client;
+
+/* Connects to ktixd at path (NULL: KTIX_HELPER_SOCKET). */
+int ktix_client_open(const char *path, struct ktix_client **out);
+void ktix_client_close(struct ktix_client *cl);
+/* Readable when an answer waits: poll it for POLLIN. */
+int ktix_client_fd(const struct ktix_client *cl);
+
+/*
+ * Hands fd to ktixd and waits for its answer.  The result is also the
+ * answer on failure: res->status and res->error say why (the return value
+ * is res->status, or the errno of talking to ktixd).  On success fd is a
+ * kTLS socket; on failure the server should close it.
+ */
+int ktix_handshake(struct ktix_client *cl, int fd,
+		   const struct ktix_options *opt, struct ktix_result *res);
+/* The same in two halves, for servers with an event loop. */
+int ktix_handshake_submit(struct ktix_client *cl, int fd,
+			  const struct ktix_options *opt, uint64_t cookie);
+/* -EAGAIN when no answer waits. */
+int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res);
+
+/* "full", "ticket", "session_id", "psk". */
+const char *ktix_resumed_name(uint32_t resumed);
+
+/*
+ * Reading a kTLS socket: data records come back as data; a close_notify
+ * alert is the end of the stream (0); any other alert is -ECONNRESET; a
+ * handshake record (a TLS 1.3 KeyUpdate, which Linux 6.1's kTLS cannot
+ * follow, or a renegotiation attempt) is -EPROTO; decryption failures are
+ * the kernel's -EBADMSG.  Blocks as the socket does.
+ */
+ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags);
+/* Sends a close_notify alert (TLS 1.2 and 1.3), then closes fd. */
+int ktix_ktls_close(int fd);
+
+#endif /* KTIX_H */
