@@ -157,6 +157,9 @@ static const struct nla_policy ktix_offload_nl_policy[KTIX_OFFLOAD_A_MAX + 1] = 
 	[KTIX_OFFLOAD_A_TX]	= NLA_POLICY_NESTED(ktix_dir_nl_policy),
 	[KTIX_OFFLOAD_A_RX]	= NLA_POLICY_NESTED(ktix_dir_nl_policy),
 	[KTIX_OFFLOAD_A_RX_NO_PAD] = { .type = NLA_FLAG },
+	[KTIX_OFFLOAD_A_RESUME_MISS] = NLA_POLICY_RANGE(NLA_U32,
+						       KTIX_RESUME_MISS_UNKNOWN_KEY,
+						       KTIX_RESUME_MISS_MAX),
 };
 
 static const struct nla_policy ktix_offload_cmd_nl_policy[KTIX_A_MAX + 1] = {
@@ -979,6 +982,16 @@ static int ktix_nl_offload(struct sk_buff *skb, struct genl_info *info)
 	req.cipher = nla_get_u16(tb[KTIX_OFFLOAD_A_CIPHER]);
 	req.kind = nla_get_u32(tb[KTIX_OFFLOAD_A_KIND]);
 	req.rx_no_pad = nla_get_flag(tb[KTIX_OFFLOAD_A_RX_NO_PAD]);
+	if (tb[KTIX_OFFLOAD_A_RESUME_MISS]) {
+		if (req.kind != KTIX_OFFLOAD_KIND_FULL) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[KTIX_OFFLOAD_A_RESUME_MISS],
+					    "a resumption miss goes with kind full");
+			ktix_offload_wipe(&req);
+			return -EINVAL;
+		}
+		req.resume_miss = nla_get_u32(tb[KTIX_OFFLOAD_A_RESUME_MISS]);
+	}
 	return ktix_offload(kn, &req, info->extack);
 }
 

@@ -303,6 +303,12 @@ int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		     KTIX_OFFLOAD_KIND_PSK - KTIX_OFFLOAD_KIND_FULL);
 	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_FULL + req->kind -
 		       KTIX_OFFLOAD_KIND_FULL);
+	BUILD_BUG_ON(KTIX_MIB_RESUME_MISS_CACHE_MISS -
+		     KTIX_MIB_RESUME_MISS_UNKNOWN_KEY !=
+		     KTIX_RESUME_MISS_CACHE_MISS - KTIX_RESUME_MISS_UNKNOWN_KEY);
+	if (req->resume_miss)
+		KTIX_INC_STATS(kn, KTIX_MIB_RESUME_MISS_UNKNOWN_KEY +
+			       req->resume_miss - KTIX_RESUME_MISS_UNKNOWN_KEY);
 	ktix_offload_wipe(req);
 	return 0;
 

@@ -20,6 +20,7 @@ struct ktix_offload_req {
 	struct nlattr **tx;
 	struct nlattr **rx;
 	bool rx_no_pad;
+	u32 resume_miss;	/* enum ktix_resume_miss */
 };
 
 /* Wipes the keys in the request whatever the outcome. */

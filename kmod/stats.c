@@ -84,6 +84,17 @@ static const struct ktix_stat_desc ktix_mibs[__KTIX_MIB_MAX] = {
 					KTIX_STATS_A_OFFLOAD_ERR_KEYS },
 	[KTIX_MIB_OFFLOAD_ERR_KTLS] = { "KtixOffloadErrKtls",
 					KTIX_STATS_A_OFFLOAD_ERR_KTLS },
+	[KTIX_MIB_RESUME_MISS_UNKNOWN_KEY] = {
+		"KtixResumeMissUnknownKey",
+		KTIX_STATS_A_RESUME_MISS_UNKNOWN_KEY },
+	[KTIX_MIB_RESUME_MISS_BAD_TICKET] = {
+		"KtixResumeMissBadTicket",
+		KTIX_STATS_A_RESUME_MISS_BAD_TICKET },
+	[KTIX_MIB_RESUME_MISS_REVOKED] = { "KtixResumeMissRevoked",
+					   KTIX_STATS_A_RESUME_MISS_REVOKED },
+	[KTIX_MIB_RESUME_MISS_CACHE_MISS] = {
+		"KtixResumeMissCacheMiss",
+		KTIX_STATS_A_RESUME_MISS_CACHE_MISS },
 };
 
 static void ktix_gauges_read(struct ktix_net *kn, u64 *out)

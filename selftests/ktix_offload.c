@@ -632,6 +632,34 @@ TEST_F(bad, rx_no_pad)
 	EXPECT_EQ(0, memcmp(buf, "unpad!", 6));
 }
 
+/* Why a resumption failed travels with the full handshake's offload. */
+TEST_F(bad, resume_miss)
+{
+	struct ktix_tls_keys k = self->keys;
+	char buf[8];
+
+	refused(_metadata, self->nl,
+		ktix_nl_offload_miss(self->nl, self->k.sfd, &k,
+				     KTIX_OFFLOAD_KIND_TICKET,
+				     KTIX_RESUME_MISS_REVOKED), -EINVAL);
+	refused(_metadata, self->nl,
+		ktix_nl_offload_miss(self->nl, self->k.sfd, &k,
+				     KTIX_OFFLOAD_KIND_FULL,
+				     KTIX_RESUME_MISS_MAX + 1), -ERANGE);
+	still_plain_tcp(_metadata, self);
+	EXPECT_EQ(0, stat_of(self->nl, KTIX_STATS_A_RESUME_MISS_REVOKED));
+	ASSERT_EQ(0, ktix_nl_offload_miss(self->nl, self->k.sfd, &k,
+					  KTIX_OFFLOAD_KIND_FULL,
+					  KTIX_RESUME_MISS_REVOKED));
+	ktix_tls_keys_wipe(&k);
+	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_RESUME_MISS_REVOKED));
+	EXPECT_EQ(0, stat_of(self->nl, KTIX_STATS_A_RESUME_MISS_CACHE_MISS));
+	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_FULL));
+	ASSERT_EQ(4, SSL_write(self->k.c, "miss", 4));
+	ASSERT_EQ(0, recv_all(self->k.sfd, (uint8_t *)buf, 4));
+	EXPECT_EQ(0, memcmp(buf, "miss", 4));
+}
+
 /* kTLS owns an offloaded socket: ktix may go, and come back. */
 TEST_F(bad, module_unload_keeps_sockets)
 {

@@ -90,19 +90,9 @@ uint32_t mirror_ticket_lifetime(void);
 
 /* ---- TLS (tls.c) ---- */
 
-/* Why a resumption did not happen: counted and logged. */
-enum resume_fail {
-	RF_NONE,
-	RF_UNKNOWN_KEY,		/* no live key of that name */
-	RF_BAD_TICKET,		/* MAC or decryption failed, or damaged */
-	RF_REVOKED,
-	RF_CACHE_MISS,		/* session ID not in the kernel's cache */
-	__RF_MAX
-};
-
 struct hs_info {
 	bool ticket_used;	/* TLS 1.2 ticket decrypted and used */
-	enum resume_fail fail;
+	uint32_t fail;		/* enum ktix_resume_miss */
 	bool has_handle;
 	uint8_t handle[16];
 };
@@ -113,7 +103,7 @@ void tls_contexts_free(void);
 /* A new SSL on the current default context, with its hs_info. */
 SSL *tls_new(void);
 struct hs_info *tls_info(SSL *ssl);
-const char *resume_fail_name(enum resume_fail f);
+const char *resume_fail_name(uint32_t f);
 /* Per-thread netlink socket for the session cache and OFFLOAD. */
 struct ktix_nl *tls_thread_nl(void);
 void tls_thread_nl_close(void);
@@ -128,7 +118,7 @@ int server_run(const struct ktixd_config *c, int lfd);
 /* Counters kept by ktixd itself, shown by SIGUSR1 and at exit. */
 struct ktixd_counters {
 	atomic_ulong handshakes[5];	/* by enum ktix_resumed */
-	atomic_ulong resume_fail[__RF_MAX];
+	atomic_ulong resume_fail[KTIX_RESUME_MISS_MAX + 1];
 	atomic_ulong failed, busy, timeouts, bad_requests;
 };
 

@@ -161,7 +161,7 @@ static uint32_t kind_of(SSL *ssl, const struct hs_info *info)
 static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 {
 	struct hs_info *i = h->ssl ? tls_info(h->ssl) : NULL;
-	enum resume_fail fail = i ? i->fail : RF_NONE;
+	uint32_t fail = i ? i->fail : KTIX_RESUME_MISS_NONE;
 	uint64_t usec = (now_ns() - h->start) / 1000;
 
 	r->usec = usec > UINT32_MAX ? UINT32_MAX : (uint32_t)usec;
@@ -239,7 +239,9 @@ static void hs_done(struct worker *w, struct hs *h)
 		hs_fail(w, h, err, "record keys: %s", strerror(-err));
 		return;
 	}
-	err = ktix_nl_offload(nl, h->fd, &keys, r.resumed);
+	err = ktix_nl_offload_miss(nl, h->fd, &keys, r.resumed,
+				   r.resumed == KTIX_RESUMED_NONE && info ?
+				   info->fail : KTIX_RESUME_MISS_NONE);
 	r.tls_version = keys.version;
 	r.cipher = keys.cipher;
 	ktix_tls_keys_wipe(&keys);
@@ -644,10 +646,10 @@ static void log_counters(void)
 		atomic_load(&counters.failed), atomic_load(&counters.timeouts),
 		atomic_load(&counters.busy),
 		atomic_load(&counters.bad_requests),
-		atomic_load(&counters.resume_fail[RF_UNKNOWN_KEY]),
-		atomic_load(&counters.resume_fail[RF_BAD_TICKET]),
-		atomic_load(&counters.resume_fail[RF_REVOKED]),
-		atomic_load(&counters.resume_fail[RF_CACHE_MISS]));
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_UNKNOWN_KEY]),
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_BAD_TICKET]),
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_REVOKED]),
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CACHE_MISS]));
 }
 
 int server_listen(const struct ktixd_config *c)

@@ -55,17 +55,17 @@ static int ex_index = -1;
 static EVP_CIPHER *aes128, *aes256;
 static __thread struct ktix_nl *thread_nl;
 
-static const char *const fail_names[__RF_MAX] = {
-	[RF_NONE] = "none",
-	[RF_UNKNOWN_KEY] = "unknown_key",
-	[RF_BAD_TICKET] = "bad_ticket",
-	[RF_REVOKED] = "revoked",
-	[RF_CACHE_MISS] = "cache_miss",
+static const char *const fail_names[KTIX_RESUME_MISS_MAX + 1] = {
+	[KTIX_RESUME_MISS_NONE] = "none",
+	[KTIX_RESUME_MISS_UNKNOWN_KEY] = "unknown_key",
+	[KTIX_RESUME_MISS_BAD_TICKET] = "bad_ticket",
+	[KTIX_RESUME_MISS_REVOKED] = "revoked",
+	[KTIX_RESUME_MISS_CACHE_MISS] = "cache_miss",
 };
 
-const char *resume_fail_name(enum resume_fail f)
+const char *resume_fail_name(uint32_t f)
 {
-	return f < __RF_MAX ? fail_names[f] : "?";
+	return f <= KTIX_RESUME_MISS_MAX ? fail_names[f] : "?";
 }
 
 static void set_put(struct ctx_set *set)
@@ -131,7 +131,7 @@ static int key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
 			goto out;
 	} else if (!mirror_find(name, &k, &primary)) {
 		if (info)
-			info->fail = RF_UNKNOWN_KEY;
+			info->fail = KTIX_RESUME_MISS_UNKNOWN_KEY;
 		return 0;		/* a full handshake, and a new ticket */
 	}
 	{
@@ -207,8 +207,8 @@ static SSL_TICKET_RETURN dec_cb(SSL *s, SSL_SESSION *ss,
 	case SSL_TICKET_EMPTY:
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	case SSL_TICKET_NO_DECRYPT:
-		if (info->fail == RF_NONE)
-			info->fail = RF_BAD_TICKET;
+		if (info->fail == KTIX_RESUME_MISS_NONE)
+			info->fail = KTIX_RESUME_MISS_BAD_TICKET;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	case SSL_TICKET_SUCCESS:
 	case SSL_TICKET_SUCCESS_RENEW:
@@ -219,17 +219,17 @@ static SSL_TICKET_RETURN dec_cb(SSL *s, SSL_SESSION *ss,
 	if (!SSL_SESSION_get0_ticket_appdata(ss, (void **)&ad, &len) ||
 	    len != sizeof(*ad) || ad->version != APPDATA_VERSION) {
 		/* Not one of ours: no handle to check, so not resumed. */
-		info->fail = RF_BAD_TICKET;
+		info->fail = KTIX_RESUME_MISS_BAD_TICKET;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
 	if (mirror_revoked(ad->handle)) {
-		info->fail = RF_REVOKED;
+		info->fail = KTIX_RESUME_MISS_REVOKED;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
 	memcpy(info->handle, ad->handle, sizeof(info->handle));
 	info->has_handle = true;
 	info->ticket_used = true;
-	info->fail = RF_NONE;
+	info->fail = KTIX_RESUME_MISS_NONE;
 	return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE :
 	       SSL_TICKET_RETURN_USE_RENEW;
 }
@@ -278,14 +278,14 @@ static SSL_SESSION *get_cb(SSL *s, const unsigned char *id, int id_len,
 			log_msg(LOG_WARNING, "session cache: get: %s",
 				strerror(-err));
 		if (info)
-			info->fail = RF_CACHE_MISS;
+			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
 		return NULL;
 	}
 	p = si.data;
 	sess = d2i_SSL_SESSION(NULL, &p, si.size);
 	ktix_sess_info_free(&si);
 	if (!sess && info)
-		info->fail = RF_CACHE_MISS;
+		info->fail = KTIX_RESUME_MISS_CACHE_MISS;
 	return sess;
 }
 

@@ -82,5 +82,12 @@ int ktix_tls12_key_block(const EVP_MD *md, const uint8_t *master,
  */
 int ktix_nl_offload(struct ktix_nl *nl, int fd, const struct ktix_tls_keys *k,
 		    uint32_t kind);
+/*
+ * The same, for a full handshake that followed a failed resumption: miss
+ * (enum ktix_resume_miss, 0 for none) is counted by the module.
+ */
+int ktix_nl_offload_miss(struct ktix_nl *nl, int fd,
+			 const struct ktix_tls_keys *k, uint32_t kind,
+			 uint32_t miss);
 
 #endif /* KTIX_TLS_H */

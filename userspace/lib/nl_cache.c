@@ -270,6 +270,13 @@ const struct ktix_stat_field ktix_stat_fields[] = {
 	STAT("KtixOffloadErrUlp", "offload_err_ulp", OFFLOAD_ERR_ULP),
 	STAT("KtixOffloadErrKeys", "offload_err_keys", OFFLOAD_ERR_KEYS),
 	STAT("KtixOffloadErrKtls", "offload_err_ktls", OFFLOAD_ERR_KTLS),
+	STAT("KtixResumeMissUnknownKey", "resume_miss_unknown_key",
+	     RESUME_MISS_UNKNOWN_KEY),
+	STAT("KtixResumeMissBadTicket", "resume_miss_bad_ticket",
+	     RESUME_MISS_BAD_TICKET),
+	STAT("KtixResumeMissRevoked", "resume_miss_revoked", RESUME_MISS_REVOKED),
+	STAT("KtixResumeMissCacheMiss", "resume_miss_cache_miss",
+	     RESUME_MISS_CACHE_MISS),
 	{ .name = NULL },
 };
 

@@ -431,6 +431,13 @@ static int put_dir(struct nl_msg *msg, int type, const struct ktix_tls_dir *d)
 int ktix_nl_offload(struct ktix_nl *nl, int fd, const struct ktix_tls_keys *k,
 		    uint32_t kind)
 {
+	return ktix_nl_offload_miss(nl, fd, k, kind, KTIX_RESUME_MISS_NONE);
+}
+
+int ktix_nl_offload_miss(struct ktix_nl *nl, int fd,
+			 const struct ktix_tls_keys *k, uint32_t kind,
+			 uint32_t miss)
+{
 	struct nl_msg *msg = ktix_nl_msg(nl, KTIX_CMD_OFFLOAD);
 	struct nlattr *nest;
 
@@ -444,7 +451,8 @@ int ktix_nl_offload(struct ktix_nl *nl, int fd, const struct ktix_tls_keys *k,
 	    nla_put_u32(msg, KTIX_OFFLOAD_A_KIND, kind) ||
 	    (k->tx.key_len && put_dir(msg, KTIX_OFFLOAD_A_TX, &k->tx)) ||
 	    (k->rx.key_len && put_dir(msg, KTIX_OFFLOAD_A_RX, &k->rx)) ||
-	    (k->rx_no_pad && nla_put_flag(msg, KTIX_OFFLOAD_A_RX_NO_PAD))) {
+	    (k->rx_no_pad && nla_put_flag(msg, KTIX_OFFLOAD_A_RX_NO_PAD)) ||
+	    (miss && nla_put_u32(msg, KTIX_OFFLOAD_A_RESUME_MISS, miss))) {
 		ktix_nl_free_msg(msg);
 		return fd < 0 ? -EBADF : -EMSGSIZE;
 	}

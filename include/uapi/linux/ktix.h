@@ -189,6 +189,9 @@
  *           cipher (no SALT for CHACHA20-POLY1305)
  *       KTIX_OFFLOAD_A_RX_NO_PAD: flag, TLS 1.3 with RX only: the peer is
  *                                 trusted not to pad (TLS_RX_EXPECT_NO_PAD)
+ *       KTIX_OFFLOAD_A_RESUME_MISS: u32, optional, with kind full only: enum
+ *                                   ktix_resume_miss, why the client's
+ *                                   attempt to resume failed (counted)
  *   Everything is checked before the socket is touched: a connected TCP
  *   socket (IPv4 or IPv6) without a ULP, exact lengths.  A refusal
  *   (EBADF, ENOTSOCK, EPROTOTYPE for a socket that is not TCP, ENOTCONN,
@@ -382,6 +385,18 @@ enum ktix_offload_kind {
 
 #define KTIX_OFFLOAD_KIND_MAX (__KTIX_OFFLOAD_KIND_LAST - 1)
 
+/* Why a client's attempt to resume ended in a full handshake. */
+enum ktix_resume_miss {
+	KTIX_RESUME_MISS_NONE,
+	KTIX_RESUME_MISS_UNKNOWN_KEY,	/* ticket under no live key */
+	KTIX_RESUME_MISS_BAD_TICKET,	/* MAC, decryption or contents */
+	KTIX_RESUME_MISS_REVOKED,	/* the session's handle is revoked */
+	KTIX_RESUME_MISS_CACHE_MISS,	/* session ID not in the cache */
+	__KTIX_RESUME_MISS_LAST
+};
+
+#define KTIX_RESUME_MISS_MAX (__KTIX_RESUME_MISS_LAST - 1)
+
 enum ktix_offload_attr {
 	KTIX_OFFLOAD_A_UNSPEC,
 	KTIX_OFFLOAD_A_FD,
@@ -391,6 +406,7 @@ enum ktix_offload_attr {
 	KTIX_OFFLOAD_A_TX,
 	KTIX_OFFLOAD_A_RX,
 	KTIX_OFFLOAD_A_RX_NO_PAD,
+	KTIX_OFFLOAD_A_RESUME_MISS,
 	__KTIX_OFFLOAD_A_LAST
 };
 
@@ -447,6 +463,11 @@ enum ktix_stats_attr {
 	KTIX_STATS_A_OFFLOAD_ERR_ULP,	/* a ULP already attached */
 	KTIX_STATS_A_OFFLOAD_ERR_KEYS,	/* lengths, cipher, version */
 	KTIX_STATS_A_OFFLOAD_ERR_KTLS,	/* kTLS refused the keys */
+	/* Full handshakes after a failed resumption, by enum ktix_resume_miss. */
+	KTIX_STATS_A_RESUME_MISS_UNKNOWN_KEY,
+	KTIX_STATS_A_RESUME_MISS_BAD_TICKET,
+	KTIX_STATS_A_RESUME_MISS_REVOKED,
+	KTIX_STATS_A_RESUME_MISS_CACHE_MISS,
 	__KTIX_STATS_A_LAST
 };
 
