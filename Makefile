@@ -65,7 +65,7 @@ kmod:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve \
-	$(B)/bench/sessbench $(B)/bench/offloadbench
+	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -24,9 +24,10 @@ ktap_test "the uapi header is self-contained" uapi_self_contained
 
 analyzer() {
 	local f rc=0 out
-	for f in userspace/lib/*.c userspace/ktixctl/*.c; do
+	for f in userspace/lib/*.c userspace/ktixctl/*.c userspace/ktixd/*.c \
+		 userspace/ktix-serve/*.c bench/*.c; do
 		out=$(cc -std=gnu11 -fanalyzer -Wall -Wextra -D_GNU_SOURCE -Iinclude/uapi \
-			-Iuserspace/lib $(pkg-config --cflags libnl-genl-3.0) -c "$f" -o /dev/null 2>&1)
+			-DKTIX_TOOL_VERSION=\"0\" -Iuserspace/lib $(pkg-config --cflags libnl-genl-3.0) -c "$f" -o /dev/null 2>&1)
 		[ -z "$out" ] || { echo "$out"; rc=1; }
 	done
 	return $rc

@@ -59,6 +59,7 @@ static struct conn *conns[MAX_FDS];
 static uint32_t generation;
 static int root_fd, epfd;
 static struct ktix_client *client;
+static const char *sock_path;
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -360,6 +361,7 @@ wait:
 static void handshake_answers(void)
 {
 	struct ktix_result r;
+	size_t i;
 
 	while (ktix_handshake_complete(client, &r) == 0) {
 		int fd = (int)(r.cookie & 0xffffffff);
@@ -374,16 +376,50 @@ static void handshake_answers(void)
 			conn_close(c, false);
 			continue;
 		}
-		printf("%s: %s %s resumed=%s sni=%s alpn=%s %uus\n", c->peer,
+		printf("%s: %s %s resumed=%s sni=%s alpn=%s handle=", c->peer,
 		       r.tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
 		       r.cipher_name, ktix_resumed_name(r.resumed),
-		       *r.sni ? r.sni : "-", *r.alpn ? r.alpn : "-", r.usec);
+		       *r.sni ? r.sni : "-", *r.alpn ? r.alpn : "-");
+		if (r.flags & KTIX_RES_F_HANDLE)
+			for (i = 0; i < sizeof(r.handle); i++)
+				printf("%02x", r.handle[i]);
+		else
+			printf("-");
+		printf(" %uus\n", r.usec);
 		c->state = ST_READ;
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		ev.data.ptr = c;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 			conn_close(c, true);
 	}
+}
+
+/* Connects to ktixd, again after it went away. */
+static int client_connect(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &client };
+	int err = ktix_client_open(sock_path, &client);
+
+	if (err) {
+		client = NULL;
+		return err;
+	}
+	epoll_ctl(epfd, EPOLL_CTL_ADD, ktix_client_fd(client), &ev);
+	return 0;
+}
+
+/* ktixd went away: the handshakes it had are lost. */
+static void client_lost(void)
+{
+	int fd;
+
+	fprintf(stderr, "ktix-serve: ktixd went away; reconnecting at the next connection\n");
+	epoll_ctl(epfd, EPOLL_CTL_DEL, ktix_client_fd(client), NULL);
+	ktix_client_close(client);
+	client = NULL;
+	for (fd = 0; fd < MAX_FDS; fd++)
+		if (conns[fd] && conns[fd]->state == ST_HANDSHAKE)
+			conn_close(conns[fd], false);
 }
 
 static void accept_one(int lfd)
@@ -415,11 +451,12 @@ static void accept_one(int lfd)
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	conns[fd] = c;
-	err = ktix_handshake_submit(client, fd, NULL,
-				    (uint64_t)c->gen << 32 | (uint32_t)fd);
+	err = client ? 0 : client_connect();
+	if (!err)
+		err = ktix_handshake_submit(client, fd, NULL,
+					    (uint64_t)c->gen << 32 | (uint32_t)fd);
 	if (err) {
-		fprintf(stderr, "ktix-serve: handing %s to ktixd: %s\n",
-			c->peer, strerror(-err));
+		printf("%s: handing it to ktixd: %s\n", c->peer, strerror(-err));
 		conn_close(c, false);
 	}
 }
@@ -488,7 +525,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen_spec = NULL, *root = NULL, *sock = NULL;
+	const char *listen_spec = NULL, *root = NULL;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int opt, lfd, err;
@@ -502,7 +539,7 @@ int main(int argc, char **argv)
 			root = optarg;
 			break;
 		case 's':
-			sock = optarg;
+			sock_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -521,10 +558,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ktix-serve: %s: %s\n", root, strerror(errno));
 		return 1;
 	}
-	err = ktix_client_open(sock, &client);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	err = client_connect();
 	if (err) {
 		fprintf(stderr, "ktix-serve: ktixd at %s: %s (is ktixd running?)\n",
-			sock ? sock : KTIX_HELPER_SOCKET, strerror(-err));
+			sock_path ? sock_path : KTIX_HELPER_SOCKET,
+			strerror(-err));
 		return 1;
 	}
 	lfd = listen_on(listen_spec);
@@ -534,11 +573,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
 	ev.data.ptr = &lfd;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
-	ev.data.ptr = &client;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, ktix_client_fd(client), &ev);
 	printf("ktix-serve: serving %s on %s\n", root, listen_spec);
 
 	while (!stop) {
@@ -552,11 +588,11 @@ int main(int argc, char **argv)
 			if (p == &lfd) {
 				accept_one(lfd);
 			} else if (p == &client) {
-				if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
-					fprintf(stderr, "ktix-serve: ktixd went away\n");
-					stop = 1;
-				}
+				if (!client)
+					continue;
 				handshake_answers();
+				if (evs[i].events & (EPOLLHUP | EPOLLERR))
+					client_lost();
 			} else if (c->state == ST_READ) {
 				conn_read(c);
 			} else if (c->state == ST_SEND) {

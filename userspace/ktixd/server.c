@@ -42,6 +42,7 @@
 struct ktixd_counters counters;
 
 struct conn {
+	struct conn *next, *prev;	/* the main thread's, while it reads */
 	int fd;
 	atomic_int refs;
 };
@@ -70,6 +71,7 @@ static const struct ktixd_config *cfg;
 static struct worker *workers;
 static unsigned int n_workers;
 static atomic_uint inflight;
+static struct conn conns = { .next = &conns, .prev = &conns };
 
 static uint64_t now_ns(void)
 {
@@ -747,6 +749,10 @@ int server_run(const struct ktixd_config *c, int lfd)
 				}
 				cn->fd = cfd;
 				atomic_init(&cn->refs, 1);
+				cn->next = conns.next;
+				cn->prev = &conns;
+				conns.next->prev = cn;
+				conns.next = cn;
 				ev.events = EPOLLIN;
 				ev.data.ptr = cn;
 				epoll_ctl(epfd, EPOLL_CTL_ADD, cfd, &ev);
@@ -758,6 +764,8 @@ int server_run(const struct ktixd_config *c, int lfd)
 				     !(evs[i].events & EPOLLIN))) {
 					epoll_ctl(epfd, EPOLL_CTL_DEL, cn->fd,
 						  NULL);
+					cn->prev->next = cn->next;
+					cn->next->prev = cn->prev;
 					conn_put(cn);
 				}
 			}
@@ -767,6 +775,13 @@ int server_run(const struct ktixd_config *c, int lfd)
 	workers_stop();
 	log_counters();
 out:
+	while (conns.next != &conns) {
+		struct conn *cn = conns.next;
+
+		conns.next = cn->next;
+		conn_put(cn);
+	}
+	conns.prev = &conns;
 	if (lfd >= 0) {
 		close(lfd);
 		unlink(c->socket);

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hsload: a TLS handshake load generator on OpenSSL, for the end-to-end
+ * tests and the benchmarks.
+ *
+ * Keeps CONC connections open at once, N in all, in one process and one
+ * epoll set: each connects, completes a handshake (full, or resumed from
+ * one session taken by a first full handshake), sends an HTTP/1.1 GET with
+ * "Connection: close", reads the answer to its end and closes.  Prints
+ * "key value" lines; exits 1 if any connection failed, or, when resuming,
+ * if any was not resumed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+enum phase { CONNECTING, HANDSHAKE, WRITING, READING };
+
+struct conn {
+	int fd;
+	SSL *ssl;
+	enum phase phase;
+	size_t sent;
+	size_t got;
+};
+
+static struct {
+	const char *host, *path;
+	int port, version, conc, total;
+	bool resume, no_ticket;
+	int timeout_s;
+} opt = {
+	.host = "127.0.0.1", .path = "/", .port = 8443,
+	.version = TLS1_3_VERSION, .conc = 50, .total = 200, .timeout_s = 60,
+};
+
+static SSL_CTX *ctx;
+static SSL_SESSION *session;
+static char request[512];
+static int epfd, started, done, failed, resumed, body_missing;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void conn_end(struct conn *c, bool ok)
+{
+	if (ok && opt.resume && !SSL_session_reused(c->ssl))
+		ok = false;
+	if (ok && !c->got)
+		body_missing++;
+	if (ok && SSL_session_reused(c->ssl))
+		resumed++;
+	if (!ok) {
+		char buf[256];
+
+		ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+		if (failed < 5)
+			fprintf(stderr, "hsload: connection failed in phase %d%s%s\n",
+				c->phase, SSL_session_reused(c->ssl) ||
+				!opt.resume ? ": " : ": not resumed: ", buf);
+		failed++;
+	}
+	if (!session && ok)
+		session = SSL_get1_session(c->ssl);
+	/* A clean end: OpenSSL keeps a session resumable only after one. */
+	if (ok)
+		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	done++;
+	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	SSL_free(c->ssl);
+	close(c->fd);
+	free(c);
+}
+
+static void conn_want(struct conn *c, uint32_t ev)
+{
+	struct epoll_event e = { .events = ev, .data.ptr = c };
+
+	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &e);
+}
+
+/* Runs c as far as it goes without blocking. */
+static void conn_step(struct conn *c)
+{
+	char buf[16384];
+	int r = 0, e;
+
+	for (;;) {
+		switch (c->phase) {
+		case CONNECTING: {
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err) {
+				conn_end(c, false);
+				return;
+			}
+			c->phase = HANDSHAKE;
+			continue;
+		}
+		case HANDSHAKE:
+			r = SSL_connect(c->ssl);
+			if (r == 1) {
+				c->phase = WRITING;
+				continue;
+			}
+			break;
+		case WRITING:
+			r = SSL_write(c->ssl, request + c->sent,
+				      (int)(strlen(request) - c->sent));
+			if (r > 0) {
+				c->sent += (size_t)r;
+				if (c->sent == strlen(request))
+					c->phase = READING;
+				continue;
+			}
+			break;
+		case READING:
+			r = SSL_read(c->ssl, buf, sizeof(buf));
+			if (r > 0) {
+				c->got += (size_t)r;
+				continue;
+			}
+			e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_ZERO_RETURN ||
+			    (e == SSL_ERROR_SYSCALL && c->got)) {
+				conn_end(c, true);
+				return;
+			}
+			break;
+		}
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_READ) {
+			conn_want(c, EPOLLIN);
+		} else if (e == SSL_ERROR_WANT_WRITE) {
+			conn_want(c, EPOLLOUT);
+		} else {
+			conn_end(c, false);
+		}
+		return;
+	}
+}
+
+static int conn_start(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct epoll_event e = { .events = EPOLLOUT };
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -1;
+	sin.sin_port = htons((uint16_t)opt.port);
+	inet_pton(AF_INET, opt.host, &sin.sin_addr);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->ssl = SSL_new(ctx);
+	if (c->fd < 0 || !c->ssl) {
+		free(c);
+		return -1;
+	}
+	SSL_set_fd(c->ssl, c->fd);
+	SSL_set_tlsext_host_name(c->ssl, "localhost");
+	if (opt.resume && session)
+		SSL_set_session(c->ssl, session);
+	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
+	    errno != EINPROGRESS) {
+		started++;
+		conn_end(c, false);
+		return 0;
+	}
+	e.data.ptr = c;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &e);
+	started++;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: hsload [-p PORT] [-a ADDR] [-n TOTAL] [-c CONC] [-2|-3] [-r] [-s]\n"
+"              [-u PATH] [-t SECONDS]\n"
+"  -n TOTAL   connections in all (default 200)\n"
+"  -c CONC    connections open at once (default 50)\n"
+"  -2, -3     TLS 1.2 or 1.3 (default 1.3)\n"
+"  -r         resume: a first full handshake gives the session all resume\n"
+"  -s         TLS 1.2 session IDs only (no tickets)\n"
+"  -u PATH    what to GET (default /)\n"
+"  -t SECONDS give up after this long (default 60)\n");
+}
+
+int main(int argc, char **argv)
+{
+	double t0, t1, deadline;
+	int o;
+
+	while ((o = getopt(argc, argv, "p:a:n:c:23rsu:t:h")) != -1) {
+		switch (o) {
+		case 'p': opt.port = atoi(optarg); break;
+		case 'a': opt.host = optarg; break;
+		case 'n': opt.total = atoi(optarg); break;
+		case 'c': opt.conc = atoi(optarg); break;
+		case '2': opt.version = TLS1_2_VERSION; break;
+		case '3': opt.version = TLS1_3_VERSION; break;
+		case 'r': opt.resume = true; break;
+		case 's': opt.no_ticket = true; break;
+		case 'u': opt.path = optarg; break;
+		case 't': opt.timeout_s = atoi(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (opt.total < 1 || opt.conc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	snprintf(request, sizeof(request),
+		 "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+		 opt.path);
+	ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_min_proto_version(ctx, opt.version);
+	SSL_CTX_set_max_proto_version(ctx, opt.version);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (opt.no_ticket)
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+
+	/* The session to resume: one full handshake, alone. */
+	if (opt.resume) {
+		bool was = opt.resume;
+
+		opt.resume = false;
+		conn_start();
+		while (!done) {
+			struct epoll_event ev[1];
+
+			if (epoll_wait(epfd, ev, 1, 1000) == 1)
+				conn_step(ev[0].data.ptr);
+		}
+		opt.resume = was;
+		if (!session || failed) {
+			fprintf(stderr, "hsload: the first handshake failed\n");
+			return 1;
+		}
+		started = done = resumed = 0;
+	}
+
+	t0 = now();
+	deadline = t0 + opt.timeout_s;
+	while (done < opt.total && now() < deadline) {
+		struct epoll_event ev[64];
+		int n, i;
+
+		while (started < opt.total && started - done < opt.conc)
+			if (conn_start())
+				break;
+		n = epoll_wait(epfd, ev, 64, 100);
+		for (i = 0; i < n; i++)
+			conn_step(ev[i].data.ptr);
+	}
+	t1 = now();
+	printf("connections %d\n", opt.total);
+	printf("concurrency %d\n", opt.conc);
+	printf("version %s\n", opt.version == TLS1_3_VERSION ? "1.3" : "1.2");
+	printf("mode %s\n", opt.resume ? (opt.no_ticket ? "session_id" :
+		opt.version == TLS1_3_VERSION ? "psk" : "ticket") : "full");
+	printf("completed %d\n", done);
+	printf("failed %d\n", failed);
+	printf("resumed %d\n", resumed);
+	printf("seconds %.3f\n", t1 - t0);
+	printf("handshakes_per_s %.1f\n", (double)(done - failed) / (t1 - t0));
+	SSL_SESSION_free(session);
+	SSL_CTX_free(ctx);
+	if (done < opt.total)
+		fprintf(stderr, "hsload: %d connections did not finish in %ds\n",
+			opt.total - done, opt.timeout_s);
+	return failed || done < opt.total || body_missing ||
+	       (opt.resume && resumed != opt.total) ? 1 : 0;
+}

@@ -1,0 +1,559 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktix_e2e: ktixd and ktix-serve against real clients, in the test VM.
+#
+#   openssl s_client, gnutls-cli, curl  --TCP 127.0.0.1:844x-->  ktix-serve
+#                                                                  |  SCM_RIGHTS over
+#                                                                  v  a Unix socket
+#                                                                ktixd --OFFLOAD--> ktix.ko --> kTLS
+#
+# Every check looks at what the client saw (Reused, the bytes' hash), what
+# ktix-serve logged (how the session resumed) and the module's counters.
+# KTIX_BIN names the directory of the binaries (default build/bin);
+# E2E_ONLY=REGEX runs only the tests whose names match (the others skip).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. selftests/lib/ktap.sh
+BIN=${KTIX_BIN:-build/bin}
+CTL=$BIN/ktixctl
+W=$(mktemp -d /tmp/ktix_e2e.XXXXXX)
+
+# Each test runs in a subshell (ktap_test): daemons are known by pid files,
+# and never hold the test's output pipe.
+cleanup() {
+	local f
+	for f in "$W"/*.pid; do
+		[ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	sleep 0.2
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+t() {	# t NAME FUNCTION: ktap_test, unless E2E_ONLY leaves it out
+	if [ -n "${E2E_ONLY:-}" ] && ! [[ $1 =~ $E2E_ONLY ]]; then
+		ktap_skip "$1" "not selected by E2E_ONLY"
+	else
+		ktap_test "$@"
+	fi
+}
+
+stat_of() {	# stat_of NAME: the module's counter
+	awk -v n="$1" '$1 == n { print $2 }' /proc/net/ktix_stat
+}
+
+# start_ktixd NAME [ktixd options]: a ktixd on $W/NAME.sock, log $W/NAME.log
+start_ktixd() {
+	local name=$1 i
+	shift
+	"$BIN/ktixd" --cert "$W/ec.pem" --key "$W/ec.key" --socket "$W/$name.sock" \
+		--foreground "$@" >/dev/null 2>>"$W/$name.log" &
+	echo $! > "$W/$name.pid"
+	disown
+	for i in $(seq 100); do
+		[ -S "$W/$name.sock" ] && return 0
+		sleep 0.1
+	done
+	echo "ktixd $name did not start:"; cat "$W/$name.log"
+	return 1
+}
+
+# start_serve NAME PORT: a ktix-serve on 127.0.0.1:PORT using ktixd NAME
+start_serve() {
+	local i
+	"$BIN/ktix-serve" --listen "127.0.0.1:$2" --root "$W/www" \
+		--socket "$W/$1.sock" >>"$W/serve-$2.log" 2>&1 &
+	echo $! > "$W/serve-$2.pid"
+	disown
+	for i in $(seq 100); do
+		grep -q serving "$W/serve-$2.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$W/serve-$2.log"
+	return 1
+}
+
+# stop NAME: kill -9 the daemon of NAME.pid and wait until it is gone
+stop() {
+	local pid i
+	pid=$(cat "$W/$1.pid" 2>/dev/null) || return 0
+	kill -9 "$pid" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$W/$1.pid" "$W/$1.sock"
+}
+
+# The last connection ktix-serve on PORT logged: "resumed=KIND"
+last_kind() {
+	tail -n 1 "$W/serve-$1.log" | grep -o 'resumed=[a-z_]*' | cut -d= -f2
+}
+
+# sc PORT OUT [s_client options]: a GET of /10m.bin, the transcript in OUT
+sc() {
+	local port=$1 out=$2
+	shift 2
+	printf 'GET /10m.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+		timeout 120 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+		-ign_eof "$@" >"$out" 2>&1
+}
+
+# hello PORT [s_client options]: a handshake, the page, and its transcript
+hello() {
+	local port=$1
+	shift
+	printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+		timeout 60 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+		-ign_eof "$@" 2>&1
+}
+
+# body_ok FILE: the HTTP body in an s_client transcript is the 10 MiB file
+body_ok() {
+	python3 - "$1" "$W/10m.sha256" <<'EOF'
+import hashlib, sys
+t = open(sys.argv[1], "rb").read()
+want = open(sys.argv[2]).read().split()[0]
+i = t.find(b"HTTP/1.1 200 OK\r\n")
+j = t.find(b"\r\n\r\n", i)
+if i < 0 or j < 0:
+    sys.exit("no HTTP answer in the transcript")
+n = int([l.split(b":")[1] for l in t[i:j].split(b"\r\n") if l.lower().startswith(b"content-length")][0])
+got = hashlib.sha256(t[j + 4:j + 4 + n]).hexdigest()
+print("body: %d bytes, sha256 %s" % (len(t[j + 4:j + 4 + n]), got))
+sys.exit(0 if got == want and len(t[j + 4:j + 4 + n]) == n else 1)
+EOF
+}
+
+# ---- set-up ----
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-keyout "$W/ec.key" -out "$W/ec.pem" -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout "$W/rsa.key" \
+	-out "$W/rsa.pem" -subj /CN=other.test -addext subjectAltName=DNS:other.test 2>/dev/null
+mkdir -p "$W/www"
+echo "hello from ktix-serve" > "$W/www/index.html"
+head -c $((10 << 20)) /dev/urandom > "$W/www/10m.bin"
+sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
+# Short-lived state for the tests that wait on it.
+"$CTL" policy set session-lifetime 1h >/dev/null
+
+ktap_plan 28
+
+start_ktixd a --workers 2 --deadline 3s || exit 1
+start_serve a 8443 || exit 1
+
+# ---- the version x cipher x resumption matrix ----
+matrix() {	# matrix VERSION CIPHER
+	local v=$1 c=$2 opts kinds s f
+	if [ "$v" = 1.2 ]; then
+		opts=(-tls1_2 -cipher "$c")
+		kinds="ticket session_id"
+	else
+		opts=(-tls1_3 -ciphersuites "$c")
+		kinds=psk
+	fi
+	for k in $kinds; do
+		s=$W/sess-$v-$c-$k
+		f=(); [ "$k" = session_id ] && f=(-no_ticket)
+		hello 8443 "${opts[@]}" "${f[@]}" -sess_out "$s" > "$W/t" || { cat "$W/t"; return 1; }
+		grep -q '^New,' "$W/t" || { echo "first connection not new"; cat "$W/t"; return 1; }
+		[ "$(last_kind 8443)" = full ] || { echo "ktix-serve: $(tail -n1 "$W/serve-8443.log")"; return 1; }
+		grep -q 'hello from ktix-serve' "$W/t" || { echo "no page"; return 1; }
+		sc 8443 "$W/t" "${opts[@]}" "${f[@]}" -sess_in "$s" || { tail "$W/t"; return 1; }
+		grep -q "^Reused, TLSv$v, Cipher is $c" "$W/t" || { echo "$k: not reused"; grep -E '^(New|Reused)' "$W/t"; return 1; }
+		[ "$(last_kind 8443)" = "$k" ] || { echo "ktix-serve says $(last_kind 8443), not $k"; return 1; }
+		body_ok "$W/t" || return 1
+		echo "TLSv$v $c: full, then $k; 10 MiB intact"
+	done
+}
+t "TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256: full, ticket, session ID" matrix 1.2 ECDHE-ECDSA-AES128-GCM-SHA256
+t "TLS 1.2 ECDHE-ECDSA-AES256-GCM-SHA384: full, ticket, session ID" matrix 1.2 ECDHE-ECDSA-AES256-GCM-SHA384
+t "TLS 1.2 ECDHE-ECDSA-CHACHA20-POLY1305: full, ticket, session ID" matrix 1.2 ECDHE-ECDSA-CHACHA20-POLY1305
+t "TLS 1.3 TLS_AES_128_GCM_SHA256: full, PSK" matrix 1.3 TLS_AES_128_GCM_SHA256
+t "TLS 1.3 TLS_AES_256_GCM_SHA384: full, PSK" matrix 1.3 TLS_AES_256_GCM_SHA384
+t "TLS 1.3 TLS_CHACHA20_POLY1305_SHA256: full, PSK" matrix 1.3 TLS_CHACHA20_POLY1305_SHA256
+
+gnutls() {
+	local prio out
+	for prio in "NORMAL:-VERS-ALL:+VERS-TLS1.2" "NORMAL:-VERS-ALL:+VERS-TLS1.3"; do
+		out=$(timeout 60 gnutls-cli --insecure --resume --priority "$prio" -p 8443 127.0.0.1 \
+			< /dev/null 2>&1)
+		grep -q 'This is a resumed session' <<< "$out" || { echo "$prio: not resumed"; echo "$out" | tail; return 1; }
+		echo "$prio: $(tail -n 1 "$W/serve-8443.log")"
+		grep -qE 'resumed=(ticket|psk)' <<< "$(tail -n 1 "$W/serve-8443.log")" || return 1
+	done
+}
+t "gnutls-cli --resume, TLS 1.2 and 1.3" gnutls
+
+curl_both() {
+	local v out
+	for v in 1.2 1.3; do
+		out=$(curl -sk --tlsv$v --tls-max $v -H 'Connection: close' \
+			https://127.0.0.1:8443/ https://127.0.0.1:8443/10m.bin 2>&1 | tail -c +23 | sha256sum)
+		[ "${out%% *}" = "$(cut -d' ' -f1 "$W/10m.sha256")" ] || { echo "TLS $v: body differs"; return 1; }
+		tail -n 2 "$W/serve-8443.log"
+		# curl offers a ticket or a session ID as it sees fit.
+		tail -n 1 "$W/serve-8443.log" | grep -qE 'resumed=(ticket|session_id|psk)' || return 1
+	done
+}
+t "curl: two URLs, the second connection resumes, over 1.2 and 1.3" curl_both
+
+datapath() {
+	local before after fifo=$W/fifo ulp
+	before=$(awk '$1 == "TlsTxSw" { print $2 }' /proc/net/tls_stat)
+	mkfifo "$fifo"
+	# A connection kept open while ss looks at it.
+	(sleep 3; printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n') |
+		openssl s_client -connect 127.0.0.1:8443 -ign_eof >"$W/open.out" 2>&1 &
+	sleep 2
+	ulp=$(ss -tni state established '( sport = :8443 )')
+	wait $!
+	rm -f "$fifo"
+	after=$(awk '$1 == "TlsTxSw" { print $2 }' /proc/net/tls_stat)
+	echo "TlsTxSw $before -> $after"
+	echo "$ulp" | head -4
+	[ "$after" -gt "$before" ] && grep -q 'tcp-ulp-tls' <<< "$ulp"
+}
+t "the data path is kTLS: tls_stat moves and ss shows tcp-ulp-tls" datapath
+
+two_helpers() {
+	start_ktixd b --workers 1 || return 1
+	start_serve b 8444 || return 1
+	hello 8443 -tls1_2 -sess_out "$W/two-t" >/dev/null
+	hello 8443 -tls1_2 -no_ticket -sess_out "$W/two-s" >/dev/null
+	hello 8443 -tls1_3 -sess_out "$W/two-p" >/dev/null
+	hello 8444 -tls1_2 -sess_in "$W/two-t" | grep -q '^Reused' &&
+		[ "$(last_kind 8444)" = ticket ] || { echo "ticket not resumed on b"; return 1; }
+	hello 8444 -tls1_2 -no_ticket -sess_in "$W/two-s" | grep -q '^Reused' &&
+		[ "$(last_kind 8444)" = session_id ] || { echo "session ID not resumed on b"; return 1; }
+	hello 8444 -tls1_3 -sess_in "$W/two-p" | grep -q '^Reused' &&
+		[ "$(last_kind 8444)" = psk ] || { echo "PSK not resumed on b"; return 1; }
+	echo "ticket, session ID and PSK from helper a resumed on helper b"
+}
+t "two ktixd processes share tickets and session IDs" two_helpers
+
+restart() {
+	hello 8443 -tls1_2 -sess_out "$W/rs-t" >/dev/null
+	hello 8443 -tls1_2 -no_ticket -sess_out "$W/rs-s" >/dev/null
+	stop a
+	start_ktixd a --workers 2 --deadline 3s || return 1
+	# ktix-serve reconnects at its next connection.
+	hello 8443 -tls1_2 -sess_in "$W/rs-t" | grep -q '^Reused' &&
+		[ "$(last_kind 8443)" = ticket ] || { echo "ticket lost"; tail -n 3 "$W/serve-8443.log"; return 1; }
+	hello 8443 -tls1_2 -no_ticket -sess_in "$W/rs-s" | grep -q '^Reused' &&
+		[ "$(last_kind 8443)" = session_id ] || { echo "session ID lost"; return 1; }
+	echo "after kill -9 and a new ktixd: ticket and session ID resume"
+}
+t "kill -9 ktixd, start it again: earlier sessions still resume" restart
+
+# ticket_of FILE: the session ticket in an s_client session file, in hex
+ticket_of() {
+	python3 - "$1" <<'EOF'
+import base64, sys
+pem = open(sys.argv[1]).read().split("\n")
+der = base64.b64decode("".join(l for l in pem if l and not l.startswith("-----")))
+def length(b, i):
+    if b[i] < 0x80:
+        return b[i], i + 1
+    n = b[i] & 0x7f
+    return int.from_bytes(b[i + 1:i + 1 + n], "big"), i + 1 + n
+# SSL_SESSION's ticket: [10] EXPLICIT (0xaa) OCTET STRING.
+for i in range(len(der)):
+    if der[i] != 0xaa:
+        continue
+    n, j = length(der, i + 1)
+    if j < len(der) and der[j] == 0x04:
+        m, k = length(der, j + 1)
+        if k + m == j + n:
+            print(der[k:k + m].hex())
+            sys.exit(0)
+sys.exit("no ticket")
+EOF
+}
+
+rotation() {
+	local name t0 t1 miss
+	hello 8443 -tls1_2 -sess_out "$W/rot" > "$W/t"
+	t0=$(ticket_of "$W/rot") || return 1
+	name=${t0:0:32}
+	"$CTL" key list | grep -q "^$name" || { echo "ticket key $name is not in the ring"; "$CTL" key list; return 1; }
+	"$CTL" key rotate >/dev/null && "$CTL" key rotate >/dev/null
+	"$CTL" key list
+	sleep 0.5	# the mirror follows the notification
+	hello 8443 -tls1_2 -sess_in "$W/rot" > "$W/t"
+	grep -q '^Reused' "$W/t" && [ "$(last_kind 8443)" = ticket ] ||
+		{ echo "old ticket did not resume"; return 1; }
+	# s_client prints the session it ends with: the renewed ticket.
+	t1=$(grep -A1 'TLS session ticket:' "$W/t" | tail -n 1 | sed -E 's/^ *0000 - //' |
+		cut -c 1-47 | tr -d ' -')
+	[ ${#t1} = 32 ] && [ "$t1" != "$name" ] ||
+		{ echo "not renewed under the new primary: ${t1:-no ticket}"; return 1; }
+	"$CTL" key list | grep -q "^$t1  primary" || { echo "renewed under $t1, not the primary"; return 1; }
+	echo "after two rotations the ticket of key $name resumed and was renewed under $t1"
+	"$CTL" key del "$name" || return 1
+	sleep 0.5
+	miss=$(stat_of KtixResumeMissUnknownKey)
+	hello 8443 -tls1_2 -sess_in "$W/rot" > "$W/t"
+	grep -q '^New,' "$W/t" && [ "$(last_kind 8443)" = full ] || { echo "not a full handshake"; return 1; }
+	[ "$(stat_of KtixResumeMissUnknownKey)" = $((miss + 1)) ] || { echo "KtixResumeMissUnknownKey did not move"; return 1; }
+	echo "key $name deleted: a full handshake, KtixResumeMissUnknownKey $miss -> $((miss + 1))"
+}
+t "rotated twice an old ticket resumes and is renewed; its key gone, a full handshake" rotation
+
+revoked() {
+	local handle miss
+	hello 8443 -tls1_3 -sess_out "$W/rev" >/dev/null
+	handle=$(tail -n 1 "$W/serve-8443.log" | grep -o 'handle=[0-9a-f]*' | cut -d= -f2)
+	[ ${#handle} = 32 ] || { echo "no handle logged"; return 1; }
+	hello 8443 -tls1_3 -sess_in "$W/rev" | grep -q '^Reused' || { echo "did not resume before"; return 1; }
+	"$CTL" revoke "$handle" >/dev/null || return 1
+	sleep 0.5
+	miss=$(stat_of KtixResumeMissRevoked)
+	hello 8443 -tls1_3 -sess_in "$W/rev" | grep -q '^New,' &&
+		[ "$(last_kind 8443)" = full ] || { echo "revoked session resumed"; return 1; }
+	[ "$(stat_of KtixResumeMissRevoked)" = $((miss + 1)) ] || return 1
+	echo "handle $handle revoked: full handshake, counted"
+}
+t "a revoked session handle gets a full handshake" revoked
+
+flipped() {
+	local miss
+	hello 8443 -tls1_2 -sess_out "$W/flip" >/dev/null
+	# Flip one byte inside the ticket's encrypted part.
+	python3 - "$W/flip" "$W/flip.bad" <<'EOF' || return 1
+import base64, sys
+pem = open(sys.argv[1]).read().split("\n")
+der = bytearray(base64.b64decode("".join(l for l in pem if l and not l.startswith("-----"))))
+# The ticket is the [10] EXPLICIT element: A4 or AA tag, then an OCTET STRING.
+i = der.find(b"\xaa\x81")
+if i < 0:
+    i = der.find(b"\xaa\x82")
+if i < 0:
+    sys.exit("no ticket in the session")
+der[i + 40] ^= 0x01
+b = base64.b64encode(bytes(der)).decode()
+open(sys.argv[2], "w").write("-----BEGIN SSL SESSION PARAMETERS-----\n" +
+    "\n".join(b[k:k + 64] for k in range(0, len(b), 64)) +
+    "\n-----END SSL SESSION PARAMETERS-----\n")
+EOF
+	miss=$(stat_of KtixResumeMissBadTicket)
+	hello 8443 -tls1_2 -sess_in "$W/flip.bad" > "$W/t"
+	grep -q '^New,' "$W/t" && grep -q 'hello from ktix-serve' "$W/t" &&
+		[ "$(last_kind 8443)" = full ] || { echo "no clean full handshake"; tail "$W/t"; return 1; }
+	[ "$(stat_of KtixResumeMissBadTicket)" = $((miss + 1)) ] || { echo "KtixResumeMissBadTicket did not move"; return 1; }
+	echo "a ticket with one byte flipped: full handshake, the page served, counted"
+}
+t "a ticket with one byte flipped gets a full handshake" flipped
+
+expired_sid() {
+	local miss
+	"$CTL" policy set session-lifetime 1s >/dev/null || return 1
+	hello 8443 -tls1_2 -no_ticket -sess_out "$W/exp" >/dev/null
+	sleep 2.2
+	miss=$(stat_of KtixResumeMissCacheMiss)
+	hello 8443 -tls1_2 -no_ticket -sess_in "$W/exp" | grep -q '^New,' &&
+		[ "$(last_kind 8443)" = full ] || { echo "an expired session resumed"; return 1; }
+	"$CTL" policy set session-lifetime 1h >/dev/null
+	[ "$(stat_of KtixResumeMissCacheMiss)" = $((miss + 1)) ] || return 1
+	echo "expired session ID: full handshake, KtixResumeMissCacheMiss counted"
+}
+t "an expired session ID gets a full handshake" expired_sid
+
+many() {
+	local v out
+	# One OpenSSL client process with all 200 connections open at once:
+	# 200 s_client processes starting together starve each other under
+	# emulation.  The default deadline (10 s).
+	stop a
+	start_ktixd a || return 1
+	for v in 2 3; do
+		out=$("$BIN/../bench/hsload" -p 8443 -$v -r -n 200 -c 200 -t 120) ||
+			{ echo "$out"; grep 'handshake failed' "$W/a.log" | tail -n 3; return 1; }
+		echo "TLS 1.$v: $(grep -E '^(completed|failed|resumed|seconds) ' <<< "$out" | tr '\n' ' ')"
+	done
+}
+t "200 clients resume one session at once" many
+
+stalled() {
+	local out
+	stop a
+	start_ktixd a --workers 2 --deadline 3s || return 1
+	# A client that connects and says nothing; another that does its job.
+	python3 -c 'import socket, time; s = socket.create_connection(("127.0.0.1", 8443)); time.sleep(6)' &
+	sleep 0.3
+	out=$(hello 8443 -tls1_3)
+	grep -q 'hello from ktix-serve' <<< "$out" || { echo "the good client was delayed or failed"; return 1; }
+	wait $!
+	grep -q 'did not finish within 3000ms' "$W/a.log" || { echo "no deadline in ktixd's log"; tail -n 5 "$W/a.log"; return 1; }
+	grep 'did not finish' "$W/a.log" | tail -n 1
+}
+t "a stalled client is cut off at the deadline; others go on" stalled
+
+garbage() {
+	python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 8443))
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 4)
+s.settimeout(10)
+try:
+    d = s.recv(100)
+except ConnectionResetError:
+    d = b""
+print("server answered %d bytes, then closed" % len(d))
+' || return 1
+	hello 8443 -tls1_2 | grep -q 'hello from ktix-serve' || return 1
+	grep 'handshake failed' "$W/a.log" | tail -n 1
+	grep -q 'handshake failed.*TLS' "$W/a.log"
+}
+t "plaintext instead of a ClientHello closes that connection only" garbage
+
+reneg() {
+	local out
+	# "R" on s_client's input asks for a renegotiation.
+	out=$( (sleep 1; echo R; sleep 2) | timeout 20 openssl s_client -connect 127.0.0.1:8443 \
+		-tls1_2 2>&1)
+	grep -qiE 'RENEGOTIATING' <<< "$out" || { echo "s_client did not try"; return 1; }
+	grep -qE 'read:errno=0|closed|error' <<< "$out" || { echo "renegotiation not refused"; echo "$out" | tail -5; return 1; }
+	hello 8443 -tls1_2 | grep -q 'hello from ktix-serve' || return 1
+	echo "renegotiation refused (the connection closed); the next client is served"
+}
+t "a renegotiation attempt is refused without harm to others" reneg
+
+bad_requests() {
+	python3 - "$W/a.sock" <<'EOF' || return 1
+import array, socket, struct, sys
+p = sys.argv[1]
+def ask(payload, fds=()):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(p)
+    anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+    s.sendmsg([payload], anc)
+    s.settimeout(10)
+    r = s.recv(4096)
+    status, = struct.unpack_from("i", r, 16)
+    err = r[-256:].split(b"\0")[0].decode()
+    print("status %d: %s" % (status, err))
+    return status
+req = struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 0)
+assert ask(b"garbage") < 0
+assert ask(req) < 0                                  # no socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+assert ask(req, [u.fileno()]) < 0                     # not TCP
+assert ask(struct.pack("=IHHQII", 0x6b746978, 9, 24, 7, 0, 0), [u.fileno()]) < 0
+EOF
+	hello 8443 -tls1_3 | grep -q 'hello from ktix-serve' || { echo "ktixd stopped serving"; return 1; }
+	grep -c 'bad request' "$W/a.log"
+}
+t "malformed requests on the Unix socket are answered; ktixd goes on" bad_requests
+
+sni_alpn() {
+	local out
+	stop a
+	start_ktixd a --workers 2 --deadline 3s --cert "$W/rsa.pem" --key "$W/rsa.key" \
+		--set alpn=h2,http/1.1 || return 1
+	out=$(hello 8443 -servername other.test -alpn http/1.1)
+	grep -q 'subject=CN = other.test' <<< "$out" || { echo "SNI other.test: wrong certificate"; return 1; }
+	grep -q 'ALPN protocol: http/1.1' <<< "$out" || { echo "no ALPN"; return 1; }
+	grep -q 'Peer signature type: RSA' <<< "$out" || echo "(RSA signature type not shown)"
+	out=$(hello 8443 -servername localhost)
+	grep -q 'subject=CN = localhost' <<< "$out" || { echo "default certificate not used"; return 1; }
+	tail -n 2 "$W/serve-8443.log"
+	grep -q 'sni=other.test alpn=http/1.1' "$W/serve-8443.log"
+}
+t "SNI picks the RSA or the ECDSA certificate; ALPN is agreed" sni_alpn
+
+mtls() {
+	local out
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$W/cli.key" -out "$W/cli.pem" -subj /CN=client-one 2>/dev/null
+	stop a
+	start_ktixd a --deadline 3s --set client-ca="$W/cli.pem" --set verify-client=require || return 1
+	out=$(hello 8443 -tls1_3 -cert "$W/cli.pem" -key "$W/cli.key")
+	grep -q 'hello from ktix-serve' <<< "$out" || { echo "verified client refused"; return 1; }
+	out=$(hello 8443 -tls1_3)
+	grep -q 'hello from ktix-serve' <<< "$out" && { echo "a client without a certificate was served"; return 1; }
+	grep 'handshake failed' "$W/a.log" | tail -n 1
+	grep -q 'peer did not return a certificate\|certificate required' "$W/a.log"
+}
+t "verify-client require: a client certificate is needed" mtls
+
+busy() {
+	local out
+	stop a
+	start_ktixd a --deadline 3s --set max-inflight=1 || return 1
+	python3 -c 'import socket, time; s = socket.create_connection(("127.0.0.1", 8443)); time.sleep(4)' &
+	sleep 0.5
+	out=$(hello 8443 -tls1_3)
+	wait $!
+	grep -q 'hello from ktix-serve' <<< "$out" && { echo "served beyond max-inflight"; return 1; }
+	tail -n 3 "$W/serve-8443.log" | grep 'busy'
+}
+t "beyond max-inflight a request is answered busy at once" busy
+
+sigterm() {
+	local t0 rc
+	stop a
+	# Its own child, to see its exit status.
+	"$BIN/ktixd" --cert "$W/ec.pem" --key "$W/ec.key" --socket "$W/a.sock" \
+		--foreground --deadline 3s >/dev/null 2>>"$W/a.log" &
+	echo $! > "$W/a.pid"
+	for _ in $(seq 100); do [ -S "$W/a.sock" ] && break; sleep 0.1; done
+	# A handshake in flight (stalled) when SIGTERM comes: ktixd waits for it.
+	python3 -c 'import socket, time; s = socket.create_connection(("127.0.0.1", 8443)); time.sleep(5)' &
+	sleep 0.5
+	t0=$(date +%s%N)
+	kill -TERM "$(cat "$W/a.pid")"
+	wait "$(cat "$W/a.pid")"
+	rc=$?
+	echo "ktixd exited with $rc after $(( ($(date +%s%N) - t0) / 1000000 ))ms"
+	rm -f "$W/a.pid"
+	wait
+	grep 'SIGTERM\|Terminated' "$W/a.log" | tail -n 1
+	[ "$rc" = 0 ] && [ ! -e "$W/a.sock" ] && grep -q 'did not finish' <<< "$(tail -n 3 "$W/a.log")"
+}
+t "SIGTERM finishes the handshakes in flight, then exits" sigterm
+
+sighup() {
+	local out
+	cp "$W/ec.pem" "$W/cur.pem"; cp "$W/ec.key" "$W/cur.key"
+	"$BIN/ktixd" --cert "$W/cur.pem" --key "$W/cur.key" --socket "$W/a.sock" \
+		--foreground >/dev/null 2>>"$W/a.log" &
+	echo $! > "$W/a.pid"
+	for _ in $(seq 100); do [ -S "$W/a.sock" ] && break; sleep 0.1; done
+	hello 8443 | grep -q 'subject=CN = localhost' || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$W/cur.key" -out "$W/cur.pem" -subj /CN=renewed.test 2>/dev/null
+	kill -HUP "$(cat "$W/a.pid")"
+	sleep 0.5
+	out=$(hello 8443)
+	grep -q 'subject=CN = renewed.test' <<< "$out" || { echo "certificate not reloaded"; return 1; }
+	echo "after SIGHUP the renewed certificate is served"
+}
+t "SIGHUP loads the certificates again" sighup
+
+counters() {
+	"$CTL" stats | grep -E 'Offload(Full|Ticket|SessionId|Psk)|ResumeMiss'
+	[ "$(stat_of KtixOffloadTicket)" -gt 0 ] && [ "$(stat_of KtixOffloadSessionId)" -gt 0 ] &&
+		[ "$(stat_of KtixOffloadPsk)" -gt 0 ] && [ "$(stat_of KtixOffloadFull)" -gt 0 ]
+}
+t "the module counts handshakes by kind and misses by reason" counters
+
+unload() {
+	# Offloaded connections are kTLS's: ktixd gone, the module may go.
+	stop a
+	stop b
+	sleep 0.2
+	rmmod ktix && insmod "${KTIX_KMOD:-kmod/ktix.ko}" && echo "ktix unloaded and loaded again"
+}
+t "after the helpers stop the module unloads cleanly" unload
+
+sanitizers() {
+	# With KTIX_BIN=build-san/bin: every report of ASan, UBSan or LSan
+	# (at a SIGTERM exit) lands in a daemon's log.
+	! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$W"/*.log
+}
+t "no sanitizer report in any daemon's log" sanitizers
+
+ktap_finish
