@@ -332,7 +332,8 @@ void ktix_ring_policy_changed(struct ktix_net *kn)
 {
 	lockdep_assert_held(&kn->lock);
 	ring_retime(kn);
-	ring_schedule(kn);
+	/* Key times and the ticket lifetime moved: mirrors must re-read. */
+	ring_changed(kn, KTIX_RING_EV_POLICY);
 }
 
 static void ring_work(struct work_struct *work)

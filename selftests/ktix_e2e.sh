@@ -139,7 +139,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 28
+ktap_plan 31
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -447,6 +447,61 @@ EOF
 	grep -c 'bad request' "$W/a.log"
 }
 t "malformed requests on the Unix socket are answered; ktixd goes on" bad_requests
+
+http() {
+	local u=https://127.0.0.1:8443 out
+	mkdir -p "$W/outside"; echo secret > "$W/outside/secret.txt"
+	ln -sf "$W/outside/secret.txt" "$W/www/link.txt"
+	code() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
+	[ "$(code "$u/")" = 200 ] || { echo "GET /"; return 1; }
+	[ "$(code -I "$u/10m.bin")" = 200 ] || { echo "HEAD"; return 1; }
+	curl -skI "$u/10m.bin" | grep -qi '^content-length: 10485760' || { echo "HEAD length"; return 1; }
+	[ "$(code "$u/nothing")" = 404 ] || { echo "404"; return 1; }
+	[ "$(code -X POST "$u/")" = 405 ] || { echo "405"; return 1; }
+	[ "$(code --path-as-is "$u/../outside/secret.txt")" = 400 ] || { echo "../ not refused"; return 1; }
+	[ "$(code --path-as-is "$u/%2e%2e/outside/secret.txt")" = 400 ] || { echo "%2e%2e not refused"; return 1; }
+	[ "$(code "$u/link.txt")" = 404 ] || { echo "a symlink out of the root was followed"; return 1; }
+	out=$(printf 'BREW / HTCPCP/1.0\r\n\r\n' | openssl s_client -quiet -connect 127.0.0.1:8443 2>/dev/null)
+	grep -q '^HTTP/1.1 400' <<< "$out" || { echo "garbage request: $out"; return 1; }
+	# Keep-alive: three requests on one connection, one handshake.
+	before=$(wc -l < "$W/serve-8443.log")
+	out=$(curl -sk -w '%{num_connects}\n' "$u/" "$u/" "$u/")
+	[ "$(grep -c 'hello from ktix-serve' <<< "$out")" = 3 ] || { echo "keep-alive: $out"; return 1; }
+	[ "$(($(wc -l < "$W/serve-8443.log") - before))" = 1 ] || { echo "keep-alive: more than one handshake"; return 1; }
+	echo "GET, HEAD, 404, 405, 400, no escape by .., %2e%2e or a symlink; keep-alive"
+}
+t "ktix-serve: GET, HEAD, keep-alive, 400, 404, 405, nothing outside the root" http
+
+hint() {
+	local h
+	"$CTL" policy set ticket-lifetime 5m retention 1h >/dev/null || return 1
+	sleep 0.5
+	h=$(hello 8443 -tls1_3 | grep -o 'lifetime hint: [0-9]*' | head -n 1 | grep -o '[0-9]*$')
+	"$CTL" policy set ticket-lifetime 12h retention 12h >/dev/null
+	echo "ticket lifetime 300 s: hint $h s"
+	[ -n "$h" ] && [ "$h" -le 300 ] && [ "$h" -gt 0 ]
+}
+t "the ticket lifetime hint follows the policy" hint
+
+no_resume() {
+	local out
+	start_ktixd c --set tickets=no --set session-ids=no || return 1
+	start_serve c 8445 || return 1
+	hello 8445 -tls1_2 -sess_out "$W/nr" > "$W/t"
+	grep -q 'TLS session ticket:' "$W/t" && { echo "a ticket was issued"; return 1; }
+	# No ticket and no session ID: OpenSSL has nothing resumable to save.
+	if [ -e "$W/nr" ]; then
+		out=$(hello 8445 -tls1_2 -sess_in "$W/nr")
+	else
+		out=New,
+	fi
+	grep -q '^New,' <<< "$out" || { echo "resumed with tickets and session IDs off"; echo "$out" | grep -E '^(New|Reused)|Session-ID:|error'; tail -n 3 "$W/c.log"; return 1; }
+	hello 8445 -tls1_3 | grep -q 'hello from ktix-serve' || return 1
+	stop c
+	stop serve-8445
+	echo "tickets = no, session-ids = no: no ticket, no resumption, handshakes work"
+}
+t "tickets = no and session-ids = no turn resumption off" no_resume
 
 sni_alpn() {
 	local out

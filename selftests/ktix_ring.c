@@ -415,6 +415,32 @@ TEST_F(ring, retiring_key_expires)
 	ktix_nl_close(ev);
 }
 
+/*
+ * A policy change moves the keys' times and the ticket lifetime: helpers'
+ * mirrors must hear of it, as of any other change of the ring.
+ */
+TEST_F(ring, policy_change_is_announced)
+{
+	struct ktix_nl *ev = listener(_metadata);
+	const struct ktix_key_info *p;
+	uint64_t before, gen;
+	int c;
+
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	before = self->l.generation;
+	ktix_key_list_free(&self->l);
+	set_policy(_metadata, self->nl, 1800, 43200, 3600, 32);
+	gen = wait_event(_metadata, ev, KTIX_RING_EV_POLICY, 10000);
+	EXPECT_LT(before, gen);
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	EXPECT_EQ(gen, self->l.generation);
+	p = by_state(&self->l, KTIX_KEY_STATE_PRIMARY, &c);
+	ASSERT_NE(NULL, p);
+	/* Retimed to the new interval. */
+	EXPECT_EQ(p->encrypt_from + 1800, p->encrypt_until);
+	ktix_nl_close(ev);
+}
+
 TEST_F_TIMEOUT(ring, automatic_rotation_seen_by_two_listeners, 90)
 {
 	struct ktix_nl *ev1 = listener(_metadata), *ev2 = listener(_metadata);

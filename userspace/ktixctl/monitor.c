@@ -17,6 +17,7 @@ static const char *ring_event_name(uint32_t ev)
 	case KTIX_RING_EV_DEL:		return "del";
 	case KTIX_RING_EV_ROTATE:	return "rotate";
 	case KTIX_RING_EV_EXPIRE:	return "expire";
+	case KTIX_RING_EV_POLICY:	return "policy";
 	default:			return "unknown";
 	}
 }

@@ -288,6 +288,7 @@ enum ktix_ring_event {
 	KTIX_RING_EV_DEL,	/* a key was deleted */
 	KTIX_RING_EV_ROTATE,	/* a rotation, by command or by the timer */
 	KTIX_RING_EV_EXPIRE,	/* retiring keys past decrypt_until were wiped */
+	KTIX_RING_EV_POLICY,	/* the policy changed: key times, ticket life */
 	__KTIX_RING_EV_LAST
 };
 
