@@ -5,7 +5,8 @@
 #                 in the VM) and print "N passed, N failed"
 # make demo       boot the VM, load the module, show it working
 # make checkpatch kernel style check of kmod/ and the uapi header
-# make install    ktixctl, its man page and ktix.ko (DESTDIR=, PREFIX=/usr/local)
+# make install    ktixd, ktix-serve, ktixctl, man pages, ktix.h and libktix.a,
+#                 the systemd unit and ktix.ko (DESTDIR=, PREFIX=/usr/local)
 # make clean      remove everything the build made
 #
 # KDIR=DIR        kernel build directory (default: scripts/kdir)
@@ -133,7 +134,18 @@ checkpatch: $(KSRC)/.stamp
 
 install: all
 	install -D -m 0755 $(B)/bin/ktixctl $(DESTDIR)$(PREFIX)/sbin/ktixctl
+	install -D -m 0755 $(B)/bin/ktixd $(DESTDIR)$(PREFIX)/sbin/ktixd
+	install -D -m 0755 $(B)/bin/ktix-serve $(DESTDIR)$(PREFIX)/bin/ktix-serve
 	install -D -m 0644 man/ktixctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixctl.8
+	install -D -m 0644 man/ktixd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixd.8
+	install -D -m 0644 man/ktixd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktixd.conf.5
+	install -D -m 0644 man/ktix-serve.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktix-serve.1
+	install -D -m 0644 userspace/lib/ktix.h $(DESTDIR)$(PREFIX)/include/ktix.h
+	install -D -m 0644 $(B)/lib/libktix.a $(DESTDIR)$(PREFIX)/lib/libktix.a
+	install -D -m 0644 etc/ktixd.conf $(DESTDIR)$(PREFIX)/share/doc/ktix/ktixd.conf.example
+	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' etc/ktixd.service.in \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/ktixd.service
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=updates modules_install
 

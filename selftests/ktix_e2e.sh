@@ -433,7 +433,7 @@ def ask(payload, fds=()):
     s.settimeout(10)
     r = s.recv(4096)
     status, = struct.unpack_from("i", r, 16)
-    err = r[-256:].split(b"\0")[0].decode()
+    err = r[884:884 + 256].split(b"\0")[0].decode()
     print("status %d: %s" % (status, err))
     return status
 req = struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 0)

@@ -3,6 +3,7 @@
  * libktix: the client of ktixd, and reading and closing a kTLS socket.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,11 @@
 #define REC_APPLICATION_DATA	23
 #define ALERT_WARNING		1
 #define ALERT_CLOSE_NOTIFY	0
+
+/* The wire layout: a change here is a new KTIX_HELPER_VERSION. */
+_Static_assert(sizeof(struct ktix_request) == 24, "struct ktix_request");
+_Static_assert(sizeof(struct ktix_result) == 1144, "struct ktix_result");
+_Static_assert(offsetof(struct ktix_result, error) == 884, "ktix_result.error");
 
 struct ktix_client {
 	int fd;

@@ -82,6 +82,7 @@ struct ktix_result {
 	char alpn[256];		/* protocol agreed, or "" */
 	char peer[256];		/* verified peer's subject, or "" */
 	char error[256];	/* why, when status is not 0 */
+	uint32_t reserved;	/* 0; no implicit padding */
 };
 
 struct ktix_options {
