@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "ktix.h"
 #include "ktix_nl.h"
 #include "ktix_tls.h"
 #include "kselftest_harness.h"
@@ -368,6 +369,45 @@ TEST_F(offload, client_side)
 	ASSERT_EQ(6, SSL_write(self->k.s, "server", 6));
 	ASSERT_EQ(0, recv_all(self->k.cfd, (uint8_t *)buf, 6));
 	EXPECT_EQ(0, memcmp(buf, "server", 6));
+}
+
+/*
+ * libktix's helpers for a kTLS socket, against OpenSSL on the other end:
+ * data, close_notify both ways.
+ */
+TEST_F(offload, ktls_recv_and_close)
+{
+	char buf[32];
+	int fd;
+
+	ASSERT_EQ(0, offload(self->nl, self->k.s, self->k.sfd,
+			     KTIX_OFFLOAD_KIND_FULL, NULL));
+	ASSERT_EQ(4, SSL_write(self->k.c, "data", 4));
+	ASSERT_EQ(4, ktix_ktls_recv(self->k.sfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "data", 4));
+	/* Our close_notify: OpenSSL sees a clean end of the stream. */
+	fd = dup(self->k.sfd);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ktix_ktls_close(fd));
+	EXPECT_EQ(0, SSL_read(self->k.c, buf, sizeof(buf)));
+	EXPECT_EQ(SSL_ERROR_ZERO_RETURN, SSL_get_error(self->k.c, 0));
+	/* Its close_notify: the end of the stream for us. */
+	EXPECT_LE(0, SSL_shutdown(self->k.c));
+	EXPECT_EQ(0, ktix_ktls_recv(self->k.sfd, buf, sizeof(buf), 0));
+}
+
+/* Linux 6.1's kTLS cannot follow a KeyUpdate: a clear error, not garbage. */
+TEST_F(offload, ktls_recv_key_update)
+{
+	char buf[32];
+
+	if (variant->version != TLS1_3_VERSION)
+		SKIP(return, "KeyUpdate is TLS 1.3's");
+	ASSERT_EQ(0, offload(self->nl, self->k.s, self->k.sfd,
+			     KTIX_OFFLOAD_KIND_FULL, NULL));
+	ASSERT_EQ(1, SSL_key_update(self->k.c, SSL_KEY_UPDATE_NOT_REQUESTED));
+	ASSERT_EQ(1, SSL_write(self->k.c, "x", 1));
+	EXPECT_EQ(-EPROTO, ktix_ktls_recv(self->k.sfd, buf, sizeof(buf), 0));
 }
 
 TEST_F(offload, both_sides)

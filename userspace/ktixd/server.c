@@ -255,8 +255,15 @@ static void hs_done(struct worker *w, struct hs *h)
 	snprintf(r.cipher_name, sizeof(r.cipher_name), "%s",
 		 SSL_get_cipher_name(h->ssl));
 	sni = SSL_get_servername(h->ssl, TLSEXT_NAMETYPE_host_name);
-	if (sni)
+	if (sni) {
+		char *p;
+
 		snprintf(r.sni, sizeof(r.sni), "%s", sni);
+		/* The client's bytes: nothing unprintable reaches a log. */
+		for (p = r.sni; *p; p++)
+			if (*p <= ' ' || *p >= 0x7f)
+				*p = '?';
+	}
 	SSL_get0_alpn_selected(h->ssl, &alpn, &alpn_len);
 	if (alpn_len && alpn_len < sizeof(r.alpn))
 		memcpy(r.alpn, alpn, alpn_len);

@@ -101,7 +101,9 @@ int ktix_client_fd(const struct ktix_client *cl);
  * Hands fd to ktixd and waits for its answer.  The result is also the
  * answer on failure: res->status and res->error say why (the return value
  * is res->status, or the errno of talking to ktixd).  On success fd is a
- * kTLS socket; on failure the server should close it.
+ * kTLS socket; on failure the server should close it.  A client is used
+ * either this way, by one thread at a time, or with the two calls below,
+ * not both: this one drops answers that are not its own.
  */
 int ktix_handshake(struct ktix_client *cl, int fd,
 		   const struct ktix_options *opt, struct ktix_result *res);
