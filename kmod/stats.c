@@ -95,6 +95,8 @@ static const struct ktix_stat_desc ktix_mibs[__KTIX_MIB_MAX] = {
 	[KTIX_MIB_RESUME_MISS_CACHE_MISS] = {
 		"KtixResumeMissCacheMiss",
 		KTIX_STATS_A_RESUME_MISS_CACHE_MISS },
+	[KTIX_MIB_RESUME_MISS_EXPIRED] = { "KtixResumeMissExpired",
+					   KTIX_STATS_A_RESUME_MISS_EXPIRED },
 };
 
 static void ktix_gauges_read(struct ktix_net *kn, u64 *out)

@@ -139,10 +139,13 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 31
+ktap_plan 32
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
+# A ticket that will be old by the end (the "expired" test).
+hello 8443 -tls1_2 -sess_out "$W/early" > /dev/null
+date +%s > "$W/early.time"
 
 # ---- the version x cipher x resumption matrix ----
 matrix() {	# matrix VERSION CIPHER
@@ -588,6 +591,22 @@ sighup() {
 }
 t "SIGHUP loads the certificates again" sighup
 
+expired_ticket() {
+	local age miss
+	age=$(( $(date +%s) - $(cat "$W/early.time") ))
+	# The policy's shortest lifetime is 60 s; most of it has passed already.
+	[ "$age" -gt 61 ] || sleep $((62 - age))
+	"$CTL" policy set ticket-lifetime 60s retention 12h >/dev/null || return 1
+	sleep 0.5
+	miss=$(stat_of KtixResumeMissExpired)
+	hello 8443 -tls1_2 -sess_in "$W/early" > "$W/t"
+	"$CTL" policy set ticket-lifetime 12h >/dev/null
+	grep -q '^New,' "$W/t" && [ "$(last_kind 8443)" = full ] || { echo "an old ticket resumed"; return 1; }
+	[ "$(stat_of KtixResumeMissExpired)" = $((miss + 1)) ] || { echo "KtixResumeMissExpired did not move"; return 1; }
+	echo "a ticket $(( $(date +%s) - $(cat "$W/early.time") ))s old, lifetime 60s: full handshake, counted"
+}
+t "a ticket older than the lifetime gets a full handshake" expired_ticket
+
 counters() {
 	"$CTL" stats | grep -E 'Offload(Full|Ticket|SessionId|Psk)|ResumeMiss'
 	[ "$(stat_of KtixOffloadTicket)" -gt 0 ] && [ "$(stat_of KtixOffloadSessionId)" -gt 0 ] &&
@@ -603,6 +622,7 @@ unload() {
 	rmmod ktix && insmod "${KTIX_KMOD:-kmod/ktix.ko}" && echo "ktix unloaded and loaded again"
 }
 t "after the helpers stop the module unloads cleanly" unload
+
 
 sanitizers() {
 	# With KTIX_BIN=build-san/bin: every report of ASan, UBSan or LSan

@@ -647,7 +647,7 @@ static void workers_stop(void)
 static void log_counters(void)
 {
 	log_msg(LOG_INFO,
-		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu",
+		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu",
 		atomic_load(&counters.handshakes[KTIX_RESUMED_NONE]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_TICKET]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_SESSION_ID]),
@@ -658,7 +658,8 @@ static void log_counters(void)
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_UNKNOWN_KEY]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_BAD_TICKET]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_REVOKED]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CACHE_MISS]));
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CACHE_MISS]),
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_EXPIRED]));
 }
 
 int server_listen(const struct ktixd_config *c)

@@ -61,6 +61,7 @@ static const char *const fail_names[KTIX_RESUME_MISS_MAX + 1] = {
 	[KTIX_RESUME_MISS_BAD_TICKET] = "bad_ticket",
 	[KTIX_RESUME_MISS_REVOKED] = "revoked",
 	[KTIX_RESUME_MISS_CACHE_MISS] = "cache_miss",
+	[KTIX_RESUME_MISS_EXPIRED] = "expired",
 };
 
 const char *resume_fail_name(uint32_t f)
@@ -198,7 +199,9 @@ static SSL_TICKET_RETURN dec_cb(SSL *s, SSL_SESSION *ss,
 {
 	struct hs_info *info = tls_info(s);
 	struct ticket_appdata *ad;
+	uint64_t issued;
 	size_t len;
+	int i;
 
 	(void)keyname; (void)keyname_len; (void)arg;
 	if (!info)
@@ -224,6 +227,13 @@ static SSL_TICKET_RETURN dec_cb(SSL *s, SSL_SESSION *ss,
 	}
 	if (mirror_revoked(ad->handle)) {
 		info->fail = KTIX_RESUME_MISS_REVOKED;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	/* The lifetime is the policy's now: shortening it ends older tickets. */
+	for (i = 0, issued = 0; i < 8; i++)
+		issued = issued << 8 | ad->issued[i];
+	if ((uint64_t)time(NULL) > issued + mirror_ticket_lifetime()) {
+		info->fail = KTIX_RESUME_MISS_EXPIRED;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
 	memcpy(info->handle, ad->handle, sizeof(info->handle));

@@ -277,6 +277,7 @@ const struct ktix_stat_field ktix_stat_fields[] = {
 	STAT("KtixResumeMissRevoked", "resume_miss_revoked", RESUME_MISS_REVOKED),
 	STAT("KtixResumeMissCacheMiss", "resume_miss_cache_miss",
 	     RESUME_MISS_CACHE_MISS),
+	STAT("KtixResumeMissExpired", "resume_miss_expired", RESUME_MISS_EXPIRED),
 	{ .name = NULL },
 };
 

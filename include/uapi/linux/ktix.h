@@ -393,6 +393,7 @@ enum ktix_resume_miss {
 	KTIX_RESUME_MISS_BAD_TICKET,	/* MAC, decryption or contents */
 	KTIX_RESUME_MISS_REVOKED,	/* the session's handle is revoked */
 	KTIX_RESUME_MISS_CACHE_MISS,	/* session ID not in the cache */
+	KTIX_RESUME_MISS_EXPIRED,	/* ticket older than its lifetime */
 	__KTIX_RESUME_MISS_LAST
 };
 
@@ -469,6 +470,7 @@ enum ktix_stats_attr {
 	KTIX_STATS_A_RESUME_MISS_BAD_TICKET,
 	KTIX_STATS_A_RESUME_MISS_REVOKED,
 	KTIX_STATS_A_RESUME_MISS_CACHE_MISS,
+	KTIX_STATS_A_RESUME_MISS_EXPIRED,
 	__KTIX_STATS_A_LAST
 };
 
