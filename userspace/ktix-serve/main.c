@@ -33,6 +33,7 @@
 #include "ktix.h"
 
 #define REQ_MAX		8192
+#define SEND_CHUNK	(2 << 20)	/* per sendfile(2), as nginx */
 #define MAX_FDS		65536
 
 enum state { ST_HANDSHAKE, ST_READ, ST_SEND };
@@ -324,8 +325,9 @@ static void conn_send(struct conn *c)
 		c->head_off += (size_t)n;
 	}
 	while (c->file >= 0 && c->file_off < c->file_len) {
+		off_t left = c->file_len - c->file_off;
 		ssize_t n = sendfile(c->fd, c->file, &c->file_off,
-				     (size_t)(c->file_len - c->file_off));
+				     (size_t)(left < SEND_CHUNK ? left : SEND_CHUNK));
 
 		if (n < 0) {
 			if (errno == EAGAIN)
