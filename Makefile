@@ -25,7 +25,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 CFLAGS ?= -O2 -g
 KTIX_CFLAGS = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-D_GNU_SOURCE -DKTIX_TOOL_VERSION='"$(VERSION)"' \
-	-Iinclude/uapi -Iuserspace/lib $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0) \
+	-Iinclude/uapi -Iuserspace/lib -Iuserspace/ktixd $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0) \
 	$(if $(filter 1,$(SAN)),$(SAN_FLAGS)) \
 	-MMD -MP
 KTIX_LDFLAGS = $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
@@ -66,7 +66,8 @@ kmod:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve \
-	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload
+	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload \
+	$(B)/bench/ticketbench
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,6 +88,12 @@ $(B)/bin/ktixd: $(D_OBJS) $(B)/lib/libktix.a
 $(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ -lhttp_parser
+
+# ktixd's ticket path, without its main loop.
+$(B)/bench/ticketbench: $(B)/obj/bench/ticketbench.o \
+		$(filter-out %/main.o %/server.o,$(D_OBJS)) $(B)/lib/libktix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)

@@ -27,7 +27,7 @@ analyzer() {
 	for f in userspace/lib/*.c userspace/ktixctl/*.c userspace/ktixd/*.c \
 		 userspace/ktix-serve/*.c bench/*.c; do
 		out=$(cc -std=gnu11 -fanalyzer -Wall -Wextra -D_GNU_SOURCE -Iinclude/uapi \
-			-DKTIX_TOOL_VERSION=\"0\" -Iuserspace/lib $(pkg-config --cflags libnl-genl-3.0) -c "$f" -o /dev/null 2>&1)
+			-DKTIX_TOOL_VERSION=\"0\" -Iuserspace/lib -Iuserspace/ktixd $(pkg-config --cflags libnl-genl-3.0) -c "$f" -o /dev/null 2>&1)
 		[ -z "$out" ] || { echo "$out"; rc=1; }
 	done
 	return $rc

@@ -85,6 +85,8 @@ bool mirror_primary(struct mirror_key *out);
 /* A live key by name; *primary says whether it encrypts. */
 bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary);
 bool mirror_revoked(const uint8_t *handle);
+/* Fills the mirror without the kernel: for benchmarks and tests only. */
+void mirror_set(const struct mirror_key *keys, size_t n, uint32_t lifetime);
 /* The policy's ticket lifetime, in seconds. */
 uint32_t mirror_ticket_lifetime(void);
 
@@ -104,6 +106,13 @@ void tls_contexts_free(void);
 SSL *tls_new(void);
 struct hs_info *tls_info(SSL *ssl);
 const char *resume_fail_name(uint32_t f);
+/* The ticket callbacks themselves, for the ticket benchmark. */
+int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
+		      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc);
+SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
+				    const unsigned char *keyname,
+				    size_t keyname_len,
+				    SSL_TICKET_STATUS status, void *arg);
 /* Per-thread netlink socket for the session cache and OFFLOAD. */
 struct ktix_nl *tls_thread_nl(void);
 void tls_thread_nl_close(void);

@@ -189,6 +189,24 @@ void mirror_stop(void)
 	pthread_rwlock_unlock(&lock);
 }
 
+void mirror_set(const struct mirror_key *keys, size_t n, uint32_t lifetime)
+{
+	struct snapshot s = { .generation = 1, .ticket_lifetime = lifetime };
+
+	s.keys = calloc(n ? n : 1, sizeof(*s.keys));
+	s.revoked = calloc(1, sizeof(*s.revoked));
+	if (!s.keys || !s.revoked) {
+		snapshot_free(&s);
+		return;
+	}
+	memcpy(s.keys, keys, n * sizeof(*keys));
+	s.n_keys = n;
+	pthread_rwlock_wrlock(&lock);
+	snapshot_free(&cur);
+	cur = s;
+	pthread_rwlock_unlock(&lock);
+}
+
 static bool live(const struct mirror_key *k, uint64_t now)
 {
 	return !k->decrypt_until || now < k->decrypt_until;

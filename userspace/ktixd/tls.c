@@ -116,8 +116,8 @@ void tls_thread_nl_close(void)
 
 /* ---- tickets ---- */
 
-static int key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
-		  EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
+		      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
 	struct hs_info *info = tls_info(s);
 	struct mirror_key k;
@@ -193,9 +193,10 @@ static int gen_cb(SSL *s, void *arg)
 	return SSL_SESSION_set1_ticket_appdata(sess, &ad, sizeof(ad));
 }
 
-static SSL_TICKET_RETURN dec_cb(SSL *s, SSL_SESSION *ss,
-				const unsigned char *keyname, size_t keyname_len,
-				SSL_TICKET_STATUS status, void *arg)
+SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
+				    const unsigned char *keyname,
+				    size_t keyname_len,
+				    SSL_TICKET_STATUS status, void *arg)
 {
 	struct hs_info *info = tls_info(s);
 	struct ticket_appdata *ad;
@@ -429,8 +430,9 @@ static SSL_CTX *ctx_new(const struct ktixd_config *c,
 	SSL_CTX_set_timeout(ctx, (long)ticket_timeout());
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
 	if (c->tickets &&
-	    (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, key_cb) != 1 ||
-	     !SSL_CTX_set_session_ticket_cb(ctx, gen_cb, dec_cb, NULL)))
+	    (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, tls_ticket_key_cb) != 1 ||
+	     !SSL_CTX_set_session_ticket_cb(ctx, gen_cb, tls_ticket_dec_cb,
+					    NULL)))
 		goto err;
 	if (c->session_ids) {
 		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER |
