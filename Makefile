@@ -67,7 +67,7 @@ kmod:
 
 userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve \
 	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload \
-	$(B)/bench/ticketbench
+	$(B)/bench/ticketbench $(B)/bench/ringbench
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -89,8 +89,8 @@ $(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ -lhttp_parser
 
-# ktixd's ticket path, without its main loop.
-$(B)/bench/ticketbench: $(B)/obj/bench/ticketbench.o \
+# ktixd's ticket path and ring mirror, without its main loop.
+$(B)/bench/ticketbench $(B)/bench/ringbench: $(B)/bench/%: $(B)/obj/bench/%.o \
 		$(filter-out %/main.o %/server.o,$(D_OBJS)) $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) -lpthread

@@ -85,6 +85,8 @@ bool mirror_primary(struct mirror_key *out);
 /* A live key by name; *primary says whether it encrypts. */
 bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary);
 bool mirror_revoked(const uint8_t *handle);
+/* Called, in the mirror's thread, after each refresh: for benchmarks. */
+void mirror_set_hook(void (*fn)(uint64_t generation));
 /* Fills the mirror without the kernel: for benchmarks and tests only. */
 void mirror_set(const struct mirror_key *keys, size_t n, uint32_t lifetime);
 /* The policy's ticket lifetime, in seconds. */

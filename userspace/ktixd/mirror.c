@@ -34,6 +34,12 @@ static struct snapshot cur;
 static pthread_t thread;
 static atomic_bool stopping;
 static struct ktix_nl *events, *query;
+static void (*refresh_hook)(uint64_t generation);
+
+void mirror_set_hook(void (*fn)(uint64_t generation))
+{
+	refresh_hook = fn;
+}
 
 static void snapshot_free(struct snapshot *s)
 {
@@ -49,27 +55,38 @@ static int cmp_handle(const void *a, const void *b)
 	return memcmp(a, b, KTIX_REVOKE_HANDLE_LEN);
 }
 
-/* Reads the whole state; swaps it in only if all of it was read. */
-static int refresh(void)
+/* What a refresh reads again. */
+enum {
+	R_POLICY	= 1 << 0,
+	R_KEYS		= 1 << 1,
+	R_REVOKE	= 1 << 2,
+	R_ALL		= R_POLICY | R_KEYS | R_REVOKE,
+};
+
+/*
+ * Reads again what a notification said changed (a rotation: the keys
+ * only; a policy change: the policy and the keys; a revocation: the set),
+ * and swaps it in only if all of that was read.
+ */
+static int refresh(unsigned int what)
 {
-	struct ktix_policy_info pol;
+	struct ktix_policy_info pol = { 0 };
 	struct ktix_revoke_list rl = { 0 };
 	struct ktix_key_list kl = { 0 };
-	struct snapshot s = { 0 }, old;
-	size_t i;
-	int err;
+	struct snapshot s = { 0 };
+	uint64_t generation;
+	size_t i, tmp_n;
+	void *tmp;
+	int err = 0;
 
-	err = ktix_nl_policy_get(query, &pol);
+	if (what & R_POLICY)
+		err = ktix_nl_policy_get(query, &pol);
+	if (!err && (what & R_KEYS))
+		err = ktix_nl_key_list(query, true, &kl);
+	if (!err && (what & R_REVOKE))
+		err = ktix_nl_revoke_list(query, &rl);
 	if (err)
 		goto out;
-	err = ktix_nl_key_list(query, true, &kl);
-	if (err)
-		goto out;
-	err = ktix_nl_revoke_list(query, &rl);
-	if (err)
-		goto out;
-	s.generation = kl.generation;
-	s.ticket_lifetime = pol.ticket_lifetime;
 	s.keys = calloc(kl.n ? kl.n : 1, sizeof(*s.keys));
 	s.revoked = calloc(rl.n ? rl.n : 1, sizeof(*s.revoked));
 	if (!s.keys || !s.revoked) {
@@ -98,14 +115,28 @@ static int refresh(void)
 	s.n_revoked = rl.n;
 	qsort(s.revoked, s.n_revoked, KTIX_REVOKE_HANDLE_LEN, cmp_handle);
 
+	/* Swap in what was read; s keeps what it replaced, to be freed. */
 	pthread_rwlock_wrlock(&lock);
-	old = cur;
-	cur = s;
+	if (what & R_KEYS) {
+		tmp = cur.keys, cur.keys = s.keys, s.keys = tmp;
+		tmp_n = cur.n_keys, cur.n_keys = s.n_keys, s.n_keys = tmp_n;
+		cur.generation = kl.generation;
+	}
+	if (what & R_REVOKE) {
+		tmp = cur.revoked, cur.revoked = s.revoked, s.revoked = tmp;
+		tmp_n = cur.n_revoked, cur.n_revoked = s.n_revoked,
+		s.n_revoked = tmp_n;
+	}
+	if (what & R_POLICY)
+		cur.ticket_lifetime = pol.ticket_lifetime;
+	generation = cur.generation;
 	pthread_rwlock_unlock(&lock);
-	memset(&s, 0, sizeof(s));
-	snapshot_free(&old);
-	log_msg(LOG_DEBUG, "mirror: ring generation %llu, %zu keys, %zu revoked",
-		(unsigned long long)cur.generation, cur.n_keys, cur.n_revoked);
+	log_msg(LOG_DEBUG, "mirror: read%s%s%s; ring generation %llu",
+		what & R_POLICY ? " policy" : "", what & R_KEYS ? " keys" : "",
+		what & R_REVOKE ? " revocations" : "",
+		(unsigned long long)generation);
+	if (refresh_hook)
+		refresh_hook(generation);
 out:
 	snapshot_free(&s);
 	ktix_key_list_free(&kl);
@@ -119,6 +150,7 @@ static void *mirror_thread(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&stopping)) {
+		unsigned int what = R_ALL;
 		struct ktix_event ev;
 		int err = ktix_nl_next_event(events, stale ? 1000 : 500, &ev);
 
@@ -130,12 +162,17 @@ static void *mirror_thread(void *arg)
 		if (err == -ENOBUFS)
 			log_msg(LOG_NOTICE,
 				"mirror: notifications lost; reading everything again");
-		err = refresh();
+		/* Until a refresh succeeds, everything is read every second. */
+		if (!err && !stale && ev.cmd == KTIX_CMD_RING_NOTIFY)
+			what = ev.event == KTIX_RING_EV_POLICY ?
+			       R_POLICY | R_KEYS : R_KEYS;
+		else if (!err && !stale && ev.cmd == KTIX_CMD_REVOKE_NOTIFY)
+			what = R_REVOKE;
+		err = refresh(what);
 		if (err)
 			log_msg(LOG_ERR, "mirror: reading the ring: %s%s%s",
 				strerror(-err), *ktix_nl_errmsg(query) ? ": " : "",
 				ktix_nl_errmsg(query));
-		/* Until a refresh succeeds, retry every second. */
 		stale = err != 0;
 	}
 	return NULL;
@@ -158,7 +195,7 @@ int mirror_start(void)
 		err = ktix_nl_subscribe(events, KTIX_MCGRP_REVOKE);
 	if (err)
 		goto err_query;
-	err = refresh();
+	err = refresh(R_ALL);
 	if (err)
 		goto err_query;
 	err = -pthread_create(&thread, NULL, mirror_thread, NULL);
