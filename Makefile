@@ -91,7 +91,8 @@ $(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a
 
 # ktixd's ticket path and ring mirror, without its main loop.
 $(B)/bench/ticketbench $(B)/bench/ringbench: $(B)/bench/%: $(B)/obj/bench/%.o \
-		$(filter-out %/main.o %/server.o,$(D_OBJS)) $(B)/lib/libktix.a
+		$(B)/obj/bench/stubs.o $(filter-out %/main.o %/server.o,$(D_OBJS)) \
+		$(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 

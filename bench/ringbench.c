@@ -33,18 +33,6 @@ struct report {
 
 static int report_fd;
 
-void log_msg(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (prio > LOG_WARNING)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;

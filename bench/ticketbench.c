@@ -41,18 +41,6 @@
 
 #include "ktixd.h"
 
-void log_msg(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (prio > LOG_WARNING)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static double now(void)
 {
 	struct timespec ts;
