@@ -139,7 +139,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 32
+ktap_plan 33
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -594,6 +594,15 @@ sighup() {
 	echo "after SIGHUP the renewed certificate is served"
 }
 t "SIGHUP loads the certificates again" sighup
+
+client_api() {
+	# The blocking call of libktix, an OpenSSL client on the other end.
+	KTIX_SOCK=$W/a.sock "$BIN/../selftests/ktix_client" > "$W/client.out" 2>&1
+	local rc=$?
+	grep -vE '^#  RUN|^#  +OK' "$W/client.out"
+	[ "$rc" = 0 ] && grep -q 'pass:4 fail:0' "$W/client.out"
+}
+t "libktix: ktix_handshake() blocking, then plaintext over kTLS" client_api
 
 expired_ticket() {
 	local age miss
