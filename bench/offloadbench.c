@@ -25,6 +25,7 @@
 
 #include "ktix_nl.h"
 #include "ktix_tls.h"
+#include "../selftests/lib/tls_pair.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
@@ -36,24 +37,6 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int tcp_pair(int *c, int *s)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &len))
-		return -1;
-	*c = socket(AF_INET, SOCK_STREAM, 0);
-	if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	*s = accept(l, NULL, NULL);
-	close(l);
-	return *s < 0 ? -1 : 0;
 }
 
 static int by_setsockopt(int fd, const struct ktix_tls_keys *k)
@@ -108,7 +91,7 @@ int main(int argc, char **argv)
 	 * came first would pay for it.
 	 */
 	for (i = -4; i < 2 * n; i++) {
-		if (tcp_pair(&c, &s)) {
+		if (tls_pair_tcp(&c, &s)) {
 			perror("offloadbench: loopback pair");
 			return 1;
 		}

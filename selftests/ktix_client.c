@@ -18,6 +18,7 @@
 
 #include "ktix.h"
 #include "kselftest_harness.h"
+#include "lib/tls_pair.h"
 
 struct peer {
 	int fd;
@@ -47,25 +48,6 @@ out:
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
 	return NULL;
-}
-
-/* A connected loopback TCP pair: *c the client's end, *s the server's. */
-static int tcp_pair(int *c, int *s)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &len))
-		return -1;
-	*c = socket(AF_INET, SOCK_STREAM, 0);
-	if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	*s = accept(l, NULL, NULL);
-	close(l);
-	return *s < 0 ? -1 : 0;
 }
 
 FIXTURE(hs) {
@@ -101,7 +83,7 @@ TEST_F(hs, blocking_handshake_then_ktls)
 	char buf[8];
 	int s;
 
-	ASSERT_EQ(0, tcp_pair(&p.fd, &s));
+	ASSERT_EQ(0, tls_pair_tcp(&p.fd, &s));
 	ASSERT_EQ(0, pthread_create(&t, NULL, client, &p));
 	ASSERT_EQ(0, ktix_handshake(self->cl, s, NULL, &res))
 		TH_LOG("ktixd said: %s", res.error);

@@ -38,25 +38,6 @@
 #define SOL_TLS 282
 #endif
 
-/* A connected loopback pair: *c the client's end, *s the server's. */
-static int tcp_pair(int *c, int *s)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &len))
-		return -1;
-	*c = socket(AF_INET, SOCK_STREAM, 0);
-	if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	*s = accept(l, NULL, NULL);
-	close(l);
-	return *s < 0 ? -1 : 0;
-}
-
 struct conn {
 	SSL_CTX *sctx, *cctx;
 	SSL *s, *c;
@@ -71,7 +52,7 @@ static int handshake(struct conn *k, int version, const char *suite,
 		     int tickets, SSL_SESSION *session, SSL_CTX *sctx)
 {
 	memset(k, 0, sizeof(*k));
-	if (tcp_pair(&k->cfd, &k->sfd))
+	if (tls_pair_tcp(&k->cfd, &k->sfd))
 		return -1;
 	if (sctx && SSL_CTX_up_ref(sctx))
 		k->sctx = sctx;

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the tests need for a real OpenSSL handshake between two of their
- * own sockets: a certificate, both contexts configured alike, and the
- * handshake itself (the server's half in a thread).
+ * own sockets: a loopback TCP pair, a certificate, both contexts configured
+ * alike, and the handshake itself (the server's half in a thread).
  */
 #ifndef KTIX_SELFTESTS_TLS_PAIR_H
 #define KTIX_SELFTESTS_TLS_PAIR_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -15,6 +19,25 @@
 #include <openssl/x509.h>
 
 #include "ktix_tls.h"
+
+/* A connected loopback TCP pair: *c the client's end, *s the server's. */
+static inline int tls_pair_tcp(int *c, int *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &len))
+		return -1;
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	*s = accept(l, NULL, NULL);
+	close(l);
+	return *s < 0 ? -1 : 0;
+}
 
 /* A self-signed P-256 certificate, made once for the process. */
 static inline int tls_pair_cert(EVP_PKEY **pkey_out, X509 **cert_out)

@@ -91,6 +91,11 @@ void mirror_set_hook(void (*fn)(uint64_t generation));
 void mirror_set(const struct mirror_key *keys, size_t n, uint32_t lifetime);
 /* The policy's ticket lifetime, in seconds. */
 uint32_t mirror_ticket_lifetime(void);
+/*
+ * A new ticket's lifetime hint, in seconds: the policy's, never past the
+ * time the primary key stops decrypting.  Reads no key material.
+ */
+uint32_t mirror_ticket_timeout(void);
 
 /* ---- TLS (tls.c) ---- */
 

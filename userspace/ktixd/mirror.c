@@ -310,3 +310,24 @@ uint32_t mirror_ticket_lifetime(void)
 	pthread_rwlock_unlock(&lock);
 	return t;
 }
+
+uint32_t mirror_ticket_timeout(void)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	uint32_t life;
+	size_t i;
+
+	pthread_rwlock_rdlock(&lock);
+	life = cur.ticket_lifetime;
+	for (i = 0; i < cur.n_keys; i++) {
+		const struct mirror_key *k = &cur.keys[i];
+
+		if (k->state != KTIX_KEY_STATE_PRIMARY || !live(k, now))
+			continue;
+		if (k->decrypt_until && k->decrypt_until - now < life)
+			life = (uint32_t)(k->decrypt_until - now);
+		break;
+	}
+	pthread_rwlock_unlock(&lock);
+	return life ? life : 7200;
+}

@@ -154,22 +154,6 @@ out:
 	return ret;
 }
 
-/* The lifetime hint: the policy's, never past the key's decrypt life. */
-static uint32_t ticket_timeout(void)
-{
-	uint32_t life = mirror_ticket_lifetime();
-	uint64_t now = (uint64_t)time(NULL);
-	struct mirror_key k;
-
-	if (mirror_primary(&k)) {
-		if (k.decrypt_until && k.decrypt_until - now < life)
-			life = k.decrypt_until > now ?
-			       (uint32_t)(k.decrypt_until - now) : 1;
-		OPENSSL_cleanse(&k, sizeof(k));
-	}
-	return life ? life : 7200;
-}
-
 static int gen_cb(SSL *s, void *arg)
 {
 	struct hs_info *info = tls_info(s);
@@ -189,7 +173,7 @@ static int gen_cb(SSL *s, void *arg)
 	memcpy(ad.handle, info->handle, sizeof(ad.handle));
 	for (i = 0; i < 8; i++)
 		ad.issued[i] = (uint8_t)(now >> (56 - 8 * i));
-	SSL_SESSION_set_timeout(sess, (long)ticket_timeout());
+	SSL_SESSION_set_timeout(sess, (long)mirror_ticket_timeout());
 	return SSL_SESSION_set1_ticket_appdata(sess, &ad, sizeof(ad));
 }
 
@@ -390,7 +374,7 @@ static void ssl_errors(const char *what)
 }
 
 static SSL_CTX *ctx_new(const struct ktixd_config *c,
-			const struct ktixd_cert *cert, struct ctx_set *set)
+			const struct ktixd_cert *cert)
 {
 	static const unsigned char sid_ctx[] = "ktixd";
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -427,7 +411,7 @@ static SSL_CTX *ctx_new(const struct ktixd_config *c,
 	SSL_CTX_set_read_ahead(ctx, 0);
 	SSL_CTX_set_max_early_data(ctx, 0);
 	SSL_CTX_set_num_tickets(ctx, c->tickets ? c->tls13_tickets : 0);
-	SSL_CTX_set_timeout(ctx, (long)ticket_timeout());
+	SSL_CTX_set_timeout(ctx, (long)mirror_ticket_timeout());
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
 	if (c->tickets &&
 	    (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, tls_ticket_key_cb) != 1 ||
@@ -461,7 +445,6 @@ static SSL_CTX *ctx_new(const struct ktixd_config *c,
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
 	if (ktix_tls_ctx_init(ctx))
 		goto err;
-	(void)set;
 	return ctx;
 
 err:
@@ -497,7 +480,7 @@ int tls_contexts_load(const struct ktixd_config *c)
 		return -EINVAL;
 	}
 	for (i = 0; i < c->n_certs; i++) {
-		set->ctx[i] = ctx_new(c, &c->certs[i], set);
+		set->ctx[i] = ctx_new(c, &c->certs[i]);
 		if (!set->ctx[i]) {
 			set_put(set);
 			return -EINVAL;

@@ -21,7 +21,6 @@
 
 /* TLS record content types and alerts (RFC 8446 5.1, 6). */
 #define REC_ALERT		21
-#define REC_HANDSHAKE		22
 #define REC_APPLICATION_DATA	23
 #define ALERT_WARNING		1
 #define ALERT_CLOSE_NOTIFY	0
