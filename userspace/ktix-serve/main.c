@@ -311,10 +311,16 @@ static void conn_read(struct conn *c)
 
 static void conn_send(struct conn *c)
 {
+	/*
+	 * With a body to follow, MSG_MORE keeps kTLS's record open for it:
+	 * the head and a small file go out in one record, one encryption.
+	 */
+	int more = c->file >= 0 && c->file_off < c->file_len ? MSG_MORE : 0;
+
 	while (c->head_off < c->head_len) {
 		ssize_t n = send(c->fd, c->head + c->head_off,
 				 c->head_len - c->head_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+				 MSG_DONTWAIT | MSG_NOSIGNAL | more);
 
 		if (n < 0) {
 			if (errno == EAGAIN)
@@ -335,8 +341,11 @@ static void conn_send(struct conn *c)
 			conn_close(c, false);
 			return;
 		}
-		if (n == 0)
-			break;		/* the file shrank */
+		if (n == 0) {
+			/* The file shrank: the response cannot be finished. */
+			conn_close(c, false);
+			return;
+		}
 	}
 	if (c->file >= 0) {
 		close(c->file);

@@ -2,13 +2,16 @@
 /*
  * ktixd: the Unix socket, the dispatcher and the handshake workers.
  *
- * The main thread owns the listening socket, the servers' connections and
- * a signalfd.  It reads each request, checks it, and hands the TCP socket
- * to a worker (round robin) through that worker's queue and eventfd.  A
- * worker runs many non-blocking handshakes in its own epoll set, each with
- * a deadline, offloads the finished ones through the module and answers on
- * the server's connection.  Connections are reference-counted: the last
- * handshake of a server that went away closes it.
+ * The main thread owns the listening socket and a signalfd; it gives each
+ * server's connection to a worker, round robin.  A worker reads requests
+ * from its connections itself, checks them and starts each handshake at
+ * home, or hands it to a worker with fewer in flight through that worker's
+ * queue and eventfd: under load handshakes spread over every worker, and
+ * with one worker, or a lightly loaded one, a request crosses no thread.
+ * A worker runs many non-blocking handshakes in its own epoll set, each
+ * with a deadline, offloads the finished ones through the module and
+ * answers on the server's connection.  Connections are reference-counted:
+ * the last handshake of a server that went away closes it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,13 +44,18 @@
 
 struct ktixd_counters counters;
 
+/* What an epoll event points at. */
+enum ev_type { EV_WAKE, EV_CONN, EV_HS };
+
 struct conn {
-	struct conn *next, *prev;	/* the main thread's, while it reads */
+	enum ev_type type;		/* EV_CONN */
+	struct conn *next, *prev;	/* in its worker's list */
 	int fd;
 	atomic_int refs;
 };
 
 struct hs {
+	enum ev_type type;		/* EV_HS */
 	struct hs *next, *prev;		/* in the worker's list */
 	struct conn *conn;
 	struct ktix_request req;
@@ -61,17 +69,20 @@ struct hs {
 struct worker {
 	pthread_t thread;
 	int epfd, evfd;
-	pthread_mutex_t lock;
+	enum ev_type wake;		/* EV_WAKE: the eventfd's epoll tag */
+	pthread_mutex_t lock;		/* for queue, new_conns, stop, gone */
 	struct hs *queue;		/* handed over, not yet started */
+	struct conn *new_conns;		/* given by the main thread */
+	bool stop, gone;
+	atomic_uint load;		/* handshakes queued or running here */
 	struct hs head;			/* running: a circular list */
-	bool stop;
+	struct conn conns;		/* read here: a circular list */
 };
 
 static const struct ktixd_config *cfg;
 static struct worker *workers;
 static unsigned int n_workers;
 static atomic_uint inflight;
-static struct conn conns = { .next = &conns, .prev = &conns };
 
 static uint64_t now_ns(void)
 {
@@ -170,7 +181,8 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 	h->prev->next = h->next;
 	h->next->prev = h->prev;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, h->fd, NULL);
-	fcntl(h->fd, F_SETFL, h->flags);
+	if (!(h->flags & O_NONBLOCK))
+		fcntl(h->fd, F_SETFL, h->flags);
 	/*
 	 * No close_notify: the connection goes on under kTLS.  Marking it
 	 * shut down keeps OpenSSL from dropping a good session from the
@@ -198,6 +210,7 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 	reply_send(h->conn, r);
 	conn_put(h->conn);
 	free(h);
+	atomic_fetch_sub(&w->load, 1);
 	atomic_fetch_sub(&inflight, 1);
 }
 
@@ -344,7 +357,9 @@ static void hs_start(struct worker *w, struct hs *h)
 		return;
 	}
 	SSL_set_accept_state(h->ssl);
-	if (fcntl(h->fd, F_SETFL, h->flags | O_NONBLOCK) < 0 ||
+	/* The server's socket is usually non-blocking already. */
+	if ((!(h->flags & O_NONBLOCK) &&
+	     fcntl(h->fd, F_SETFL, h->flags | O_NONBLOCK) < 0) ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, h->fd, &ev) < 0) {
 		hs_fail(w, h, -errno, "socket: %s", strerror(errno));
 		return;
@@ -375,46 +390,7 @@ static int expire(struct worker *w)
 	return (int)((next - now) / 1000000) + 1;
 }
 
-static void *worker_main(void *arg)
-{
-	struct worker *w = arg;
-	struct epoll_event evs[64];
-
-	for (;;) {
-		int timeout = expire(w), n, i;
-		struct hs *q;
-		bool stop;
-
-		n = epoll_wait(w->epfd, evs, 64, timeout);
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr) {
-				hs_step(w, evs[i].data.ptr);
-				continue;
-			}
-			eventfd_t v;
-
-			eventfd_read(w->evfd, &v);
-		}
-		pthread_mutex_lock(&w->lock);
-		q = w->queue;
-		w->queue = NULL;
-		stop = w->stop;
-		pthread_mutex_unlock(&w->lock);
-		while (q) {
-			struct hs *h = q;
-
-			q = q->next;
-			hs_start(w, h);
-		}
-		if (stop && w->head.next == &w->head)
-			break;
-	}
-	tls_thread_nl_close();
-	OPENSSL_thread_stop();
-	return NULL;
-}
-
-/* ---- requests, in the main thread ---- */
+/* ---- requests, read by the worker that has the connection ---- */
 
 static int check_tcp(int fd, const char **why)
 {
@@ -434,8 +410,50 @@ static int check_tcp(int fd, const char **why)
 	return 0;
 }
 
-/* Reads one request; false when the connection is done. */
-static bool conn_read(struct conn *c)
+/* The worker with the fewest handshakes, @self on a tie. */
+static struct worker *least_loaded(struct worker *self)
+{
+	unsigned int best = atomic_load(&self->load), i;
+	struct worker *w = self;
+
+	for (i = 0; i < n_workers && best; i++) {
+		unsigned int l = atomic_load(&workers[i].load);
+
+		if (l < best) {
+			best = l;
+			w = &workers[i];
+		}
+	}
+	return w;
+}
+
+/* Starts @h at home, or queues it on a less loaded worker. */
+static void hs_dispatch(struct worker *self, struct hs *h)
+{
+	struct worker *w = least_loaded(self);
+
+	atomic_fetch_add(&w->load, 1);
+	if (w != self) {
+		pthread_mutex_lock(&w->lock);
+		if (!w->gone) {
+			h->next = w->queue;
+			w->queue = h;
+			pthread_mutex_unlock(&w->lock);
+			eventfd_write(w->evfd, 1);
+			return;
+		}
+		/* It has finished for good: keep the handshake here. */
+		pthread_mutex_unlock(&w->lock);
+		atomic_fetch_sub(&w->load, 1);
+		atomic_fetch_add(&self->load, 1);
+	}
+	hs_start(self, h);
+}
+
+enum { READ_MORE, READ_NONE, READ_CLOSED };
+
+/* Reads one request: READ_MORE, READ_NONE (none waiting), READ_CLOSED. */
+static int conn_read(struct worker *self, struct conn *c)
 {
 	union {
 		char buf[CMSG_SPACE(8 * sizeof(int))];
@@ -448,19 +466,17 @@ static bool conn_read(struct conn *c)
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
 	int fds[8], nfds = 0, i, err;
-	static unsigned int rr;
 	struct cmsghdr *cm;
 	const char *why;
-	struct worker *w;
 	struct hs *h;
 	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR;
+		return errno == EAGAIN || errno == EINTR ? READ_NONE : READ_CLOSED;
 	if (n == 0)
-		return false;
+		return READ_CLOSED;
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -498,15 +514,16 @@ static bool conn_read(struct conn *c)
 		reply_error(c, req.cookie, -EBUSY,
 			    "busy: %u handshakes in flight", cfg->max_inflight);
 		close(fds[0]);
-		return true;
+		return READ_MORE;
 	}
 
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		reply_error(c, req.cookie, -ENOMEM, "out of memory");
 		close(fds[0]);
-		return true;
+		return READ_MORE;
 	}
+	h->type = EV_HS;
 	h->req = req;
 	h->fd = fds[0];
 	h->flags = fcntl(h->fd, F_GETFL);
@@ -518,13 +535,8 @@ static bool conn_read(struct conn *c)
 	atomic_fetch_add(&c->refs, 1);
 	h->conn = c;
 	atomic_fetch_add(&inflight, 1);
-	w = &workers[rr++ % n_workers];
-	pthread_mutex_lock(&w->lock);
-	h->next = w->queue;
-	w->queue = h;
-	pthread_mutex_unlock(&w->lock);
-	eventfd_write(w->evfd, 1);
-	return true;
+	hs_dispatch(self, h);
+	return READ_MORE;
 
 bad:
 	atomic_fetch_add(&counters.bad_requests, 1);
@@ -533,7 +545,105 @@ bad:
 		    req.cookie : 0, err, "%s", why);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
-	return true;
+	return READ_MORE;
+}
+
+static void conn_drop(struct worker *w, struct conn *c)
+{
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	conn_put(c);
+}
+
+static void conn_event(struct worker *w, struct conn *c, uint32_t events)
+{
+	int i, r = READ_NONE;
+
+	/* A few at a time, so that running handshakes are not starved. */
+	for (i = 0; i < 16; i++) {
+		r = conn_read(w, c);
+		if (r != READ_MORE)
+			break;
+	}
+	if (r == READ_CLOSED ||
+	    (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN)))
+		conn_drop(w, c);
+}
+
+/* Takes what was handed over; false once stopped and idle for good. */
+static bool worker_take(struct worker *w)
+{
+	struct conn *nc;
+	struct hs *q;
+	bool stop;
+
+	pthread_mutex_lock(&w->lock);
+	q = w->queue;
+	w->queue = NULL;
+	nc = w->new_conns;
+	w->new_conns = NULL;
+	stop = w->stop;
+	if (stop && !q && w->head.next == &w->head)
+		w->gone = true;
+	pthread_mutex_unlock(&w->lock);
+	while (nc) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = nc };
+		struct conn *c = nc;
+
+		nc = nc->next;
+		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+			log_msg(LOG_WARNING, "a server's connection: %s",
+				strerror(errno));
+			conn_put(c);
+			continue;
+		}
+		c->next = w->conns.next;
+		c->prev = &w->conns;
+		w->conns.next->prev = c;
+		w->conns.next = c;
+	}
+	/* Stopping: no new requests; what runs finishes. */
+	while (stop && w->conns.next != &w->conns)
+		conn_drop(w, w->conns.next);
+	while (q) {
+		struct hs *h = q;
+
+		q = q->next;
+		hs_start(w, h);
+	}
+	return !(stop && w->gone);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event evs[64];
+
+	do {
+		int timeout = expire(w), n, i;
+
+		n = epoll_wait(w->epfd, evs, 64, timeout);
+		for (i = 0; i < n; i++) {
+			enum ev_type *t = evs[i].data.ptr;
+			eventfd_t v;
+
+			switch (*t) {
+			case EV_HS:
+				hs_step(w, (struct hs *)t);
+				break;
+			case EV_CONN:
+				conn_event(w, (struct conn *)t, evs[i].events);
+				break;
+			case EV_WAKE:
+				eventfd_read(w->evfd, &v);
+				break;
+			}
+		}
+	} while (worker_take(w));
+	tls_thread_nl_close();
+	OPENSSL_thread_stop();
+	return NULL;
 }
 
 static int listen_socket(const char *path)
@@ -596,6 +706,8 @@ static int listen_socket(const char *path)
 	return fd;
 }
 
+static void workers_stop(void);
+
 static int workers_start(unsigned int n)
 {
 	unsigned int i;
@@ -605,22 +717,45 @@ static int workers_start(unsigned int n)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		struct worker *w = &workers[i];
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-		int err;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->wake };
+		int err = 0;
 
+		w->wake = EV_WAKE;
 		w->head.next = w->head.prev = &w->head;
-		pthread_mutex_init(&w->lock, NULL);
+		w->conns.next = w->conns.prev = &w->conns;
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
 		w->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (w->epfd < 0 || w->evfd < 0 ||
 		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0)
-			return -errno;
-		err = -pthread_create(&w->thread, NULL, worker_main, w);
-		if (err)
+			err = -errno;
+		pthread_mutex_init(&w->lock, NULL);
+		if (!err)
+			err = -pthread_create(&w->thread, NULL, worker_main, w);
+		if (err) {
+			if (w->epfd >= 0)
+				close(w->epfd);
+			if (w->evfd >= 0)
+				close(w->evfd);
+			pthread_mutex_destroy(&w->lock);
+			workers_stop();
 			return err;
+		}
 		n_workers++;
 	}
 	return 0;
+}
+
+/* Gives a server's connection to a worker, round robin. */
+static void conn_give(struct conn *c)
+{
+	static unsigned int rr;
+	struct worker *w = &workers[rr++ % n_workers];
+
+	pthread_mutex_lock(&w->lock);
+	c->next = w->new_conns;
+	w->new_conns = c;
+	pthread_mutex_unlock(&w->lock);
+	eventfd_write(w->evfd, 1);
 }
 
 static void workers_stop(void)
@@ -755,27 +890,10 @@ int server_run(const struct ktixd_config *c, int lfd)
 					close(cfd);
 					continue;
 				}
+				cn->type = EV_CONN;
 				cn->fd = cfd;
 				atomic_init(&cn->refs, 1);
-				cn->next = conns.next;
-				cn->prev = &conns;
-				conns.next->prev = cn;
-				conns.next = cn;
-				ev.events = EPOLLIN;
-				ev.data.ptr = cn;
-				epoll_ctl(epfd, EPOLL_CTL_ADD, cfd, &ev);
-			} else {
-				struct conn *cn = p;
-
-				if (!conn_read(cn) ||
-				    (evs[i].events & (EPOLLHUP | EPOLLERR) &&
-				     !(evs[i].events & EPOLLIN))) {
-					epoll_ctl(epfd, EPOLL_CTL_DEL, cn->fd,
-						  NULL);
-					cn->prev->next = cn->next;
-					cn->next->prev = cn->prev;
-					conn_put(cn);
-				}
+				conn_give(cn);
 			}
 		}
 	}
@@ -783,13 +901,6 @@ int server_run(const struct ktixd_config *c, int lfd)
 	workers_stop();
 	log_counters();
 out:
-	while (conns.next != &conns) {
-		struct conn *cn = conns.next;
-
-		conns.next = cn->next;
-		conn_put(cn);
-	}
-	conns.prev = &conns;
 	if (lfd >= 0) {
 		close(lfd);
 		unlink(c->socket);

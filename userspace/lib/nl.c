@@ -74,8 +74,18 @@ int ktix_nl_open(struct ktix_nl **out)
 		err = -ENOMEM;
 		goto err_free;
 	}
-	/* Sessions in a reply can be larger than libnl's default buffer. */
-	nl_socket_enable_msg_peek(nl->sk);
+	/*
+	 * One buffer that holds any datagram the module sends: a reply with
+	 * the largest session (KTIX_POLICY_A_SESSION_MAX_SIZE, 65000 bytes)
+	 * or a dump part (at most 32 KiB).  Without it libnl peeks at each
+	 * datagram first: two recvmsg(2) calls for every one.
+	 */
+	nl_socket_disable_msg_peek(nl->sk);
+	err = nl_socket_set_msg_buf_size(nl->sk, 96 << 10);
+	if (err < 0) {
+		err = nlerr_to_errno(err);
+		goto err_sock;
+	}
 	err = genl_connect(nl->sk);
 	if (err < 0) {
 		err = nlerr_to_errno(err);

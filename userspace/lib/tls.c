@@ -163,23 +163,42 @@ int ktix_tls_ctx_init(SSL_CTX *ctx)
 	return 0;
 }
 
+/*
+ * The two KDFs, fetched once for the process (a fetch by name is a search
+ * of OpenSSL's method store, dearer than the derivation itself) and kept.
+ */
+static EVP_KDF *kdf_tls13, *kdf_tls12;
+
+static void kdf_init(void)
+{
+	kdf_tls13 = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_3_KDF, NULL);
+	kdf_tls12 = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
+}
+
+static EVP_KDF_CTX *kdf_ctx(bool tls13)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	EVP_KDF *kdf;
+
+	pthread_once(&once, kdf_init);
+	kdf = tls13 ? kdf_tls13 : kdf_tls12;
+	return kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+}
+
 int ktix_tls13_traffic_keys(const EVP_MD *md, const uint8_t *secret,
 			    size_t secret_len, uint8_t *key, size_t key_len,
 			    uint8_t iv[12])
 {
 	static const unsigned char prefix[] = "tls13 ";
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_3_KDF, NULL);
-	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	EVP_KDF_CTX *kctx = kdf_ctx(true);
 	const char *labels[] = { "key", "iv" };
 	uint8_t *outs[] = { key, iv };
 	size_t lens[] = { key_len, 12 };
 	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY, err = 0;
 	unsigned int i;
 
-	if (!kctx) {
-		EVP_KDF_free(kdf);
+	if (!kctx)
 		return -ENOSYS;
-	}
 	for (i = 0; i < 2 && !err; i++) {
 		OSSL_PARAM p[] = {
 			OSSL_PARAM_int(OSSL_KDF_PARAM_MODE, &mode),
@@ -199,7 +218,6 @@ int ktix_tls13_traffic_keys(const EVP_MD *md, const uint8_t *secret,
 			err = -EIO;
 	}
 	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
 	return err;
 }
 
@@ -209,15 +227,12 @@ int ktix_tls12_key_block(const EVP_MD *md, const uint8_t *master,
 			 size_t out_len)
 {
 	static const char label[] = "key expansion";
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
-	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	EVP_KDF_CTX *kctx = kdf_ctx(false);
 	uint8_t seed[sizeof(label) - 1 + 64];
 	int err = 0;
 
-	if (!kctx) {
-		EVP_KDF_free(kdf);
+	if (!kctx)
 		return -ENOSYS;
-	}
 	/* RFC 5246 6.3: the server's random first. */
 	memcpy(seed, label, sizeof(label) - 1);
 	memcpy(seed + sizeof(label) - 1, server_random, 32);
@@ -237,7 +252,6 @@ int ktix_tls12_key_block(const EVP_MD *md, const uint8_t *master,
 			err = -EIO;
 	}
 	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
 	return err;
 }
 
