@@ -67,7 +67,7 @@ kmod:
 
 userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve \
 	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload \
-	$(B)/bench/ticketbench $(B)/bench/ringbench
+	$(B)/bench/ticketbench $(B)/bench/ringbench $(B)/bench/handoffbench
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -16,6 +16,7 @@
 #       from nginx with kTLS, and from nginx with userspace TLS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 quick=0
 [ "${1:-}" = --quick ] && { quick=1; shift; }
 what=${1:?hs or data}
@@ -30,16 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# RSA-2048, the web's usual certificate (and OpenSSL's speed figures');
-# KTIX_BENCH_CERT=ec for ECDSA P-256.
-if [ "${KTIX_BENCH_CERT:-rsa}" = ec ]; then
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-		-keyout "$W/key.pem" -out "$W/cert.pem" -subj /CN=localhost 2>/dev/null
-else
-	openssl req -x509 -newkey rsa:2048 -nodes -days 1 \
-		-keyout "$W/key.pem" -out "$W/cert.pem" -subj /CN=localhost 2>/dev/null
-fi
-echo "certificate ${KTIX_BENCH_CERT:-rsa}"
+bench_cert "$W"
 mkdir -p "$W/www" "$W/nginx"
 echo "hello" > "$W/www/index.html"
 
