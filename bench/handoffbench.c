@@ -2,7 +2,7 @@
 /*
  * handoffbench: what a handshake costs in latency for going through ktixd.
  *
- *   handoffbench -S SOCKET -c CERT -k KEY [-n ROUNDS]
+ *   handoffbench -S SOCKET -c CERT -k KEY [-n ROUNDS] [-K KIND]
  *
  * Each round makes a loopback TCP pair (not timed); a client thread runs
  * an OpenSSL handshake on one end.  On the other, timed from the start of
@@ -163,7 +163,7 @@ static SSL_SESSION *exchange(SSL *cssl, int sfd)
 /* One round: returns the server side's microseconds, or < 0. */
 static double round_one(int how, const struct kind *k, SSL_CTX *cctx,
 			SSL_CTX *sctx, struct ktix_client *kc,
-			SSL_SESSION **sess)
+			SSL_SESSION **sess, double *inside)
 {
 	struct client cl = { 0 };
 	struct ktix_result res;
@@ -187,6 +187,7 @@ static double round_one(int how, const struct kind *k, SSL_CTX *cctx,
 	t0 = now_us();
 	if (how == KTIXD) {
 		err = ktix_handshake(kc, fd, NULL, &res);
+		*inside = res.usec;
 		if (err)
 			fprintf(stderr, "handoffbench: ktixd: %s\n", res.error);
 	} else {
@@ -275,22 +276,24 @@ static SSL_CTX *client_ctx(int version)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: handoffbench -S SOCKET -c CERT -k KEY [-n ROUNDS]\n");
+	fprintf(f, "usage: handoffbench -S SOCKET -c CERT -k KEY [-n ROUNDS] [-K KIND]\n"
+		"KIND: tls13_full, tls12_ticket or tls13_psk (default: all three)\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *sock = NULL, *cert = NULL, *key = NULL;
+	const char *sock = NULL, *cert = NULL, *key = NULL, *only = NULL;
 	struct ktix_client *kc;
 	unsigned int ki;
 	int n = 300, opt, err;
 
-	while ((opt = getopt(argc, argv, "S:c:k:n:h")) != -1) {
+	while ((opt = getopt(argc, argv, "S:c:k:n:K:h")) != -1) {
 		switch (opt) {
 		case 'S': sock = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'k': key = optarg; break;
 		case 'n': n = atoi(optarg); break;
+		case 'K': only = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -312,12 +315,15 @@ int main(int argc, char **argv)
 		SSL_CTX *sctx = server_ctx(cert, key, k->version);
 		SSL_CTX *cctx = client_ctx(k->version);
 		SSL_SESSION *sess[2] = { NULL, NULL };
-		double *t[2], sum[2] = { 0, 0 };
+		double *t[2], sum[2] = { 0, 0 }, *in, inside = 0;
 		int i, how;
 
+		if (only && strcmp(only, k->name))
+			continue;
 		t[0] = calloc((size_t)n, sizeof(double));
 		t[1] = calloc((size_t)n, sizeof(double));
-		if (!sctx || !cctx || !t[0] || !t[1]) {
+		in = calloc((size_t)n, sizeof(double));
+		if (!sctx || !cctx || !t[0] || !t[1] || !in) {
 			fprintf(stderr, "handoffbench: %s: %s\n", cert,
 				"certificate, key or memory");
 			return 1;
@@ -326,10 +332,12 @@ int main(int argc, char **argv)
 		for (i = -4; i < n; i++) {
 			for (how = KTIXD; how <= INPROC; how++) {
 				double us = round_one(how, k, cctx, sctx, kc,
-						      &sess[how]);
+						      &sess[how], &inside);
 
 				if (us < 0)
 					return 1;
+				if (i >= 0 && how == KTIXD)
+					in[i] = inside;
 				if (i >= 0) {
 					t[how][i] = us;
 					sum[how] += us;
@@ -338,8 +346,11 @@ int main(int argc, char **argv)
 		}
 		for (how = KTIXD; how <= INPROC; how++)
 			qsort(t[how], (size_t)n, sizeof(double), cmp_double);
+		qsort(in, (size_t)n, sizeof(double), cmp_double);
 		printf("%s_ktixd_p50_us %.0f\n", k->name, t[KTIXD][n / 2]);
 		printf("%s_inproc_p50_us %.0f\n", k->name, t[INPROC][n / 2]);
+		/* ktixd's own count, from reading the request to answering. */
+		printf("%s_ktixd_inside_p50_us %.0f\n", k->name, in[n / 2]);
 		printf("%s_ktixd_mean_us %.0f\n", k->name, sum[KTIXD] / n);
 		printf("%s_inproc_mean_us %.0f\n", k->name, sum[INPROC] / n);
 		printf("%s_handoff_p50_us %.0f\n", k->name,
@@ -350,6 +361,7 @@ int main(int argc, char **argv)
 			SSL_SESSION_free(sess[how]);
 			free(t[how]);
 		}
+		free(in);
 		SSL_CTX_free(sctx);
 		SSL_CTX_free(cctx);
 	}
