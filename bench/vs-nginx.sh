@@ -9,9 +9,11 @@
 #   CPU 0: the client, bench/hsload (handshakes) or curl (data)
 #
 # hs:   handshakes per second, full and resumed (TLS 1.2 ticket and session
-#       ID, TLS 1.3 PSK), each run checked: every connection resumed as the
-#       client saw it, and the server counted the same (ktix: its offload
-#       counters; nginx: $ssl_session_reused in its access log).
+#       ID, TLS 1.3 PSK), in rounds that alternate the two servers, each
+#       run checked: every connection resumed as the client saw it, and
+#       the server counted the same (ktix: its offload counters; nginx:
+#       $ssl_session_reused in its access log).  Also where the CPU went:
+#       user and system time per connection, by process.
 # data: MB/s of one large file by sendfile(2) over kTLS from ktix-serve,
 #       from nginx with kTLS, and from nginx with userspace TLS.
 set -euo pipefail
@@ -84,21 +86,19 @@ sleep 1
 
 stat_of() { awk -v n="$1" '$1 == n { print $2 }' /proc/net/ktix_stat; }
 
-# cpu_ticks PID...: user + system clock ticks the processes used so far
-cpu_ticks() {
-	local p t=0
-	for p in "$@"; do
-		t=$((t + $(sed -E 's/^[0-9]+ \(.*\) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
-	done
-	echo "$t"
-}
 HZ=$(getconf CLK_TCK)
 
-# hs_run SERVER PORT NAME HSLOAD-OPTIONS: one hsload run, checked
+# ticks PID FIELD: the process's user (14) or system (15) clock ticks so far
+ticks() {
+	sed -E 's/^[0-9]+ \(.*\) //' "/proc/$1/stat" | awk -v f="$2" '{ print $(f - 2) }'
+}
+
+# hs_run SERVER PORT NAME CONNS HSLOAD-OPTIONS: one hsload run, checked;
+# appends its raw counts to $W/hs.raw, summed over the rounds at the end.
 hs_run() {
-	local server=$1 port=$2 name=$3 out rate n before after kind=""
-	shift 3
-	n=$N
+	local server=$1 port=$2 name=$3 n=$4 out before after kind="" lines0 pids p i=0
+	local k="${server}_${name}" u0=() s0=()
+	shift 4
 	case $name in
 	*_ticket) kind=KtixOffloadTicket ;;
 	*_session_id) kind=KtixOffloadSessionId ;;
@@ -106,50 +106,85 @@ hs_run() {
 	*) kind=KtixOffloadFull ;;
 	esac
 	before=$(stat_of "$kind")
-	local lines0
 	lines0=$(wc -l < "$W/nginx/access.log" 2>/dev/null || echo 0)
-	local pids c0 c1
 	if [ "$server" = ktix ]; then
-		pids="$KTIXD $SERVE"
+		pids="$KTIXD $SERVE"	# proc0 ktixd, proc1 ktix-serve
 	else
 		pids=$(pgrep -P "$(cat "$W/nginx.pid")" | tr '\n' ' ')
 	fi
-	# shellcheck disable=SC2086
-	c0=$(cpu_ticks $pids)
+	for p in $pids; do u0+=("$(ticks "$p" 14)"); s0+=("$(ticks "$p" 15)"); done
 	out=$(taskset -c 0 build/bench/hsload -p "$port" -n "$n" -c 32 -t 600 "$@")
-	# shellcheck disable=SC2086
-	c1=$(cpu_ticks $pids)
-	# Handshakes per second of the server's own CPU time (user + system).
-	echo "${server}_${name}_per_cpu_s $(awk -v n="$n" -v t=$((c1 - c0)) -v hz="$HZ" \
-		'BEGIN { if (t > 0) printf "%.1f", n / (t / hz); else print "-" }')"
-	rate=$(awk '$1 == "handshakes_per_s" { print $2 }' <<< "$out")
-	echo "${server}_${name}_per_s $rate"
-	echo "${server}_${name}_client_resumed $(awk '$1 == "resumed" { print $2 }' <<< "$out")"
-	if [ "$server" = ktix ]; then
-		after=$(stat_of "$kind")
-		echo "${server}_${name}_server_counted $((after - before))"
-	else
-		sleep 0.2
-		# The first connection of a resumed run is the full one.
-		echo "${server}_${name}_server_counted $(tail -n +"$((lines0 + 1))" "$W/nginx/access.log" |
-			awk -v r="$([ "$kind" = KtixOffloadFull ] && echo . || echo r)" '$2 == r' | wc -l)"
-	fi
+	{
+		for p in $pids; do
+			echo "${k}_proc${i}_user $(($(ticks "$p" 14) - u0[i]))"
+			echo "${k}_proc${i}_sys $(($(ticks "$p" 15) - s0[i]))"
+			i=$((i + 1))
+		done
+		echo "${k}_conns $n"
+		awk -v k="$k" '$1 == "seconds" { print k "_seconds", $2 }
+			$1 == "resumed" { print k "_resumed", $2 }' <<< "$out"
+		if [ "$server" = ktix ]; then
+			after=$(stat_of "$kind")
+			echo "${k}_counted $((after - before))"
+		else
+			sleep 0.2
+			# The first connection of a resumed run is the full one.
+			echo "${k}_counted $(tail -n +"$((lines0 + 1))" "$W/nginx/access.log" |
+				awk -v r="$([ "$kind" = KtixOffloadFull ] && echo . || echo r)" '$2 == r' | wc -l)"
+		fi
+	} >> "$W/hs.raw"
 }
 
 if [ "$what" = hs ]; then
-	N=2000
-	[ "$quick" = 1 ] && N=300
+	N=2000 R=4
+	[ "$quick" = 1 ] && N=300 R=2
 	echo "connections_per_run $N"
-	# Warm both up (discarded), then each kind on one server and the
-	# other in turn, so that drift in the machine's speed hits both.
+	echo "rounds $R"
+	# Warm both up (discarded).  Then each kind in R rounds of N/R
+	# connections, ktix and nginx in turn and the first of the two
+	# swapped each round, so that drift in the machine's speed (large on
+	# a shared host) falls on both alike; the rounds are summed.
 	taskset -c 0 build/bench/hsload -p 8443 -n 100 -c 32 > /dev/null
 	taskset -c 0 build/bench/hsload -p 9443 -n 100 -c 32 > /dev/null
+	: > "$W/hs.raw"
 	for m in "tls12_full -2" "tls12_ticket -2 -r" "tls12_session_id -2 -r -s" \
 		 "tls13_full -3" "tls13_psk -3 -r"; do
 		set -- $m
-		hs_run ktix 8443 "$@"
-		hs_run nginx 9443 "$@"
+		for r in $(seq "$R"); do
+			if [ $((r % 2)) = 1 ]; then
+				hs_run ktix 8443 "$1" $((N / R)) "${@:2}"
+				hs_run nginx 9443 "$1" $((N / R)) "${@:2}"
+			else
+				hs_run nginx 9443 "$1" $((N / R)) "${@:2}"
+				hs_run ktix 8443 "$1" $((N / R)) "${@:2}"
+			fi
+		done
 	done
+	# Per kind and server: handshakes per second of wall time and of the
+	# server's own CPU time (user + system), the checks, and microseconds
+	# of user and system CPU per connection by process.
+	awk -v hz="$HZ" '
+		{ sum[$1] += $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+		END {
+			for (i = 1; i <= n; i++) {
+				key = order[i]
+				if (key !~ /_conns$/)
+					continue
+				k = substr(key, 1, length(key) - 6)
+				c = sum[key]
+				cpu = 0
+				for (j = 0; (k "_proc" j "_user") in sum; j++)
+					cpu += sum[k "_proc" j "_user"] + sum[k "_proc" j "_sys"]
+				printf "%s_per_s %.1f\n", k, c / sum[k "_seconds"]
+				printf "%s_per_cpu_s %s\n", k, (cpu > 0 ? sprintf("%.1f", c / (cpu / hz)) : "-")
+				printf "%s_client_resumed %d\n", k, sum[k "_resumed"]
+				printf "%s_server_counted %d\n", k, sum[k "_counted"]
+				for (j = 0; (k "_proc" j "_user") in sum; j++) {
+					printf "%s_proc%d_user_us_per_conn %.0f\n", k, j, sum[k "_proc" j "_user"] * 1e6 / hz / c
+					printf "%s_proc%d_sys_us_per_conn %.0f\n", k, j, sum[k "_proc" j "_sys"] * 1e6 / hz / c
+				}
+			}
+		}' "$W/hs.raw"
 else
 	MB=256
 	[ "$quick" = 1 ] && MB=32
