@@ -20,6 +20,12 @@
  *   unknown   a ticket under a key name the mirror does not have;
  *   bad_mac   a ticket with its last byte flipped.
  *
+ * Then whole resumed TLS 1.2 handshakes (N / 25 of them), in memory, the
+ * server's side alone timed: ktixd's context (its callbacks, the key log,
+ * the record counter) with the record keys derived after (ktix_tls_keys),
+ * against a bare OpenSSL context on the same certificate with OpenSSL's
+ * own ticket keys: what ktixd's OpenSSL side costs a handshake more.
+ *
  * Prints "key value" lines; the target is ktix / raw >= 0.8.
  */
 #include <errno.h>
@@ -39,6 +45,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "ktix_tls.h"
 #include "ktixd.h"
 
 static double now(void)
@@ -122,6 +129,72 @@ static SSL_SESSION *handshake(void)
 	return sess;
 }
 
+/*
+ * One TLS 1.2 handshake in memory, resuming sess if given, the server's
+ * calls alone timed into *t (with the record keys when keys is set).
+ * Returns the client's session.
+ */
+static SSL_SESSION *hs_timed(SSL_CTX *cctx, SSL *s, SSL_SESSION *sess,
+			     bool keys, double *t)
+{
+	SSL *c = SSL_new(cctx);
+	SSL_SESSION *out;
+	BIO *cb, *sb;
+	double t0;
+	int i, rc = 0, rs = 0;
+
+	if (!c || !s || !BIO_new_bio_pair(&cb, 0, &sb, 0))
+		die("SSL_new");
+	if (sess && !SSL_set_session(c, sess))
+		die("SSL_set_session");
+	SSL_set_bio(c, cb, cb);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	for (i = 0; i < 100 && (rc != 1 || rs != 1); i++) {
+		rc = SSL_do_handshake(c);
+		t0 = now();
+		rs = SSL_do_handshake(s);
+		*t += now() - t0;
+	}
+	if (rc != 1 || rs != 1 || (sess && !SSL_session_reused(s)))
+		die("a resumed handshake failed");
+	t0 = now();
+	if (keys) {
+		struct ktix_tls_keys k;
+
+		if (ktix_tls_keys(s, &k))
+			die("record keys");
+		ktix_tls_keys_wipe(&k);
+	}
+	/* A clean end: OpenSSL keeps a session resumable only after one. */
+	SSL_set_shutdown(s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(s);
+	*t += now() - t0;
+	out = SSL_get1_session(c);
+	SSL_set_shutdown(c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(c);
+	return out;
+}
+
+/* Microseconds of the server's side per resumed handshake. */
+static double hs_server_us(SSL_CTX *cctx, SSL_CTX *bare, long n)
+{
+	SSL_SESSION *sess, *next;
+	double t = 0;
+	long i;
+
+	sess = hs_timed(cctx, bare ? SSL_new(bare) : tls_new(), NULL, !bare, &t);
+	t = 0;
+	for (i = 0; i < n; i++) {
+		next = hs_timed(cctx, bare ? SSL_new(bare) : tls_new(), sess,
+				!bare, &t);
+		SSL_SESSION_free(next);
+	}
+	SSL_SESSION_free(sess);
+	return t / (double)n * 1e6;
+}
+
 static EVP_MAC *hmac;
 static struct mirror_key plain_key;
 static EVP_CIPHER *plain_aes;
@@ -202,7 +275,8 @@ int main(int argc, char **argv)
 	size_t ticklen, ml;
 	long n = 200000, i;
 	int opt, o1, o2;
-	double t0, ktix, plain, raw, unknown, badmac;
+	double t0, ktix, plain, raw, unknown, badmac, hs_ktixd, hs_bare;
+	SSL_CTX *cctx, *bare;
 	SSL *s;
 
 	while ((opt = getopt(argc, argv, "n:h")) != -1) {
@@ -295,6 +369,20 @@ int main(int argc, char **argv)
 			die("a bad MAC was not noticed");
 	badmac = (double)n / (now() - t0);
 
+	/* Whole handshakes: ktixd's context against a bare one. */
+	cctx = SSL_CTX_new(TLS_client_method());
+	bare = SSL_CTX_new(TLS_server_method());
+	if (!cctx || !bare ||
+	    !SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) ||
+	    SSL_CTX_use_certificate_chain_file(bare, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(bare, key, SSL_FILETYPE_PEM) != 1 ||
+	    !SSL_CTX_set_session_id_context(bare, (const unsigned char *)"b", 1))
+		die("contexts for whole handshakes");
+	hs_ktixd = hs_server_us(cctx, NULL, n / 25 ? n / 25 : 1);
+	hs_bare = hs_server_us(cctx, bare, n / 25 ? n / 25 : 1);
+	SSL_CTX_free(bare);
+	SSL_CTX_free(cctx);
+
 	printf("tickets %ld\n", n);
 	printf("ticket_bytes %zu\n", ticklen);
 	printf("ktix_per_s %.0f\n", ktix);
@@ -305,6 +393,10 @@ int main(int argc, char **argv)
 	printf("plain_over_raw %.2f\n", plain / raw);
 	printf("unknown_key_per_s %.0f\n", unknown);
 	printf("bad_mac_per_s %.0f\n", badmac);
+	printf("handshakes %ld\n", n / 25 ? n / 25 : 1);
+	printf("hs_ktixd_server_us %.1f\n", hs_ktixd);
+	printf("hs_bare_server_us %.1f\n", hs_bare);
+	printf("hs_ktixd_over_bare %.2f\n", hs_ktixd / hs_bare);
 
 	free(bad);
 	EVP_MAC_CTX_free(rm);
