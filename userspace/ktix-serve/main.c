@@ -398,7 +398,6 @@ static void handshake_answers(void)
 			printf("-");
 		printf(" %uus\n", r.usec);
 		c->state = ST_READ;
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		ev.data.ptr = c;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 			conn_close(c, true);
@@ -441,7 +440,9 @@ static void accept_one(int lfd)
 	struct conn *c;
 	int fd, err;
 
-	fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+	/* Non-blocking from the start: ktixd then has no flags to change. */
+	fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+		     SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
 	if (fd >= MAX_FDS || !(c = calloc(1, sizeof(*c)))) {

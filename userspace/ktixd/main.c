@@ -28,11 +28,18 @@ void log_msg(int prio, const char *fmt, ...)
 	if (use_syslog) {
 		vsyslog(prio, fmt, ap);
 	} else {
-		flockfile(stderr);
-		fputs("ktixd: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		funlockfile(stderr);
+		/*
+		 * One write(2) a line: stderr is unbuffered, and three calls
+		 * would be three writes, interleaved between threads.
+		 */
+		char line[1024];
+		int n = snprintf(line, sizeof(line), "ktixd: ");
+
+		n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+		if (n > (int)sizeof(line) - 2)
+			n = (int)sizeof(line) - 2;	/* cut short */
+		line[n++] = '\n';
+		fwrite(line, 1, (size_t)n, stderr);
 	}
 	va_end(ap);
 }

@@ -84,12 +84,17 @@ static struct worker *workers;
 static unsigned int n_workers;
 static atomic_uint inflight;
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static void conn_put(struct conn *c)
@@ -371,7 +376,12 @@ static void hs_start(struct worker *w, struct hs *h)
 /* Fails what passed its deadline; returns ms until the next one. */
 static int expire(struct worker *w)
 {
-	uint64_t now = now_ns(), next = UINT64_MAX;
+	/*
+	 * Checked at every turn of the loop: the coarse clock (a tick's
+	 * precision, enough for deadlines of seconds) never reads the
+	 * clocksource, which on some machines is a system call each time.
+	 */
+	uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE), next = UINT64_MAX;
 	struct hs *h, *n;
 
 	for (h = w->head.next; h != &w->head; h = n) {
