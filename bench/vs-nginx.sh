@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vs-nginx.sh [--quick] hs|data: ktix against nginx, in one VM boot.  Run by
+# vs-nginx.sh [--quick] hs|data|syscalls: ktix against nginx, in one VM boot.  Run by
 # bench/run inside the test VM; prints "key value" lines.
 #
 #   CPU 1: the server under test, alone -- ktixd (one worker) and ktix-serve,
@@ -14,6 +14,8 @@
 #       the server counted the same (ktix: its offload counters; nginx:
 #       $ssl_session_reused in its access log).  Also where the CPU went:
 #       user and system time per connection, by process.
+# syscalls: system calls per connection (TLS 1.2 ticket resumption), by
+#       process, counted with strace -c: ktixd, ktix-serve, the nginx worker.
 # data: MB/s of one large file by sendfile(2) over kTLS from ktix-serve,
 #       from nginx with kTLS, and from nginx with userspace TLS.
 set -euo pipefail
@@ -21,7 +23,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 quick=0
 [ "${1:-}" = --quick ] && { quick=1; shift; }
-what=${1:?hs or data}
+what=${1:?hs, data or syscalls}
 BIN=build/bin
 ulimit -n 8192
 W=$(mktemp -d /tmp/vsnginx.XXXXXX)
@@ -135,7 +137,29 @@ hs_run() {
 	} >> "$W/hs.raw"
 }
 
-if [ "$what" = hs ]; then
+if [ "$what" = syscalls ]; then
+	# Slow under strace: few connections, each process counted alone.
+	N=200
+	[ "$quick" = 1 ] && N=100
+	echo "connections $N"
+	taskset -c 0 build/bench/hsload -p 8443 -n 100 -c 32 -2 -r > /dev/null
+	taskset -c 0 build/bench/hsload -p 9443 -n 100 -c 32 -2 -r > /dev/null
+	for who in "ktixd $KTIXD 8443" "ktix_serve $SERVE 8443" \
+		   "nginx $(pgrep -P "$(cat "$W/nginx.pid")" | head -n 1) 9443"; do
+		set -- $who
+		strace -f -c -o "$W/strace.$1" -p "$2" 2>/dev/null &
+		st=$!
+		sleep 1		# attached
+		taskset -c 0 build/bench/hsload -p "$3" -n "$N" -c 32 -2 -r > /dev/null
+		sleep 0.5
+		kill -INT "$st"
+		wait "$st" 2>/dev/null || true
+		# strace -c: "% time seconds usecs/call calls [errors] syscall"
+		awk -v p="$1" -v n="$N" '$NF == "total" { printf "%s_syscalls_per_conn %.1f\n", p, $4 / n }
+			NF >= 5 && $1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" {
+				printf "%s_%s_per_conn %.2f\n", p, $NF, $4 / n }' "$W/strace.$1"
+	done
+elif [ "$what" = hs ]; then
 	N=2000 R=4
 	[ "$quick" = 1 ] && N=300 R=2
 	echo "connections_per_run $N"
