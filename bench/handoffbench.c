@@ -201,6 +201,9 @@ static double round_one(int how, const struct kind *k, SSL_CTX *cctx,
 				strerror(-err));
 	}
 	t = now_us() - t0;
+	/* A client waiting on a server side that failed must not wait on. */
+	if (err)
+		shutdown(fd, SHUT_RDWR);
 	pthread_join(th, NULL);
 	if (!err && cl.ret != 1)
 		err = -EPROTO;
