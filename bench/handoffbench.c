@@ -32,15 +32,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <linux/tls.h>
-
 #include "ktix.h"
 #include "ktix_tls.h"
 #include "../selftests/lib/tls_pair.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 enum { KTIXD, INPROC };
 
@@ -99,42 +93,12 @@ static int cmp_double(const void *a, const void *b)
 /* The keys of a finished in-process handshake, by setsockopt(2). */
 static int install(int fd, SSL *ssl)
 {
-	union {
-		struct tls12_crypto_info_aes_gcm_128 g128;
-		struct tls12_crypto_info_aes_gcm_256 g256;
-	} ci;
 	struct ktix_tls_keys k;
-	const struct ktix_tls_dir *dirs[2];
-	int i, err = ktix_tls_keys(ssl, &k);
+	int err = ktix_tls_keys(ssl, &k);
 
 	if (err)
 		return err;
-	if (k.cipher != TLS_CIPHER_AES_GCM_128) {
-		ktix_tls_keys_wipe(&k);
-		return -EPROTONOSUPPORT;
-	}
-	dirs[0] = &k.tx;
-	dirs[1] = &k.rx;
-	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", 3)) {
-		err = -errno;
-		goto out;
-	}
-	for (i = 0; i < 2; i++) {
-		memset(&ci, 0, sizeof(ci));
-		ci.g128.info.version = k.version;
-		ci.g128.info.cipher_type = k.cipher;
-		memcpy(ci.g128.key, dirs[i]->key, 16);
-		memcpy(ci.g128.iv, dirs[i]->iv, 8);
-		memcpy(ci.g128.salt, dirs[i]->salt, 4);
-		memcpy(ci.g128.rec_seq, dirs[i]->rec_seq, 8);
-		if (setsockopt(fd, SOL_TLS, i ? TLS_RX : TLS_TX, &ci.g128,
-			       sizeof(ci.g128))) {
-			err = -errno;
-			goto out;
-		}
-	}
-out:
-	OPENSSL_cleanse(&ci, sizeof(ci));
+	err = tls_pair_setsockopt(fd, &k);
 	ktix_tls_keys_wipe(&k);
 	return err;
 }

@@ -27,38 +27,12 @@
 #include "ktix_tls.h"
 #include "../selftests/lib/tls_pair.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
 static double now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int by_setsockopt(int fd, const struct ktix_tls_keys *k)
-{
-	struct tls12_crypto_info_aes_gcm_128 ci;
-	const struct ktix_tls_dir *dirs[] = { &k->tx, &k->rx };
-	int i;
-
-	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", 3))
-		return -errno;
-	for (i = 0; i < 2; i++) {
-		memset(&ci, 0, sizeof(ci));
-		ci.info.version = k->version;
-		ci.info.cipher_type = k->cipher;
-		memcpy(ci.key, dirs[i]->key, 16);
-		memcpy(ci.iv, dirs[i]->iv, 8);
-		memcpy(ci.salt, dirs[i]->salt, 4);
-		memcpy(ci.rec_seq, dirs[i]->rec_seq, 8);
-		if (setsockopt(fd, SOL_TLS, i ? TLS_RX : TLS_TX, &ci, sizeof(ci)))
-			return -errno;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -96,7 +70,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t0 = now_us();
-		err = i & 1 ? by_setsockopt(s, &k) :
+		err = i & 1 ? tls_pair_setsockopt(s, &k) :
 			      ktix_nl_offload(nl, s, &k, KTIX_OFFLOAD_KIND_FULL);
 		if (i >= 0 && (i & 1))
 			t_sso += now_us() - t0;

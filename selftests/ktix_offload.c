@@ -34,10 +34,6 @@
 #include "lib/tls_pair.h"
 #include "lib/proc_stat.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
 struct conn {
 	SSL_CTX *sctx, *cctx;
 	SSL *s, *c;

@@ -8,10 +8,15 @@
 #define KTIX_SELFTESTS_TLS_PAIR_H
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/tls.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -19,6 +24,10 @@
 #include <openssl/x509.h>
 
 #include "ktix_tls.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
 
 /* A connected loopback TCP pair: *c the client's end, *s the server's. */
 static inline int tls_pair_tcp(int *c, int *s)
@@ -119,6 +128,35 @@ static inline int tls_pair_handshake(SSL *s, SSL *c)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * AES-GCM-128 keys installed as a process without ktix would: TCP_ULP
+ * "tls", then TLS_TX and TLS_RX by setsockopt(2).  0 or -errno.
+ */
+static inline int tls_pair_setsockopt(int fd, const struct ktix_tls_keys *k)
+{
+	const struct ktix_tls_dir *dirs[] = { &k->tx, &k->rx };
+	struct tls12_crypto_info_aes_gcm_128 ci;
+	int i, err = 0;
+
+	if (k->cipher != TLS_CIPHER_AES_GCM_128)
+		return -EPROTONOSUPPORT;
+	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", 3))
+		return -errno;
+	for (i = 0; i < 2 && !err; i++) {
+		memset(&ci, 0, sizeof(ci));
+		ci.info.version = k->version;
+		ci.info.cipher_type = k->cipher;
+		memcpy(ci.key, dirs[i]->key, sizeof(ci.key));
+		memcpy(ci.iv, dirs[i]->iv, sizeof(ci.iv));
+		memcpy(ci.salt, dirs[i]->salt, sizeof(ci.salt));
+		memcpy(ci.rec_seq, dirs[i]->rec_seq, sizeof(ci.rec_seq));
+		if (setsockopt(fd, SOL_TLS, i ? TLS_RX : TLS_TX, &ci, sizeof(ci)))
+			err = -errno;
+	}
+	OPENSSL_cleanse(&ci, sizeof(ci));
+	return err;
 }
 
 #endif /* KTIX_SELFTESTS_TLS_PAIR_H */
