@@ -97,6 +97,10 @@ static const struct ktix_stat_desc ktix_mibs[__KTIX_MIB_MAX] = {
 		KTIX_STATS_A_RESUME_MISS_CACHE_MISS },
 	[KTIX_MIB_RESUME_MISS_EXPIRED] = { "KtixResumeMissExpired",
 					   KTIX_STATS_A_RESUME_MISS_EXPIRED },
+	[KTIX_MIB_RESUME_MISS_CONTEXT] = { "KtixResumeMissContext",
+					   KTIX_STATS_A_RESUME_MISS_CONTEXT },
+	[KTIX_MIB_RESUME_MISS_FUTURE] = { "KtixResumeMissFuture",
+					  KTIX_STATS_A_RESUME_MISS_FUTURE },
 };
 
 static void ktix_gauges_read(struct ktix_net *kn, u64 *out)

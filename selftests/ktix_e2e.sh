@@ -18,78 +18,7 @@ cd "$(dirname "$0")/.." || exit 1
 BIN=${KTIX_BIN:-build/bin}
 CTL=$BIN/ktixctl
 W=$(mktemp -d /tmp/ktix_e2e.XXXXXX)
-
-# Each test runs in a subshell (ktap_test): daemons are known by pid files,
-# and never hold the test's output pipe.
-cleanup() {
-	local f
-	for f in "$W"/*.pid; do
-		[ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
-	done
-	sleep 0.2
-	rm -rf "$W"
-}
-trap cleanup EXIT
-
-t() {	# t NAME FUNCTION: ktap_test, unless E2E_ONLY leaves it out
-	if [ -n "${E2E_ONLY:-}" ] && ! [[ $1 =~ $E2E_ONLY ]]; then
-		ktap_skip "$1" "not selected by E2E_ONLY"
-	else
-		ktap_test "$@"
-	fi
-}
-
-stat_of() {	# stat_of NAME: the module's counter
-	awk -v n="$1" '$1 == n { print $2 }' /proc/net/ktix_stat
-}
-
-# start_ktixd NAME [ktixd options]: a ktixd on $W/NAME.sock, log $W/NAME.log
-start_ktixd() {
-	local name=$1 i
-	shift
-	"$BIN/ktixd" --cert "$W/ec.pem" --key "$W/ec.key" --socket "$W/$name.sock" \
-		--foreground "$@" >/dev/null 2>>"$W/$name.log" &
-	echo $! > "$W/$name.pid"
-	disown
-	for i in $(seq 100); do
-		[ -S "$W/$name.sock" ] && return 0
-		sleep 0.1
-	done
-	echo "ktixd $name did not start:"; cat "$W/$name.log"
-	return 1
-}
-
-# start_serve NAME PORT: a ktix-serve on 127.0.0.1:PORT using ktixd NAME
-start_serve() {
-	local i
-	"$BIN/ktix-serve" --listen "127.0.0.1:$2" --root "$W/www" \
-		--socket "$W/$1.sock" >>"$W/serve-$2.log" 2>&1 &
-	echo $! > "$W/serve-$2.pid"
-	disown
-	for i in $(seq 100); do
-		grep -q serving "$W/serve-$2.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$W/serve-$2.log"
-	return 1
-}
-
-# stop NAME: kill -9 the daemon of NAME.pid and wait until it is gone
-stop() {
-	local pid i
-	pid=$(cat "$W/$1.pid" 2>/dev/null) || return 0
-	kill -9 "$pid" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	rm -f "$W/$1.pid" "$W/$1.sock"
-}
-
-# The last connection ktix-serve on PORT logged: "resumed=KIND"
-last_kind() {
-	tail -n 1 "$W/serve-$1.log" | grep -o 'resumed=[a-z_]*' | cut -d= -f2
-}
+. selftests/lib/e2e.sh
 
 # sc PORT OUT [s_client options]: a GET of /10m.bin, the transcript in OUT
 sc() {
@@ -98,15 +27,6 @@ sc() {
 	printf 'GET /10m.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
 		timeout 120 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
 		-ign_eof "$@" >"$out" 2>&1
-}
-
-# hello PORT [s_client options]: a handshake, the page, and its transcript
-hello() {
-	local port=$1
-	shift
-	printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
-		timeout 60 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
-		-ign_eof "$@" 2>&1
 }
 
 # body_ok FILE: the HTTP body in an s_client transcript is the 10 MiB file
@@ -248,31 +168,6 @@ restart() {
 	echo "after kill -9 and a new ktixd: ticket and session ID resume"
 }
 t "kill -9 ktixd, start it again: earlier sessions still resume" restart
-
-# ticket_of FILE: the session ticket in an s_client session file, in hex
-ticket_of() {
-	python3 - "$1" <<'EOF'
-import base64, sys
-pem = open(sys.argv[1]).read().split("\n")
-der = base64.b64decode("".join(l for l in pem if l and not l.startswith("-----")))
-def length(b, i):
-    if b[i] < 0x80:
-        return b[i], i + 1
-    n = b[i] & 0x7f
-    return int.from_bytes(b[i + 1:i + 1 + n], "big"), i + 1 + n
-# SSL_SESSION's ticket: [10] EXPLICIT (0xaa) OCTET STRING.
-for i in range(len(der)):
-    if der[i] != 0xaa:
-        continue
-    n, j = length(der, i + 1)
-    if j < len(der) and der[j] == 0x04:
-        m, k = length(der, j + 1)
-        if k + m == j + n:
-            print(der[k:k + m].hex())
-            sys.exit(0)
-sys.exit("no ticket")
-EOF
-}
 
 rotation() {
 	local name t0 t1 miss

@@ -97,6 +97,15 @@ uint32_t mirror_ticket_lifetime(void);
  */
 uint32_t mirror_ticket_timeout(void);
 
+/* ---- the server name of a ClientHello (sni.c) ---- */
+
+/*
+ * The host name of a raw server_name extension (RFC 6066 section 3), in
+ * lower case, into @out: 0, or -1 (and "") when there is none or it is
+ * not a DNS host name.
+ */
+int sni_parse(const uint8_t *ext, size_t len, char *out, size_t out_len);
+
 /* ---- TLS (tls.c) ---- */
 
 struct hs_info {
@@ -122,6 +131,8 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 				    SSL_TICKET_STATUS status, void *arg);
 /* Per-thread netlink socket for the session cache and OFFLOAD. */
 struct ktix_nl *tls_thread_nl(void);
+/* Why the last tls_thread_nl() gave none: -ENOENT, -EMFILE, ... */
+int tls_thread_nl_error(void);
 void tls_thread_nl_close(void);
 
 /* ---- the server (server.c) ---- */

@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,7 +251,11 @@ static void hs_done(struct worker *w, struct hs *h)
 
 	reply_init(&r, h->req.cookie);
 	if (!nl) {
-		hs_fail(w, h, -ENOENT, "the ktix module is not loaded");
+		err = tls_thread_nl_error();
+		hs_fail(w, h, err, "%s", err == -ENOENT ?
+			"the ktix module is not loaded" :
+			err == -EMFILE || err == -ENFILE ?
+			"ktixd has run out of descriptors" : strerror(-err));
 		return;
 	}
 	r.resumed = kind_of(h->ssl, info);
@@ -462,6 +467,15 @@ static void hs_dispatch(struct worker *self, struct hs *h)
 
 enum { READ_MORE, READ_NONE, READ_CLOSED };
 
+/* Whether the server has closed its end (nothing more will come). */
+static bool conn_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) != 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 /* Reads one request: READ_MORE, READ_NONE (none waiting), READ_CLOSED. */
 static int conn_read(struct worker *self, struct conn *c)
 {
@@ -485,8 +499,6 @@ static int conn_read(struct worker *self, struct conn *c)
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? READ_NONE : READ_CLOSED;
-	if (n == 0)
-		return READ_CLOSED;
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -494,6 +506,19 @@ static int conn_read(struct worker *self, struct conn *c)
 		     nfds < 8; i++)
 			memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int),
 			       sizeof(int));
+	}
+	/*
+	 * On a SOCK_SEQPACKET socket 0 is the end of the connection or an
+	 * empty message, which may carry descriptors: those are closed below
+	 * on every path, and an empty message is answered.
+	 */
+	if (n == 0 && !nfds && conn_hung_up(c->fd))
+		return READ_CLOSED;
+	if ((mh.msg_flags & MSG_CTRUNC) && !nfds) {
+		/* The kernel could not install the socket here. */
+		err = -EMFILE;
+		why = "ktixd cannot take the socket: it has run out of descriptors";
+		goto bad;
 	}
 	if ((size_t)n != sizeof(req) || req.magic != KTIX_HELPER_MAGIC ||
 	    req.size != sizeof(req) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
@@ -792,7 +817,7 @@ static void workers_stop(void)
 static void log_counters(void)
 {
 	log_msg(LOG_INFO,
-		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu",
+		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu, context %lu, future %lu",
 		atomic_load(&counters.handshakes[KTIX_RESUMED_NONE]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_TICKET]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_SESSION_ID]),
@@ -804,7 +829,9 @@ static void log_counters(void)
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_BAD_TICKET]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_REVOKED]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CACHE_MISS]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_EXPIRED]));
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_EXPIRED]),
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CONTEXT]),
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_FUTURE]));
 }
 
 int server_listen(const struct ktixd_config *c)

@@ -8,6 +8,16 @@
  * from the mirror: no netlink round trip on the ticket path.  Each ticket
  * carries a ktix block (SSL_SESSION_set1_ticket_appdata): a random session
  * handle, kept across renewals, and the time of the full handshake.
+ *
+ * A session resumes only in the security context it was made in: each
+ * context's session-ID context is a digest of what defines it (its
+ * certificate chain, the client verification mode and depth, the client
+ * CA names), which OpenSSL compares for tickets, session IDs and TLS 1.3
+ * PSKs alike, and ktixd checks it first itself to count the miss.  The
+ * session is also bound to the server name it was made for (RFC 6066
+ * section 3, RFC 8446 4.6.1): the ClientHello callback reads the name and
+ * picks the certificate before OpenSSL looks for a session, and a session
+ * of another name gets a full handshake.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +29,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "ktix_nl.h"
@@ -26,6 +37,8 @@
 #include "ktixd.h"
 
 #define APPDATA_VERSION	1
+/* A ticket issued further in the future than this is refused (seconds). */
+#define CLOCK_SKEW	60
 
 /* The ktix block in a ticket. */
 struct ticket_appdata {
@@ -38,6 +51,7 @@ struct ticket_appdata {
 struct ctx_set {
 	atomic_int refs;
 	SSL_CTX *ctx[KTIXD_MAX_CERTS];
+	uint8_t sid_ctx[KTIXD_MAX_CERTS][SHA256_DIGEST_LENGTH];
 	unsigned int n;
 	unsigned char *alpn;		/* wire format */
 	size_t alpn_len;
@@ -47,6 +61,8 @@ struct ctx_set {
 struct ssl_data {
 	struct hs_info info;
 	struct ctx_set *set;
+	unsigned int ctx_idx;		/* the context in use, in set */
+	char sni[256];			/* the ClientHello's, lower case, or "" */
 };
 
 static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -54,6 +70,7 @@ static struct ctx_set *current;
 static int ex_index = -1;
 static EVP_CIPHER *aes128, *aes256;
 static __thread struct ktix_nl *thread_nl;
+static __thread int thread_nl_err;
 
 static const char *const fail_names[KTIX_RESUME_MISS_MAX + 1] = {
 	[KTIX_RESUME_MISS_NONE] = "none",
@@ -62,6 +79,8 @@ static const char *const fail_names[KTIX_RESUME_MISS_MAX + 1] = {
 	[KTIX_RESUME_MISS_REVOKED] = "revoked",
 	[KTIX_RESUME_MISS_CACHE_MISS] = "cache_miss",
 	[KTIX_RESUME_MISS_EXPIRED] = "expired",
+	[KTIX_RESUME_MISS_CONTEXT] = "context",
+	[KTIX_RESUME_MISS_FUTURE] = "future",
 };
 
 const char *resume_fail_name(uint32_t f)
@@ -103,15 +122,85 @@ struct hs_info *tls_info(SSL *ssl)
 
 struct ktix_nl *tls_thread_nl(void)
 {
-	if (!thread_nl && ktix_nl_open(&thread_nl))
-		thread_nl = NULL;
+	if (!thread_nl) {
+		thread_nl_err = ktix_nl_open(&thread_nl);
+		if (thread_nl_err)
+			thread_nl = NULL;
+	}
 	return thread_nl;
+}
+
+int tls_thread_nl_error(void)
+{
+	return thread_nl_err ? thread_nl_err : -ENOENT;
 }
 
 void tls_thread_nl_close(void)
 {
 	ktix_nl_close(thread_nl);
 	thread_nl = NULL;
+}
+
+/* ---- the security context of a session ---- */
+
+/*
+ * Whether @sess may resume on @s: made in this context (its session-ID
+ * context) and for the name the client asks for now.  Sets the miss.
+ */
+static bool session_in_context(SSL *s, const SSL_SESSION *sess)
+{
+	struct ssl_data *d = SSL_get_ex_data(s, ex_index);
+	const unsigned char *sid;
+	const char *host;
+	unsigned int len;
+
+	if (!d)
+		return false;
+	sid = SSL_SESSION_get0_id_context(sess, &len);
+	host = SSL_SESSION_get0_hostname(sess);
+	if (len != SHA256_DIGEST_LENGTH ||
+	    CRYPTO_memcmp(sid, d->set->sid_ctx[d->ctx_idx], len) ||
+	    strcasecmp(host ? host : "", d->sni)) {
+		d->info.fail = KTIX_RESUME_MISS_CONTEXT;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Before OpenSSL looks for a session: the server name, and the context of
+ * the certificate for it, so that the session-ID context compared is the
+ * one of the certificate the client will get.
+ */
+static int client_hello_cb(SSL *s, int *alert, void *arg)
+{
+	struct ssl_data *d = SSL_get_ex_data(s, ex_index);
+	const unsigned char *ext;
+	unsigned int i;
+	size_t len;
+
+	(void)alert; (void)arg;
+	if (!d)
+		return SSL_CLIENT_HELLO_ERROR;
+	if (!SSL_client_hello_get0_ext(s, TLSEXT_TYPE_server_name, &ext, &len) ||
+	    sni_parse(ext, len, d->sni, sizeof(d->sni)))
+		d->sni[0] = '\0';
+	if (!d->sni[0] || d->set->n < 2)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	for (i = 0; i < d->set->n; i++) {
+		X509 *x = SSL_CTX_get0_certificate(d->set->ctx[i]);
+
+		if (x && X509_check_host(x, d->sni, 0, 0, NULL) == 1)
+			break;
+	}
+	if (i == d->set->n)
+		i = 0;			/* no match: the default certificate */
+	if (i != d->ctx_idx) {
+		if (!SSL_set_SSL_CTX(s, d->set->ctx[i]))
+			return SSL_CLIENT_HELLO_ERROR;
+		d->ctx_idx = i;
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 /* ---- tickets ---- */
@@ -184,7 +273,7 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 {
 	struct hs_info *info = tls_info(s);
 	struct ticket_appdata *ad;
-	uint64_t issued;
+	uint64_t issued, now;
 	size_t len;
 	int i;
 
@@ -210,23 +299,38 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 		info->fail = KTIX_RESUME_MISS_BAD_TICKET;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
-	if (mirror_revoked(ad->handle)) {
-		info->fail = KTIX_RESUME_MISS_REVOKED;
+	if (!session_in_context(s, ss))
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	}
 	/* The lifetime is the policy's now: shortening it ends older tickets. */
 	for (i = 0, issued = 0; i < 8; i++)
 		issued = issued << 8 | ad->issued[i];
-	if ((uint64_t)time(NULL) > issued + mirror_ticket_lifetime()) {
+	now = (uint64_t)time(NULL);
+	if (issued > now + CLOCK_SKEW) {
+		/* Else it would outlive the ticket lifetime. */
+		info->fail = KTIX_RESUME_MISS_FUTURE;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	if (now > issued + mirror_ticket_lifetime()) {
 		info->fail = KTIX_RESUME_MISS_EXPIRED;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	if (mirror_revoked(ad->handle)) {
+		info->fail = KTIX_RESUME_MISS_REVOKED;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
 	memcpy(info->handle, ad->handle, sizeof(info->handle));
 	info->has_handle = true;
 	info->ticket_used = true;
 	info->fail = KTIX_RESUME_MISS_NONE;
-	return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE :
-	       SSL_TICKET_RETURN_USE_RENEW;
+	/*
+	 * TLS 1.3: new tickets after every resumption, whatever key the
+	 * ticket was under: clients that use each ticket once (RFC 8446
+	 * appendix C.4) would otherwise resume only every second time.
+	 */
+	if (status == SSL_TICKET_SUCCESS &&
+	    SSL_SESSION_get_protocol_version(ss) != TLS1_3_VERSION)
+		return SSL_TICKET_RETURN_USE;
+	return SSL_TICKET_RETURN_USE_RENEW;
 }
 
 /* ---- session IDs, in the kernel's cache ---- */
@@ -279,8 +383,15 @@ static SSL_SESSION *get_cb(SSL *s, const unsigned char *id, int id_len,
 	p = si.data;
 	sess = d2i_SSL_SESSION(NULL, &p, si.size);
 	ktix_sess_info_free(&si);
-	if (!sess && info)
-		info->fail = KTIX_RESUME_MISS_CACHE_MISS;
+	if (!sess) {
+		if (info)
+			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
+		return NULL;
+	}
+	if (!session_in_context(s, sess)) {
+		SSL_SESSION_free(sess);
+		return NULL;
+	}
 	return sess;
 }
 
@@ -297,25 +408,15 @@ static void remove_cb(SSL_CTX *ctx, SSL_SESSION *sess)
 
 /* ---- SNI and ALPN ---- */
 
+/*
+ * The certificate was chosen in the ClientHello callback; acknowledging
+ * the name makes OpenSSL keep it in the session, where the next
+ * resumption finds it.
+ */
 static int sni_cb(SSL *s, int *alert, void *arg)
 {
-	const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
-	struct ssl_data *d = SSL_get_ex_data(s, ex_index);
-	unsigned int i;
-
-	(void)alert; (void)arg;
-	if (!name || !d || d->set->n < 2)
-		return SSL_TLSEXT_ERR_OK;
-	for (i = 0; i < d->set->n; i++) {
-		X509 *x = SSL_CTX_get0_certificate(d->set->ctx[i]);
-
-		if (x && X509_check_host(x, name, 0, 0, NULL) == 1) {
-			if (i)
-				SSL_set_SSL_CTX(s, d->set->ctx[i]);
-			break;
-		}
-	}
-	return SSL_TLSEXT_ERR_OK;	/* no match: the default certificate */
+	(void)s; (void)alert; (void)arg;
+	return SSL_TLSEXT_ERR_OK;
 }
 
 static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
@@ -373,10 +474,75 @@ static void ssl_errors(const char *what)
 	ERR_clear_error();
 }
 
-static SSL_CTX *ctx_new(const struct ktixd_config *c,
-			const struct ktixd_cert *cert)
+/* Feeds a DER encoding of @len bytes to the digest, and frees it. */
+static int md_der(EVP_MD_CTX *md, unsigned char *der, int len)
 {
-	static const unsigned char sid_ctx[] = "ktixd";
+	int ok = len > 0 && EVP_DigestUpdate(md, der, (size_t)len);
+
+	OPENSSL_free(der);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The session-ID context of @ctx, as nginx makes it: a digest of the
+ * certificate chain, the verification mode and depth and the client CA
+ * names.  Equal configurations give equal contexts, so helpers with the
+ * same configuration resume each other's sessions; any difference in
+ * what a session proves about its peer gives another context.
+ */
+static int sid_ctx_make(SSL_CTX *ctx, uint8_t out[SHA256_DIGEST_LENGTH])
+{
+	static const char label[] = "ktixd session context v1";
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	STACK_OF(X509_NAME) *names = SSL_CTX_get_client_CA_list(ctx);
+	STACK_OF(X509) *chain = NULL;
+	uint8_t mode[8];
+	int i, v, err = -1;
+
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(md, label, sizeof(label)))
+		goto out;
+	{
+		unsigned char *der = NULL;
+		int len = i2d_X509(SSL_CTX_get0_certificate(ctx), &der);
+
+		if (md_der(md, der, len))
+			goto out;
+	}
+	SSL_CTX_get0_chain_certs(ctx, &chain);
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		unsigned char *der = NULL;
+		int len = i2d_X509(sk_X509_value(chain, i), &der);
+
+		if (md_der(md, der, len))
+			goto out;
+	}
+	/* Big-endian: the same digest on every host of a fleet. */
+	v = SSL_CTX_get_verify_mode(ctx);
+	for (i = 0; i < 4; i++)
+		mode[i] = (uint8_t)((unsigned int)v >> (24 - 8 * i));
+	v = SSL_CTX_get_verify_depth(ctx);
+	for (i = 0; i < 4; i++)
+		mode[4 + i] = (uint8_t)((unsigned int)v >> (24 - 8 * i));
+	if (!EVP_DigestUpdate(md, mode, sizeof(mode)))
+		goto out;
+	for (i = 0; i < sk_X509_NAME_num(names); i++) {
+		unsigned char *der = NULL;
+		int len = i2d_X509_NAME(sk_X509_NAME_value(names, i), &der);
+
+		if (md_der(md, der, len))
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(md, out, NULL))
+		err = 0;
+out:
+	EVP_MD_CTX_free(md);
+	return err;
+}
+
+static SSL_CTX *ctx_new(const struct ktixd_config *c,
+			const struct ktixd_cert *cert, uint8_t *sid_ctx)
+{
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	char what[4200];
 
@@ -412,7 +578,6 @@ static SSL_CTX *ctx_new(const struct ktixd_config *c,
 	SSL_CTX_set_max_early_data(ctx, 0);
 	SSL_CTX_set_num_tickets(ctx, c->tickets ? c->tls13_tickets : 0);
 	SSL_CTX_set_timeout(ctx, (long)mirror_ticket_timeout());
-	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
 	if (c->tickets &&
 	    (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, tls_ticket_key_cb) != 1 ||
 	     !SSL_CTX_set_session_ticket_cb(ctx, gen_cb, tls_ticket_dec_cb,
@@ -441,6 +606,11 @@ static SSL_CTX *ctx_new(const struct ktixd_config *c,
 				   (c->verify == VERIFY_REQUIRE ?
 				    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
 	}
+	snprintf(what, sizeof(what), "session context of %s", cert->cert);
+	if (sid_ctx_make(ctx, sid_ctx) ||
+	    !SSL_CTX_set_session_id_context(ctx, sid_ctx, SHA256_DIGEST_LENGTH))
+		goto err;
+	SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, NULL);
 	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
 	if (ktix_tls_ctx_init(ctx))
@@ -480,7 +650,7 @@ int tls_contexts_load(const struct ktixd_config *c)
 		return -EINVAL;
 	}
 	for (i = 0; i < c->n_certs; i++) {
-		set->ctx[i] = ctx_new(c, &c->certs[i]);
+		set->ctx[i] = ctx_new(c, &c->certs[i], set->sid_ctx[i]);
 		if (!set->ctx[i]) {
 			set_put(set);
 			return -EINVAL;

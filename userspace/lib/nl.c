@@ -88,7 +88,9 @@ int ktix_nl_open(struct ktix_nl **out)
 	}
 	err = genl_connect(nl->sk);
 	if (err < 0) {
-		err = nlerr_to_errno(err);
+		/* libnl folds a full descriptor table into "out of memory". */
+		err = errno == EMFILE || errno == ENFILE ? -errno :
+		      nlerr_to_errno(err);
 		goto err_sock;
 	}
 	/*

@@ -278,6 +278,8 @@ const struct ktix_stat_field ktix_stat_fields[] = {
 	STAT("KtixResumeMissCacheMiss", "resume_miss_cache_miss",
 	     RESUME_MISS_CACHE_MISS),
 	STAT("KtixResumeMissExpired", "resume_miss_expired", RESUME_MISS_EXPIRED),
+	STAT("KtixResumeMissContext", "resume_miss_context", RESUME_MISS_CONTEXT),
+	STAT("KtixResumeMissFuture", "resume_miss_future", RESUME_MISS_FUTURE),
 	{ .name = NULL },
 };
 

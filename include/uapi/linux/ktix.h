@@ -394,6 +394,8 @@ enum ktix_resume_miss {
 	KTIX_RESUME_MISS_REVOKED,	/* the session's handle is revoked */
 	KTIX_RESUME_MISS_CACHE_MISS,	/* session ID not in the cache */
 	KTIX_RESUME_MISS_EXPIRED,	/* ticket older than its lifetime */
+	KTIX_RESUME_MISS_CONTEXT,	/* another security context or name */
+	KTIX_RESUME_MISS_FUTURE,	/* ticket issued in the future */
 	__KTIX_RESUME_MISS_LAST
 };
 
@@ -471,6 +473,8 @@ enum ktix_stats_attr {
 	KTIX_STATS_A_RESUME_MISS_REVOKED,
 	KTIX_STATS_A_RESUME_MISS_CACHE_MISS,
 	KTIX_STATS_A_RESUME_MISS_EXPIRED,
+	KTIX_STATS_A_RESUME_MISS_CONTEXT,
+	KTIX_STATS_A_RESUME_MISS_FUTURE,
 	__KTIX_STATS_A_LAST
 };
 

@@ -1,0 +1,242 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktix_harden: what an attacker or an unusual but legal client tries, in the
+# test VM, with real clients: resumption across security contexts and
+# server names, tickets from the future, descriptors smuggled to ktixd,
+# clients that use each TLS 1.3 ticket once.
+#
+# KTIX_BIN names the directory of the binaries (default build/bin);
+# E2E_ONLY=REGEX runs only the tests whose names match.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. selftests/lib/ktap.sh
+BIN=${KTIX_BIN:-build/bin}
+CTL=$BIN/ktixctl
+W=$(mktemp -d /tmp/ktix_harden.XXXXXX)
+. selftests/lib/e2e.sh
+
+# try PORT SESSION [s_client options]: "Reused" or "New", then "page" or
+# "nopage"
+try() {
+	local port=$1 sess=$2 out
+	shift 2
+	out=$(hello "$port" -sess_in "$sess" "$@")
+	if grep -q '^Reused' <<< "$out"; then printf 'Reused'; else printf 'New'; fi
+	if grep -q 'hello from ktix-serve' <<< "$out"; then echo ' page'; else echo ' nopage'; fi
+}
+
+# kind_opts K: the s_client options that offer a session of kind K (t, s, p)
+kind_opts() {
+	case $1 in
+	t) echo -tls1_2 ;;
+	s) echo -tls1_2 -no_ticket ;;
+	p) echo -tls1_3 ;;
+	esac
+}
+
+# sessions PORT PREFIX [s_client options]: a TLS 1.2 ticket, a TLS 1.2
+# session ID and a TLS 1.3 PSK session from PORT, in PREFIX-{t,s,p}
+sessions() {
+	local port=$1 pre=$2
+	shift 2
+	hello "$port" -tls1_2 -sess_out "$pre-t" "$@" > /dev/null
+	hello "$port" -tls1_2 -no_ticket -sess_out "$pre-s" "$@" > /dev/null
+	hello "$port" -tls1_3 -sess_out "$pre-p" "$@" > /dev/null
+	[ -s "$pre-t" ] && [ -s "$pre-s" ] && [ -s "$pre-p" ] || { echo "no session saved"; return 1; }
+}
+
+# ---- set-up ----
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-keyout "$W/ec.key" -out "$W/ec.pem" -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-keyout "$W/ab.key" -out "$W/ab.pem" -subj /CN=a.test \
+	-addext subjectAltName=DNS:a.test,DNS:b.test 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-keyout "$W/cli.key" -out "$W/cli.pem" -subj /CN=client-one 2>/dev/null
+mkdir -p "$W/www"
+echo "hello from ktix-serve" > "$W/www/index.html"
+
+ktap_plan 7
+
+start_ktixd open || exit 1
+start_serve open 8450 || exit 1
+
+# ---- 1. the security context ----
+verify_context() {
+	local k r miss
+	start_ktixd req --set client-ca="$W/cli.pem" --set verify-client=require || return 1
+	start_serve req 8451 || return 1
+	start_ktixd opt --set client-ca="$W/cli.pem" --set verify-client=optional || return 1
+	start_serve opt 8452 || return 1
+	sessions 8450 "$W/o" || return 1
+	# The control: the same sessions resume on the helper they came from.
+	for k in t s p; do
+		r=$(try 8450 "$W/o-$k" $(kind_opts $k))
+		[ "$r" = "Reused page" ] || { echo "control $k: $r"; return 1; }
+	done
+	for k in t s p; do
+		r=$(try 8451 "$W/o-$k" $(kind_opts $k))
+		[ "$r" = "New nopage" ] || { echo "verify-client=require, session $k: $r"; return 1; }
+	done
+	echo "on verify-client=require: no ticket, session ID or PSK of the open helper resumes, no page"
+	miss=$(stat_of KtixResumeMissContext)
+	for k in t s p; do
+		r=$(try 8452 "$W/o-$k" $(kind_opts $k))
+		[ "$r" = "New page" ] || { echo "verify-client=optional, session $k: $r"; return 1; }
+	done
+	[ "$(stat_of KtixResumeMissContext)" = $((miss + 3)) ] ||
+		{ echo "KtixResumeMissContext $miss -> $(stat_of KtixResumeMissContext), not +3"; return 1; }
+	echo "on verify-client=optional: three full handshakes, KtixResumeMissContext $miss -> $((miss + 3))"
+}
+t "a session of a helper without client verification does not resume on one with it" verify_context
+
+same_config() {
+	local k r
+	# Two helpers with the same client verification: one context.
+	start_ktixd req2 --set client-ca="$W/cli.pem" --set verify-client=require || return 1
+	start_serve req2 8453 || return 1
+	sessions 8451 "$W/r" -cert "$W/cli.pem" -key "$W/cli.key" || return 1
+	for k in t s p; do
+		r=$(try 8453 "$W/r-$k" -cert "$W/cli.pem" -key "$W/cli.key" $(kind_opts $k))
+		[ "$r" = "Reused page" ] || { echo "session $k on the twin helper: $r"; return 1; }
+	done
+	echo "ticket, session ID and PSK resume across two helpers of the same configuration"
+}
+t "helpers of one configuration still resume each other's sessions" same_config
+
+sni_binding() {
+	local k r miss
+	start_ktixd sni --cert "$W/ab.pem" --key "$W/ab.key" || return 1
+	start_serve sni 8454 || return 1
+	sessions 8454 "$W/a" -servername a.test || return 1
+	miss=$(stat_of KtixResumeMissContext)
+	for k in t s p; do
+		read -ra f <<< "$(kind_opts $k)"
+		r=$(try 8454 "$W/a-$k" -servername b.test "${f[@]}")
+		[ "$r" = "New page" ] || { echo "session $k for a.test, asked for b.test: $r"; return 1; }
+		r=$(try 8454 "$W/a-$k" -servername a.test "${f[@]}")
+		[ "$r" = "Reused page" ] || { echo "session $k for a.test, asked for a.test: $r"; return 1; }
+		# By the other certificate's name: another context as well.
+		r=$(try 8454 "$W/a-$k" -servername localhost "${f[@]}")
+		[ "$r" = "New page" ] || { echo "session $k for a.test, asked for localhost: $r"; return 1; }
+	done
+	[ "$(stat_of KtixResumeMissContext)" = $((miss + 6)) ] ||
+		{ echo "KtixResumeMissContext $miss -> $(stat_of KtixResumeMissContext), not +6"; return 1; }
+	echo "sessions for a.test: full handshakes for b.test (same certificate) and localhost, resumed for a.test"
+}
+t "a session for one server name does not resume for another" sni_binding
+
+future() {
+	local miss exp r
+	# A ticket made while the clock is two hours ahead, used after it is
+	# set right: issued in the future.
+	date -s '+2 hours' > /dev/null || return 1
+	hello 8450 -tls1_2 -sess_out "$W/fut-t" > /dev/null
+	hello 8450 -tls1_3 -sess_out "$W/fut-p" > /dev/null
+	date -s '-2 hours' > /dev/null
+	# A TLS 1.3 client checks the ticket's age by its own clock: this one's
+	# is right, so it took the ticket two hours ago by its clock.
+	python3 - "$W/fut-p" <<'EOF' || return 1
+import base64, subprocess, sys
+f = sys.argv[1]
+txt = subprocess.run(["openssl", "sess_id", "-in", f, "-noout", "-text"],
+                     capture_output=True, text=True).stdout
+t = int([l for l in txt.splitlines() if "Start Time:" in l][0].split(":")[1])
+pem = open(f).read().split("\n")
+der = base64.b64decode("".join(l for l in pem if l and not l.startswith("-----")))
+enc = lambda v: b"\xa1\x06\x02\x04" + v.to_bytes(4, "big")
+if der.count(enc(t)) != 1:
+    sys.exit("no start time in the session")
+der = der.replace(enc(t), enc(t - 7200))
+b = base64.b64encode(der).decode()
+open(f, "w").write("-----BEGIN SSL SESSION PARAMETERS-----\n" +
+    "\n".join(b[k:k + 64] for k in range(0, len(b), 64)) +
+    "\n-----END SSL SESSION PARAMETERS-----\n")
+EOF
+	miss=$(stat_of KtixResumeMissFuture) exp=$(stat_of KtixResumeMissExpired)
+	r=$(try 8450 "$W/fut-t" -tls1_2)
+	[ "$r" = "New page" ] || { echo "TLS 1.2 ticket from the future: $r"; return 1; }
+	r=$(try 8450 "$W/fut-p" -tls1_3)
+	[ "$r" = "New page" ] || { echo "TLS 1.3 ticket from the future: $r"; return 1; }
+	[ "$(stat_of KtixResumeMissFuture)" = $((miss + 2)) ] &&
+		[ "$(stat_of KtixResumeMissExpired)" = "$exp" ] ||
+		{ echo "KtixResumeMissFuture $miss -> $(stat_of KtixResumeMissFuture)"; return 1; }
+	echo "tickets issued 2 h ahead: full handshakes, KtixResumeMissFuture $miss -> $((miss + 2))"
+}
+t "a ticket issued in the future is refused" future
+
+# ---- 3. descriptors smuggled to ktixd ----
+fd_leak() {
+	local pid before after
+	pid=$(cat "$W/open.pid")
+	before=$(ls /proc/"$pid"/fd | wc -l)
+	python3 - "$W/open.sock" <<'EOF' || return 1
+import array, os, socket, struct, sys
+p = sys.argv[1]
+def anc(fds):
+    return [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+r, w = os.pipe()
+req = struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 0)
+cases = [
+    (b"", [u.fileno(), t.fileno()]),                 # empty, two fds
+    (b"", [r]),                                      # empty, a pipe
+    (b"x", [u.fileno()]),                            # short
+    (req[:16], [t.fileno()]),                        # truncated
+    (req + b"extra", [t.fileno()]),                  # too long
+    (struct.pack("=IHHQII", 0x6b746978, 9, 24, 7, 0, 0), [t.fileno()]),  # version
+    (struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 1), [t.fileno()]),  # flags
+    (req, [u.fileno(), t.fileno()]),                 # two sockets
+    (req, [r, w]),                                   # pipes
+    (req, [u.fileno()]),                             # UDP
+]
+answered = 0
+for i in range(15):
+    for payload, fds in cases:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect(p)
+        s.sendmsg([payload], anc(fds))
+        s.settimeout(10)
+        try:
+            a = s.recv(4096)
+        except socket.timeout:
+            sys.exit("no answer to %r with %d fds" % (payload[:8], len(fds)))
+        if len(a) < 20 or struct.unpack_from("i", a, 16)[0] >= 0:
+            sys.exit("answer to a bad request is not an error: %r" % a[:24])
+        answered += 1
+        s.close()
+print("%d malformed requests with descriptors: each answered with an errno" % answered)
+EOF
+	sleep 0.5
+	after=$(ls /proc/"$pid"/fd | wc -l)
+	echo "ktixd's descriptors: $before before, $after after"
+	[ "$after" -le "$before" ] || { ls -l /proc/"$pid"/fd; return 1; }
+	hello 8450 -tls1_3 | grep -q 'hello from ktix-serve' || { echo "ktixd no longer serves"; return 1; }
+}
+t "descriptors attached to malformed or empty requests are all closed" fd_leak
+
+# ---- 7. clients outside the project ----
+one_use_tickets() {
+	local i cur=$W/once-0 prev next r
+	hello 8450 -tls1_3 -sess_out "$cur" > /dev/null
+	for i in $(seq 10); do
+		next=$W/once-$i
+		r=$(hello 8450 -tls1_3 -sess_in "$cur" -sess_out "$next")
+		grep -q '^Reused' <<< "$r" || { echo "connection $i: not resumed"; return 1; }
+		prev=$(ticket_of "$cur") && r=$(ticket_of "$next") || return 1
+		[ "$prev" != "$r" ] || { echo "connection $i: no new ticket"; return 1; }
+		cur=$next
+	done
+	echo "ten TLS 1.3 connections in a row, each on the ticket of the one before: all resumed"
+}
+t "TLS 1.3: a new ticket after every resumption, so one-use tickets always resume" one_use_tickets
+
+sanitizers() {
+	! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$W"/*.log
+}
+t "no sanitizer report in any daemon's log" sanitizers
+
+ktap_finish
