@@ -5,11 +5,14 @@
  * Against RFC 8448's published TLS 1.3 trace, against an independent
  * computation in Python (hmac, hashlib) of HKDF-Expand-Label and of TLS
  * 1.2's PRF, and between the two ends of a real OpenSSL handshake over a
- * socketpair: what one side sends with, the other receives with.
+ * socketpair: what one side sends with, the other receives with; and the
+ * sequence numbers after a client that cuts its Finished into 1-byte
+ * records.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +279,228 @@ TEST(keys_before_the_handshake_are_refused)
 	EXPECT_EQ(-EINVAL, ktix_tls_keys(ssl, &k));
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
+}
+
+/*
+ * A TLS 1.2 client that cuts every handshake message into 1-byte records,
+ * its Finished too (RFC 5246 6.2.1 allows it): the server's receive
+ * sequence number must count the records as they came.  The plaintext
+ * records are cut as they are; the Finished is decrypted with the client's
+ * write key and encrypted again a byte a record, through OpenSSL's AEADs.
+ */
+struct frag {
+	SSL_CTX *sctx, *cctx;
+	SSL *s, *c;
+	BIO *s_in, *s_out, *c_in, *c_out;
+	bool chacha, ccs;
+	uint8_t key[32], iv[12];	/* the client's write key and IV */
+	size_t key_len;
+	uint64_t seq;			/* records sent after the CCS */
+};
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* The AEAD of one TLS 1.2 record at @seq: nonce, then AAD (RFC 5246 6.2.3.3). */
+static int frag_aead(struct frag *f, bool enc, uint64_t seq, const uint8_t *expl,
+		     const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	uint8_t nonce[12], aad[13];
+	int n, ok, i;
+
+	memcpy(nonce, f->iv, 12);
+	if (f->chacha) {
+		put_be64(aad, seq);
+		for (i = 0; i < 8; i++)
+			nonce[4 + i] ^= aad[i];
+	} else {
+		memcpy(nonce + 4, expl, 8);
+	}
+	put_be64(aad, seq);
+	aad[8] = SSL3_RT_HANDSHAKE;
+	aad[9] = 3;
+	aad[10] = 3;
+	aad[11] = (uint8_t)(len >> 8);
+	aad[12] = (uint8_t)len;
+	ok = x && EVP_CipherInit_ex(x, f->chacha ? EVP_chacha20_poly1305() :
+				    f->key_len == 16 ? EVP_aes_128_gcm() :
+				    EVP_aes_256_gcm(), NULL, f->key, nonce, enc) &&
+	     EVP_CipherUpdate(x, NULL, &n, aad, 13) &&
+	     (len == 0 || EVP_CipherUpdate(x, out, &n, in, (int)len)) &&
+	     (enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, tag)) &&
+	     EVP_CipherFinal_ex(x, out + len, &n) &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag));
+	EVP_CIPHER_CTX_free(x);
+	return ok ? 0 : -1;
+}
+
+/* The client's write key and IV, from its master secret (once it has one). */
+static int frag_client_keys(struct frag *f)
+{
+	uint8_t master[48], cr[32], sr[32], kb[2 * 32 + 2 * 12];
+	size_t ml = SSL_SESSION_get_master_key(SSL_get_session(f->c), master, 48);
+	size_t il = f->chacha ? 12 : 4;
+	const EVP_MD *md = f->key_len == 32 && !f->chacha ? EVP_sha384() :
+			   EVP_sha256();
+
+	SSL_get_client_random(f->c, cr, 32);
+	SSL_get_server_random(f->c, sr, 32);
+	if (!ml || ktix_tls12_key_block(md, master, ml, cr, sr, kb,
+					2 * f->key_len + 2 * il))
+		return -1;
+	memcpy(f->key, kb, f->key_len);
+	memcpy(f->iv, kb + 2 * f->key_len, il);
+	return 0;
+}
+
+static void frag_record(struct frag *f, uint8_t type, const uint8_t *p,
+			size_t len)
+{
+	uint8_t h[5] = { type, 3, 3, (uint8_t)(len >> 8), (uint8_t)len };
+
+	BIO_write(f->s_in, h, 5);
+	BIO_write(f->s_in, p, (int)len);
+}
+
+/* Moves what the client wrote to the server, cut into 1-byte records. */
+static int frag_pump(struct frag *f)
+{
+	uint8_t buf[1 << 15], pt[256], rec[8 + 1 + 16];
+	size_t off = 0, n, i, hl;
+	int got;
+
+	got = BIO_read(f->c_out, buf, sizeof(buf));
+	n = got > 0 ? (size_t)got : 0;
+	while (off + 5 <= n) {
+		uint8_t type = buf[off];
+		size_t len = (size_t)buf[off + 3] << 8 | buf[off + 4];
+		const uint8_t *p = buf + off + 5;
+
+		if (off + 5 + len > n)
+			return -1;
+		if (type == SSL3_RT_CHANGE_CIPHER_SPEC) {
+			frag_record(f, type, p, len);
+			f->ccs = true;
+			if (frag_client_keys(f))
+				return -1;
+		} else if (type == SSL3_RT_HANDSHAKE && !f->ccs) {
+			for (i = 0; i < len; i++)
+				frag_record(f, type, p + i, 1);
+		} else if (type == SSL3_RT_HANDSHAKE) {
+			/* The encrypted Finished, record 0 under the new keys. */
+			hl = f->chacha ? 0 : 8;
+			if (len < hl + 16 || len - hl - 16 > sizeof(pt) ||
+			    frag_aead(f, false, 0, p, p + hl, len - hl - 16, pt,
+				      (uint8_t *)p + len - 16))
+				return -1;
+			for (i = 0; i < len - hl - 16; i++) {
+				put_be64(rec, f->seq);
+				if (frag_aead(f, true, f->seq, rec, pt + i, 1,
+					      rec + hl, rec + hl + 1))
+					return -1;
+				f->seq++;
+				frag_record(f, type, rec,
+					    hl + 1 + 16);
+			}
+			OPENSSL_cleanse(pt, sizeof(pt));
+		} else {
+			frag_record(f, type, p, len);
+		}
+		off += 5 + len;
+	}
+	while ((got = BIO_read(f->s_out, buf, sizeof(buf))) > 0)
+		BIO_write(f->c_in, buf, got);
+	return 0;
+}
+
+FIXTURE(frag) {
+	struct frag f;
+};
+
+FIXTURE_VARIANT(frag) {
+	const char *suite;
+	bool chacha;
+	size_t key_len;
+};
+
+FIXTURE_VARIANT_ADD(frag, aes_128_gcm) {
+	"ECDHE-ECDSA-AES128-GCM-SHA256", false, 16,
+};
+
+FIXTURE_VARIANT_ADD(frag, aes_256_gcm) {
+	"ECDHE-ECDSA-AES256-GCM-SHA384", false, 32,
+};
+
+FIXTURE_VARIANT_ADD(frag, chacha20_poly1305) {
+	"ECDHE-ECDSA-CHACHA20-POLY1305", true, 32,
+};
+
+FIXTURE_SETUP(frag)
+{
+	struct frag *f = &self->f;
+
+	memset(f, 0, sizeof(*f));
+	f->chacha = variant->chacha;
+	f->key_len = variant->key_len;
+	f->sctx = SSL_CTX_new(TLS_server_method());
+	f->cctx = SSL_CTX_new(TLS_client_method());
+	ASSERT_NE(NULL, f->sctx);
+	ASSERT_NE(NULL, f->cctx);
+	ASSERT_EQ(0, tls_pair_configure(f->sctx, f->cctx, TLS1_2_VERSION,
+					variant->suite, 0));
+	SSL_CTX_set_options(f->cctx, SSL_OP_NO_TICKET);
+	f->s = SSL_new(f->sctx);
+	f->c = SSL_new(f->cctx);
+	f->s_in = BIO_new(BIO_s_mem());
+	f->s_out = BIO_new(BIO_s_mem());
+	f->c_in = BIO_new(BIO_s_mem());
+	f->c_out = BIO_new(BIO_s_mem());
+	SSL_set_bio(f->s, f->s_in, f->s_out);
+	SSL_set_bio(f->c, f->c_in, f->c_out);
+	SSL_set_accept_state(f->s);
+	SSL_set_connect_state(f->c);
+}
+
+FIXTURE_TEARDOWN(frag)
+{
+	SSL_free(self->f.s);
+	SSL_free(self->f.c);
+	SSL_CTX_free(self->f.sctx);
+	SSL_CTX_free(self->f.cctx);
+}
+
+TEST_F(frag, finished_in_one_byte_records_counts_every_record)
+{
+	struct frag *f = &self->f;
+	struct ktix_tls_keys k;
+	int i;
+
+	/* The client stops at the server's Finished: it never gets it. */
+	for (i = 0; i < 20 && !SSL_is_init_finished(f->s); i++) {
+		SSL_do_handshake(f->c);
+		ASSERT_EQ(0, frag_pump(f));
+		SSL_do_handshake(f->s);
+		ASSERT_EQ(0, frag_pump(f));
+	}
+	ASSERT_EQ(1, SSL_is_init_finished(f->s));
+	/* 16 bytes of Finished (4 of header, 12 of verify_data): 16 records. */
+	EXPECT_EQ(16, f->seq);
+	ASSERT_EQ(0, ktix_tls_keys(f->s, &k));
+	EXPECT_EQ(16, k.rx.rec_seq[7]);
+	EXPECT_EQ(0, k.rx.rec_seq[6]);
+	EXPECT_EQ(1, k.tx.rec_seq[7]);
+	if (!f->chacha) {
+		EXPECT_EQ(0, memcmp(k.rx.iv, k.rx.rec_seq, 8));
+	}
+	EXPECT_EQ(0, memcmp(k.rx.key, f->key, f->key_len));
+	ktix_tls_keys_wipe(&k);
+	OPENSSL_cleanse(f->key, sizeof(f->key));
 }
 
 TEST_HARNESS_MAIN

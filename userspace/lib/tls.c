@@ -28,8 +28,14 @@ struct ktix_tls_state {
 	uint8_t client_secret[SECRET_MAX];	/* TLS 1.3 traffic secrets 0 */
 	uint8_t server_secret[SECRET_MAX];
 	size_t client_secret_len, server_secret_len;
-	/* Records under the application keys, counted by the message callback. */
+	/*
+	 * Records under the application keys, counted by the message
+	 * callback: TLS 1.3, the application data and tickets; TLS 1.2, every
+	 * record after each side's ChangeCipherSpec (its Finished, in as many
+	 * records as the peer cut it into, then the rest).
+	 */
 	uint64_t sent, received;
+	bool ccs_sent, ccs_received;
 	bool key_update;
 };
 
@@ -109,11 +115,12 @@ static void keylog(const SSL *ssl, const char *line)
 }
 
 /*
- * Counts the records sent and received under the application keys:
- * application data (TLS 1.2: by record type; TLS 1.3: by inner content
- * type, every TLS 1.3 record being application data outside) and, for TLS
- * 1.3, the post-handshake NewSessionTicket messages, one a record as
- * OpenSSL writes them.
+ * Counts the records sent and received under the application keys.  TLS
+ * 1.3: application data (by inner content type, every TLS 1.3 record being
+ * application data outside) and the post-handshake NewSessionTicket
+ * messages, one a record as OpenSSL writes them.  TLS 1.2: every record
+ * header after the ChangeCipherSpec of that direction, so that a Finished
+ * split over several records (legal: RFC 5246 6.2.1) is counted as it came.
  */
 static void msg_cb(int write_p, int version, int content_type, const void *buf,
 		   size_t len, SSL *ssl, void *arg)
@@ -136,9 +143,18 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf,
 		else if (content_type == SSL3_RT_HANDSHAKE &&
 			 b[0] == SSL3_MT_KEY_UPDATE)
 			st->key_update = true;
-	} else if (content_type == SSL3_RT_HEADER && len >= 1 &&
-		   b[0] == SSL3_RT_APPLICATION_DATA) {
-		count = true;
+	} else if (content_type == SSL3_RT_HEADER) {
+		bool *ccs = write_p ? &st->ccs_sent : &st->ccs_received;
+
+		if (b[0] == SSL3_RT_CHANGE_CIPHER_SPEC) {
+			*ccs = true;
+			if (write_p)
+				st->sent = 0;
+			else
+				st->received = 0;
+		} else {
+			count = *ccs;
+		}
 	}
 	if (count && write_p)
 		st->sent++;
@@ -375,9 +391,9 @@ static int keys12(SSL *ssl, const struct ktix_tls_state *st,
 		memcpy(c->iv, civ, fl);
 		memcpy(s->iv, siv, fl);
 	}
-	/* The Finished of each side was record 0 under these keys. */
-	put_seq(k->tx.rec_seq, st->sent + 1);
-	put_seq(k->rx.rec_seq, st->received + 1);
+	/* Each side's Finished, and what followed, counted by msg_cb(). */
+	put_seq(k->tx.rec_seq, st->sent);
+	put_seq(k->rx.rec_seq, st->received);
 	/* GCM/CCM: the explicit nonce goes on the wire; start at the seq. */
 	if (k->tx.salt_len) {
 		memcpy(k->tx.iv, k->tx.rec_seq, 8);
