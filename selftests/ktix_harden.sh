@@ -58,7 +58,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 mkdir -p "$W/www"
 echo "hello from ktix-serve" > "$W/www/index.html"
 
-ktap_plan 7
+ktap_plan 8
 
 start_ktixd open || exit 1
 start_serve open 8450 || exit 1
@@ -217,6 +217,33 @@ EOF
 	hello 8450 -tls1_3 | grep -q 'hello from ktix-serve' || { echo "ktixd no longer serves"; return 1; }
 }
 t "descriptors attached to malformed or empty requests are all closed" fd_leak
+
+# ---- 5. secrets out of core dumps ----
+core_dumps() {
+	local pid n flags
+	echo "$W/core.%p" > /proc/sys/kernel/core_pattern || return 1
+	ulimit -c unlimited
+	start_ktixd dump1 || return 1
+	pid=$(cat "$W/dump1.pid")
+	kill -SEGV "$pid"; sleep 1
+	n=$(ls "$W"/core.* 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || { echo "a default ktixd left a core dump"; return 1; }
+	rm -f "$W/dump1.pid"
+	echo "ktixd killed by SIGSEGV: no core dump"
+	start_ktixd dump2 --set core-dumps=yes || return 1
+	pid=$(cat "$W/dump2.pid")
+	grep -q 'core-dumps = yes' "$W/dump2.log" || { echo "not logged"; return 1; }
+	# The secure heap: one mapping, locked (lo) and not dumped (dd).
+	flags=$(awk '/^VmFlags:/ && / dd/ && / lo/' /proc/"$pid"/smaps | head -n 1)
+	[ -n "$flags" ] || { echo "no locked, undumped mapping"; return 1; }
+	echo "secure heap $flags"
+	kill -SEGV "$pid"; sleep 1
+	rm -f "$W/dump2.pid"
+	[ -s "$W/core.$pid" ] || { echo "core-dumps = yes: no core dump"; ls "$W"; return 1; }
+	echo "core-dumps = yes: a core dump of $(stat -c %s "$W/core.$pid") bytes"
+	echo core > /proc/sys/kernel/core_pattern
+}
+t "ktixd leaves no core dump; with core-dumps = yes its keys' heap is locked and not dumped" core_dumps
 
 # ---- 7. clients outside the project ----
 one_use_tickets() {

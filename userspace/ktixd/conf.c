@@ -187,6 +187,10 @@ int conf_set(struct ktixd_config *c, const char *key, const char *v,
 		err = parse_bool(v, &c->syslog);
 		goto out_bool;
 	}
+	if (!strcmp(key, "core-dumps")) {
+		err = parse_bool(v, &c->core_dumps);
+		goto out_bool;
+	}
 	if (!strcmp(key, "tls13-tickets")) {
 		err = parse_uint(v, 0, 16, 10, &c->tls13_tickets);
 		goto out_range;

@@ -46,6 +46,7 @@ struct ktixd_config {
 	unsigned int socket_mode;
 	char *socket_group;
 	bool syslog;
+	bool core_dumps;		/* stay dumpable, for debugging */
 	bool foreground;
 	bool verbose;
 };
@@ -61,6 +62,15 @@ int conf_check(const struct ktixd_config *c);
 void conf_free(struct ktixd_config *c);
 /* "10s", "500ms", "2m": milliseconds. */
 int parse_ms(const char *s, unsigned int *out);
+
+/* ---- secrets in memory (secret.c) ---- */
+
+/*
+ * Before any secret is read: non-dumpable unless @core_dumps, and
+ * OpenSSL's secure heap (locked, not dumped) for keys.  0 or -errno.
+ */
+int secret_mem_init(bool core_dumps);
+void secret_mem_done(void);
 
 /* ---- logging (main.c) ---- */
 

@@ -195,6 +195,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ktix_nl_close(nl);
+	if (secret_mem_init(c.core_dumps))
+		return 1;
 	err = mirror_start();
 	if (err) {
 		fprintf(stderr, "ktixd: reading the ticket-key ring: %s%s\n",
@@ -251,5 +253,6 @@ int main(int argc, char **argv)
 out:
 	tls_contexts_free();
 	conf_free(&c);
+	secret_mem_done();
 	return err ? 1 : 0;
 }

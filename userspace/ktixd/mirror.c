@@ -7,7 +7,9 @@
  * every notification (or a lost one: ENOBUFS), reads the whole state again
  * over a second netlink socket and swaps it in under a write lock.
  * Readers copy what they need under the read lock.  Key material leaves
- * this file only in the callers' copies, which they wipe.
+ * this file only in the callers' copies, which they wipe.  The mirrored
+ * keys live in OpenSSL's secure heap (secret_mem_init()): locked in
+ * memory and left out of core dumps.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,8 +46,7 @@ void mirror_set_hook(void (*fn)(uint64_t generation))
 static void snapshot_free(struct snapshot *s)
 {
 	if (s->keys)
-		OPENSSL_cleanse(s->keys, s->n_keys * sizeof(*s->keys));
-	free(s->keys);
+		OPENSSL_secure_clear_free(s->keys, s->n_keys * sizeof(*s->keys));
 	free(s->revoked);
 	memset(s, 0, sizeof(*s));
 }
@@ -87,7 +88,7 @@ static int refresh(unsigned int what)
 		err = ktix_nl_revoke_list(query, &rl);
 	if (err)
 		goto out;
-	s.keys = calloc(kl.n ? kl.n : 1, sizeof(*s.keys));
+	s.keys = OPENSSL_secure_zalloc((kl.n ? kl.n : 1) * sizeof(*s.keys));
 	s.revoked = calloc(rl.n ? rl.n : 1, sizeof(*s.revoked));
 	if (!s.keys || !s.revoked) {
 		err = -ENOMEM;
@@ -230,7 +231,7 @@ void mirror_set(const struct mirror_key *keys, size_t n, uint32_t lifetime)
 {
 	struct snapshot s = { .generation = 1, .ticket_lifetime = lifetime };
 
-	s.keys = calloc(n ? n : 1, sizeof(*s.keys));
+	s.keys = OPENSSL_secure_zalloc((n ? n : 1) * sizeof(*s.keys));
 	s.revoked = calloc(1, sizeof(*s.revoked));
 	if (!s.keys || !s.revoked) {
 		snapshot_free(&s);
