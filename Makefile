@@ -151,6 +151,7 @@ install: all
 	install -D -m 0644 userspace/lib/ktix.h $(DESTDIR)$(PREFIX)/include/ktix.h
 	install -D -m 0644 $(B)/lib/libktix.a $(DESTDIR)$(PREFIX)/lib/libktix.a
 	install -D -m 0644 etc/ktixd.conf $(DESTDIR)$(PREFIX)/share/doc/ktix/ktixd.conf.example
+	install -D -m 0644 etc/ktix.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/ktix.conf
 	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' etc/ktixd.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/ktixd.service

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh
 B=${KTIX_BUILD:-build}
 
-ktap_plan 5
+ktap_plan 6
 
 ktap_test "checkpatch --strict: kmod/ and the uapi header are clean" make -s --no-print-directory checkpatch
 
@@ -51,5 +51,20 @@ man_pages() {
 	return $rc
 }
 ktap_test "man pages render without warnings" man_pages
+
+systemd_unit() {
+	# As make install writes it; no warning at all, and sandboxed.
+	local d out score
+	d=$(mktemp -d)
+	sed "s|@SBINDIR@|$PWD/$B/bin|" etc/ktixd.service.in > "$d/ktixd.service"
+	out=$(systemd-analyze verify --man=no "$d/ktixd.service" 2>&1) || { echo "$out"; return 1; }
+	[ -z "$out" ] || { echo "$out"; return 1; }
+	score=$(systemd-analyze security --offline=yes "$d/ktixd.service" 2>&1 |
+		sed -n 's/.*Overall exposure level for ktixd.service: \([0-9.]*\).*/\1/p')
+	rm -rf "$d"
+	echo "systemd-analyze security: exposure $score"
+	awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 2.0) }'
+}
+ktap_test "the systemd unit verifies cleanly and its exposure is 2.0 or less" systemd_unit
 
 ktap_finish
