@@ -2,7 +2,8 @@
 /*
  * ktix_client: libktix's blocking ktix_handshake() against a running
  * ktixd, with an OpenSSL client on the other end of a loopback TCP pair.
- * Run by ktix_e2e.sh with KTIX_SOCK set.
+ * Run by ktix_e2e.sh with KTIX_SOCK set.  And against a fake ktixd that
+ * never answers or hangs up: an error, never a hang.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,7 +11,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/tls.h>
@@ -114,6 +119,99 @@ TEST_F(hs, refusal_is_an_answer)
 	EXPECT_NE(NULL, strstr(res.error, "not a TCP socket")) TH_LOG("%s", res.error);
 	close(u);
 	EXPECT_EQ(-EBADF, ktix_handshake(self->cl, -1, NULL, &res));
+}
+
+/* A "ktixd" that takes connections and never answers, or hangs up. */
+struct fake {
+	char path[108];
+	int lfd;
+	pthread_t t;
+	bool hang_up;
+};
+
+static void *fake_main(void *arg)
+{
+	struct fake *f = arg;
+	int fd = accept(f->lfd, NULL, NULL);
+	char buf[256];
+
+	if (fd >= 0 && f->hang_up) {
+		/* Takes the request, then goes away without a word. */
+		recv(fd, buf, sizeof(buf), 0);
+		close(fd);
+	} else if (fd >= 0) {
+		sleep(5);
+		close(fd);
+	}
+	return NULL;
+}
+
+static int fake_start(struct fake *f, bool hang_up)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	snprintf(f->path, sizeof(f->path), "/tmp/ktix_fake.%d.%d", getpid(),
+		 hang_up);
+	unlink(f->path);
+	strcpy(sun.sun_path, f->path);
+	f->hang_up = hang_up;
+	f->lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    listen(f->lfd, 4))
+		return -1;
+	return pthread_create(&f->t, NULL, fake_main, f) ? -1 : 0;
+}
+
+static void fake_stop(struct fake *f)
+{
+	pthread_join(f->t, NULL);
+	close(f->lfd);
+	unlink(f->path);
+}
+
+TEST(silent_ktixd_times_out)
+{
+	struct ktix_options opt = { .timeout_ms = 300 };
+	struct ktix_client *cl;
+	struct ktix_result res;
+	struct timespec t0, t1;
+	struct fake f;
+	int sv[2];
+	long ms;
+
+	ASSERT_EQ(0, fake_start(&f, false));
+	ASSERT_EQ(0, ktix_client_open(f.path, &cl));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(-ETIMEDOUT, ktix_handshake(cl, sv[0], &opt, &res));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	/* timeout_ms and the 2 s margin for the crossing, not a hang. */
+	EXPECT_GE(ms, 2300);
+	EXPECT_LT(ms, 4500);
+	EXPECT_EQ(-ETIMEDOUT, res.status);
+	EXPECT_NE(NULL, strstr(res.error, "timed out"));
+	ktix_client_close(cl);
+	close(sv[0]);
+	close(sv[1]);
+	fake_stop(&f);
+}
+
+TEST(lost_ktixd_is_an_error)
+{
+	struct ktix_client *cl;
+	struct ktix_result res;
+	struct fake f;
+	int sv[2];
+
+	ASSERT_EQ(0, fake_start(&f, true));
+	ASSERT_EQ(0, ktix_client_open(f.path, &cl));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	EXPECT_EQ(-ECONNRESET, ktix_handshake(cl, sv[0], NULL, &res));
+	ktix_client_close(cl);
+	close(sv[0]);
+	close(sv[1]);
+	fake_stop(&f);
 }
 
 TEST_HARNESS_MAIN

@@ -503,7 +503,7 @@ client_api() {
 	KTIX_SOCK=$W/a.sock "$BIN/../selftests/ktix_client" > "$W/client.out" 2>&1
 	local rc=$?
 	grep -vE '^#  RUN|^#  +OK' "$W/client.out"
-	[ "$rc" = 0 ] && grep -q 'pass:4 fail:0' "$W/client.out"
+	[ "$rc" = 0 ] && grep -q 'pass:6 fail:0' "$W/client.out"
 }
 t "libktix: ktix_handshake() blocking, then plaintext over kTLS" client_api
 

@@ -12,6 +12,15 @@
  * with a deadline, offloads the finished ones through the module and
  * answers on the server's connection.  Connections are reference-counted:
  * the last handshake of a server that went away closes it.
+ *
+ * No answer is ever dropped: one that does not fit in the connection's
+ * socket buffer waits in the connection's queue, and while anything
+ * waits there the connection's worker reads no new request from that
+ * server and waits for it to become writable instead (backpressure: the
+ * queue holds at most what that server has in flight).  A request is
+ * admitted only under max-inflight, and a server may hold at most its
+ * share of it (share_of()): beyond that its request is answered busy, and
+ * no server can starve another.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,11 +57,22 @@ struct ktixd_counters counters;
 /* What an epoll event points at. */
 enum ev_type { EV_WAKE, EV_CONN, EV_HS };
 
+/* An answer that did not fit in the socket buffer yet. */
+struct answer {
+	struct answer *next;
+	struct ktix_result r;
+};
+
 struct conn {
 	enum ev_type type;		/* EV_CONN */
 	struct conn *next, *prev;	/* in its worker's list */
 	int fd;
 	atomic_int refs;
+	atomic_uint inflight;		/* this server's handshakes */
+	int epfd;			/* its worker's epoll set */
+	pthread_mutex_t lock;		/* for the fields below */
+	struct answer *out, **out_tail;	/* waiting to be sent, in order */
+	bool dropped;			/* no longer in its worker's set */
 };
 
 struct hs {
@@ -84,6 +104,7 @@ static const struct ktixd_config *cfg;
 static struct worker *workers;
 static unsigned int n_workers;
 static atomic_uint inflight;
+static atomic_uint busy_servers;	/* connections with handshakes in flight */
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -100,10 +121,57 @@ static uint64_t now_ns(void)
 
 static void conn_put(struct conn *c)
 {
-	if (atomic_fetch_sub(&c->refs, 1) == 1) {
-		close(c->fd);
-		free(c);
+	struct answer *a;
+
+	if (atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	while ((a = c->out)) {
+		c->out = a->next;
+		free(a);
 	}
+	pthread_mutex_destroy(&c->lock);
+	close(c->fd);
+	free(c);
+}
+
+/* What the connection's worker waits for: requests, or room for answers. */
+static void conn_watch(struct conn *c)
+{
+	struct epoll_event ev = {
+		.events = c->out ? EPOLLOUT : EPOLLIN,
+		.data.ptr = c,
+	};
+
+	if (!c->dropped)
+		epoll_ctl(c->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Sends what waits, under c->lock; false if the server is gone. */
+static bool conn_flush(struct conn *c)
+{
+	struct answer *a;
+
+	while ((a = c->out)) {
+		if (send(c->fd, &a->r, sizeof(a->r),
+			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return true;
+			break;
+		}
+		c->out = a->next;
+		if (!c->out)
+			c->out_tail = &c->out;
+		free(a);
+	}
+	if (!a)
+		return true;
+	/* The server went away: what waits has nobody to read it. */
+	while ((a = c->out)) {
+		c->out = a->next;
+		free(a);
+	}
+	c->out_tail = &c->out;
+	return false;
 }
 
 static void reply_init(struct ktix_result *r, uint64_t cookie)
@@ -115,13 +183,36 @@ static void reply_init(struct ktix_result *r, uint64_t cookie)
 	r->cookie = cookie;
 }
 
+/*
+ * Answers, in order: at once if the socket has room, else queued for the
+ * connection's worker to send when it has (never waiting on a server
+ * that does not read its answers, never dropping one).
+ */
 static void reply_send(struct conn *c, const struct ktix_result *r)
 {
-	/* Never wait on a server that does not read its answers. */
-	if (send(c->fd, r, sizeof(*r), MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
-	    errno != EPIPE && errno != ECONNRESET)
-		log_msg(LOG_WARNING, "answer to a server lost: %s",
-			strerror(errno));
+	struct answer *a;
+	bool was_empty;
+
+	pthread_mutex_lock(&c->lock);
+	was_empty = !c->out;
+	if (was_empty) {
+		if (send(c->fd, r, sizeof(*r), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0 ||
+		    (errno != EAGAIN && errno != EINTR))
+			goto out;	/* sent, or nobody left to read it */
+	}
+	a = malloc(sizeof(*a));
+	if (!a) {
+		log_msg(LOG_ERR, "answer to a server lost: out of memory");
+		goto out;
+	}
+	a->next = NULL;
+	a->r = *r;
+	*c->out_tail = a;
+	c->out_tail = &a->next;
+	if (was_empty)
+		conn_watch(c);
+out:
+	pthread_mutex_unlock(&c->lock);
 }
 
 static void reply_error(struct conn *c, uint64_t cookie, int err,
@@ -214,6 +305,8 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 	if (fail)
 		atomic_fetch_add(&counters.resume_fail[fail], 1);
 	reply_send(h->conn, r);
+	if (atomic_fetch_sub(&h->conn->inflight, 1) == 1)
+		atomic_fetch_sub(&busy_servers, 1);
 	conn_put(h->conn);
 	free(h);
 	atomic_fetch_sub(&w->load, 1);
@@ -465,6 +558,50 @@ static void hs_dispatch(struct worker *self, struct hs *h)
 	hs_start(self, h);
 }
 
+/*
+ * This server's share of max-inflight: an eighth is kept for servers
+ * that have nothing in flight yet, and the rest is shared equally
+ * between those that do.  A server alone may hold seven eighths; one
+ * that comes later always finds room.
+ */
+static unsigned int share_of(struct conn *c)
+{
+	unsigned int servers = atomic_load(&busy_servers) +
+			       (atomic_load(&c->inflight) ? 0 : 1);
+	unsigned int max = cfg->max_inflight, share;
+
+	share = (max - max / 8) / (servers ? servers : 1);
+	return share ? share : 1;
+}
+
+/*
+ * Takes a place under max-inflight and under the server's share, at once
+ * (compare-and-swap: two workers cannot both take the last place).
+ */
+static bool admit(struct conn *c)
+{
+	unsigned int cur = atomic_load(&inflight);
+
+	do {
+		if (cur >= cfg->max_inflight)
+			return false;
+	} while (!atomic_compare_exchange_weak(&inflight, &cur, cur + 1));
+	if (atomic_load(&c->inflight) >= share_of(c)) {
+		atomic_fetch_sub(&inflight, 1);
+		return false;
+	}
+	if (atomic_fetch_add(&c->inflight, 1) == 0)
+		atomic_fetch_add(&busy_servers, 1);
+	return true;
+}
+
+static void unadmit(struct conn *c)
+{
+	if (atomic_fetch_sub(&c->inflight, 1) == 1)
+		atomic_fetch_sub(&busy_servers, 1);
+	atomic_fetch_sub(&inflight, 1);
+}
+
 enum { READ_MORE, READ_NONE, READ_CLOSED };
 
 /* Whether the server has closed its end (nothing more will come). */
@@ -544,16 +681,19 @@ static int conn_read(struct worker *self, struct conn *c)
 	err = check_tcp(fds[0], &why);
 	if (err)
 		goto bad;
-	if (atomic_load(&inflight) >= cfg->max_inflight) {
+	if (!admit(c)) {
 		atomic_fetch_add(&counters.busy, 1);
 		reply_error(c, req.cookie, -EBUSY,
-			    "busy: %u handshakes in flight", cfg->max_inflight);
+			    "busy: %u handshakes in flight (max-inflight %u, this server's share %u)",
+			    atomic_load(&inflight), cfg->max_inflight,
+			    share_of(c));
 		close(fds[0]);
 		return READ_MORE;
 	}
 
 	h = calloc(1, sizeof(*h));
 	if (!h) {
+		unadmit(c);
 		reply_error(c, req.cookie, -ENOMEM, "out of memory");
 		close(fds[0]);
 		return READ_MORE;
@@ -569,7 +709,6 @@ static int conn_read(struct worker *self, struct conn *c)
 	peer_name(h->fd, h->peer, sizeof(h->peer));
 	atomic_fetch_add(&c->refs, 1);
 	h->conn = c;
-	atomic_fetch_add(&inflight, 1);
 	hs_dispatch(self, h);
 	return READ_MORE;
 
@@ -585,7 +724,10 @@ bad:
 
 static void conn_drop(struct worker *w, struct conn *c)
 {
+	pthread_mutex_lock(&c->lock);
+	c->dropped = true;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	pthread_mutex_unlock(&c->lock);
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
 	conn_put(c);
@@ -594,9 +736,25 @@ static void conn_drop(struct worker *w, struct conn *c)
 static void conn_event(struct worker *w, struct conn *c, uint32_t events)
 {
 	int i, r = READ_NONE;
+	bool backlog;
 
-	/* A few at a time, so that running handshakes are not starved. */
-	for (i = 0; i < 16; i++) {
+	if (events & EPOLLOUT) {
+		pthread_mutex_lock(&c->lock);
+		if (!conn_flush(c))
+			r = READ_CLOSED;
+		conn_watch(c);
+		pthread_mutex_unlock(&c->lock);
+	}
+	/*
+	 * A few at a time, so that running handshakes are not starved; none
+	 * while answers wait for room.
+	 */
+	for (i = 0; i < 16 && r != READ_CLOSED; i++) {
+		pthread_mutex_lock(&c->lock);
+		backlog = c->out != NULL;
+		pthread_mutex_unlock(&c->lock);
+		if (backlog)
+			break;
 		r = conn_read(w, c);
 		if (r != READ_MORE)
 			break;
@@ -627,6 +785,7 @@ static bool worker_take(struct worker *w)
 		struct conn *c = nc;
 
 		nc = nc->next;
+		c->epfd = w->epfd;
 		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 			log_msg(LOG_WARNING, "a server's connection: %s",
 				strerror(errno));
@@ -930,6 +1089,8 @@ int server_run(const struct ktixd_config *c, int lfd)
 				cn->type = EV_CONN;
 				cn->fd = cfd;
 				atomic_init(&cn->refs, 1);
+				pthread_mutex_init(&cn->lock, NULL);
+				cn->out_tail = &cn->out;
 				conn_give(cn);
 			}
 		}

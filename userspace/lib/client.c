@@ -3,10 +3,12 @@
  * libktix: the client of ktixd, and reading and closing a kTLS socket.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -139,29 +141,53 @@ int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res)
 	return 0;
 }
 
+/* ktixd answers within the handshake's timeout; this is for its crossing. */
+#define KTIX_WAIT_MARGIN_MS	2000
+
+static int64_t ms_of(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+}
+
 int ktix_handshake(struct ktix_client *cl, int fd,
 		   const struct ktix_options *opt, struct ktix_result *res)
 {
 	/* Answers come in the order handshakes finish: match the cookie. */
 	static _Thread_local uint64_t next_cookie;
 	uint64_t cookie = ++next_cookie | (uint64_t)1 << 63;
+	int64_t deadline;
+	struct timespec now;
 	int err;
 
 	memset(res, 0, sizeof(*res));
 	err = ktix_handshake_submit(cl, fd, opt, cookie);
 	if (err)
 		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = ms_of(&now) + (opt && opt->timeout_ms ? opt->timeout_ms :
+				  KTIX_WAIT_MS) + KTIX_WAIT_MARGIN_MS;
 	for (;;) {
+		struct pollfd p = { .fd = cl->fd, .events = POLLIN };
 		struct ktix_result r;
-		ssize_t n;
+		int64_t left;
+		int n;
 
-		do {
-			n = recv(cl->fd, NULL, 0, MSG_PEEK);
-		} while (n < 0 && errno == EINTR);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline - ms_of(&now);
+		if (left <= 0) {
+			/* ktixd is stuck or lost: its answer, if any, is dropped. */
+			err = -ETIMEDOUT;
+			goto fail;
+		}
+		n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
 			err = -errno;
 			goto fail;
 		}
+		if (n == 0)
+			continue;
 		err = ktix_handshake_complete(cl, &r);
 		if (err == -EAGAIN)
 			continue;

@@ -89,6 +89,13 @@ struct ktix_options {
 	uint32_t timeout_ms;	/* 0: ktixd's deadline */
 };
 
+/*
+ * How long ktix_handshake() waits for ktixd when no timeout_ms is given
+ * (ktixd's own deadline, 10 s by default, is shorter); with one, it waits
+ * timeout_ms.  Either way, 2 s more for the crossing, then -ETIMEDOUT.
+ */
+#define KTIX_WAIT_MS		60000
+
 struct ktix_client;
 
 /* Connects to ktixd at path (NULL: KTIX_HELPER_SOCKET). */
@@ -100,8 +107,10 @@ int ktix_client_fd(const struct ktix_client *cl);
 /*
  * Hands fd to ktixd and waits for its answer.  The result is also the
  * answer on failure: res->status and res->error say why (the return value
- * is res->status, or the errno of talking to ktixd).  On success fd is a
- * kTLS socket; on failure the server should close it.  A client is used
+ * is res->status, or the errno of talking to ktixd: -ECONNRESET when ktixd
+ * went away, -ETIMEDOUT when it gave no answer in time, see KTIX_WAIT_MS).
+ * On success fd is a kTLS socket; on failure the server should close it.
+ * A client is used
  * either this way, by one thread at a time, or with the two calls below,
  * not both: this one drops answers that are not its own.
  */
