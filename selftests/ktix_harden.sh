@@ -58,7 +58,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 mkdir -p "$W/www"
 echo "hello from ktix-serve" > "$W/www/index.html"
 
-ktap_plan 10
+ktap_plan 11
 
 start_ktixd open || exit 1
 start_serve open 8450 || exit 1
@@ -327,6 +327,32 @@ one_use_tickets() {
 	echo "ten TLS 1.3 connections in a row, each on the ticket of the one before: all resumed"
 }
 t "TLS 1.3: a new ticket after every resumption, so one-use tickets always resume" one_use_tickets
+
+max_fragment() {
+	local v len out
+	head -c 65536 /dev/urandom > "$W/www/64k.bin"
+	for v in 1.2 1.3; do
+		for len in 512 1024 2048 4096; do
+			out=$(printf 'GET /64k.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+				timeout 60 openssl s_client -connect 127.0.0.1:8450 -tls${v/./_} \
+				-maxfraglen "$len" -ign_eof 2>&1 | python3 -c '
+import hashlib, sys
+t = sys.stdin.buffer.read()
+i = t.find(b"\r\n\r\n", t.find(b"HTTP/1.1 200 OK"))
+body = t[i + 4:i + 4 + 65536] if i >= 0 else b""
+want = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+print("%d bytes %s" % (len(body), "intact" if hashlib.sha256(body).hexdigest() == want else "wrong"))
+if b"data length too long" in t:
+    print("client error: data length too long")
+' "$W/www/64k.bin")
+			grep -q 'max_record='"$len" <<< "$(tail -n 1 "$W/serve-8450.log")" ||
+				{ echo "TLS $v maxfraglen $len: not reported"; tail -n 1 "$W/serve-8450.log"; return 1; }
+			[ "$out" = "65536 bytes intact" ] || { echo "TLS $v maxfraglen $len: $out"; return 1; }
+		done
+		echo "TLS $v: max_fragment_length 512, 1024, 2048, 4096: 64 KiB arrives whole"
+	done
+}
+t "max_fragment_length is honoured: records no larger than agreed, 64 KiB whole" max_fragment
 
 sanitizers() {
 	! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$W"/*.log

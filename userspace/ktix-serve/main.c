@@ -54,6 +54,7 @@ struct conn {
 	size_t head_len, head_off;
 	int file;
 	off_t file_off, file_len;
+	unsigned int max_record;	/* the client's max_fragment_length */
 };
 
 static struct conn *conns[MAX_FDS];
@@ -309,6 +310,30 @@ static void conn_read(struct conn *c)
 	conn_parse(c);
 }
 
+/*
+ * A client that asked for smaller records (max_fragment_length): the file
+ * through a buffer, in records of its size, since sendfile(2) on kTLS
+ * fills records to 16 KiB.  As sendfile: bytes sent, or -1 and errno.
+ */
+static ssize_t send_capped(struct conn *c, off_t left)
+{
+	char buf[16384];
+	ssize_t n, sent;
+
+	n = pread(c->file, buf, (size_t)(left < (off_t)sizeof(buf) ? left :
+					 (off_t)sizeof(buf)), c->file_off);
+	if (n <= 0)
+		return n;
+	sent = ktix_ktls_send(c->fd, buf, (size_t)n,
+			      MSG_DONTWAIT | MSG_NOSIGNAL, c->max_record);
+	if (sent < 0) {
+		errno = (int)-sent;
+		return -1;
+	}
+	c->file_off += sent;
+	return sent;
+}
+
 static void conn_send(struct conn *c)
 {
 	/*
@@ -318,12 +343,13 @@ static void conn_send(struct conn *c)
 	int more = c->file >= 0 && c->file_off < c->file_len ? MSG_MORE : 0;
 
 	while (c->head_off < c->head_len) {
-		ssize_t n = send(c->fd, c->head + c->head_off,
-				 c->head_len - c->head_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL | more);
+		ssize_t n = ktix_ktls_send(c->fd, c->head + c->head_off,
+					   c->head_len - c->head_off,
+					   MSG_DONTWAIT | MSG_NOSIGNAL | more,
+					   c->max_record);
 
 		if (n < 0) {
-			if (errno == EAGAIN)
+			if (n == -EAGAIN)
 				goto wait;
 			conn_close(c, false);
 			return;
@@ -332,9 +358,13 @@ static void conn_send(struct conn *c)
 	}
 	while (c->file >= 0 && c->file_off < c->file_len) {
 		off_t left = c->file_len - c->file_off;
-		ssize_t n = sendfile(c->fd, c->file, &c->file_off,
-				     (size_t)(left < SEND_CHUNK ? left : SEND_CHUNK));
+		ssize_t n;
 
+		if (c->max_record < 16384)
+			n = send_capped(c, left);
+		else
+			n = sendfile(c->fd, c->file, &c->file_off,
+				     (size_t)(left < SEND_CHUNK ? left : SEND_CHUNK));
 		if (n < 0) {
 			if (errno == EAGAIN)
 				goto wait;
@@ -396,7 +426,10 @@ static void handshake_answers(void)
 				printf("%02x", r.handle[i]);
 		else
 			printf("-");
+		if (r.max_record && r.max_record < 16384)
+			printf(" max_record=%u", r.max_record);
 		printf(" %uus\n", r.usec);
+		c->max_record = r.max_record ? r.max_record : 16384;
 		c->state = ST_READ;
 		ev.data.ptr = c;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)

@@ -339,6 +339,7 @@ static void hs_done(struct worker *w, struct hs *h)
 	const char *sni;
 	struct ktix_result r;
 	unsigned int alpn_len;
+	uint8_t mfl;
 	X509 *peer;
 	int err;
 
@@ -393,6 +394,11 @@ static void hs_done(struct worker *w, struct hs *h)
 		memcpy(r.handle, info->handle, sizeof(r.handle));
 		r.flags |= KTIX_RES_F_HANDLE;
 	}
+	mfl = SSL_SESSION_get_max_fragment_length(SSL_get0_session(h->ssl));
+	r.max_record = mfl >= TLSEXT_max_fragment_length_512 &&
+		       mfl <= TLSEXT_max_fragment_length_4096 ?
+		       (uint16_t)(512 << (mfl - TLSEXT_max_fragment_length_512)) :
+		       16384;
 	hs_end(w, h, &r);
 }
 

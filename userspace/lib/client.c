@@ -31,6 +31,8 @@
 _Static_assert(sizeof(struct ktix_request) == 24, "struct ktix_request");
 _Static_assert(sizeof(struct ktix_result) == 1144, "struct ktix_result");
 _Static_assert(offsetof(struct ktix_result, error) == 884, "ktix_result.error");
+_Static_assert(offsetof(struct ktix_result, max_record) == 1140,
+	       "ktix_result.max_record");
 
 struct ktix_client {
 	int fd;
@@ -256,6 +258,32 @@ ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags)
 		/* Handshake (KeyUpdate, renegotiation) or unknown. */
 		return -EPROTO;
 	}
+}
+
+ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
+		       unsigned int max_record)
+{
+	const char *p = buf;
+	size_t done = 0;
+	ssize_t n;
+
+	if (!max_record || max_record >= 16384) {
+		n = send(fd, buf, len, flags);
+		return n < 0 ? -errno : n;
+	}
+	/* kTLS ends a record at the end of each send without MSG_MORE. */
+	flags &= ~MSG_MORE;
+	while (done < len) {
+		size_t chunk = len - done < max_record ? len - done : max_record;
+
+		n = send(fd, p + done, chunk, flags);
+		if (n < 0)
+			return done ? (ssize_t)done : -errno;
+		done += (size_t)n;
+		if ((size_t)n < chunk)
+			break;
+	}
+	return (ssize_t)done;
 }
 
 int ktix_ktls_close(int fd)

@@ -82,7 +82,15 @@ struct ktix_result {
 	char alpn[256];		/* protocol agreed, or "" */
 	char peer[256];		/* verified peer's subject, or "" */
 	char error[256];	/* why, when status is not 0 */
-	uint32_t reserved;	/* 0; no implicit padding */
+	/*
+	 * The most plaintext one record may carry: what the client asked
+	 * for with max_fragment_length (RFC 6066 section 4: 512, 1024, 2048
+	 * or 4096), else 16384.  kTLS on Linux 6.1 and 6.12 cannot cap its
+	 * records itself: send with ktix_ktls_send(), never sendfile(), when
+	 * it is below 16384.
+	 */
+	uint16_t max_record;
+	uint16_t reserved;	/* 0; no implicit padding */
 };
 
 struct ktix_options {
@@ -133,6 +141,15 @@ const char *ktix_resumed_name(uint32_t resumed);
  * the kernel's -EBADMSG.  Blocks as the socket does.
  */
 ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags);
+/*
+ * Writing a kTLS socket in records of at most max_record bytes of
+ * plaintext (the result's; 0 or 16384: no cap), as send(2) with flags
+ * (MSG_MORE is ignored under a cap: each call ends its records).  The
+ * bytes sent, which may be fewer than len on a non-blocking socket, or
+ * -errno.
+ */
+ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
+		       unsigned int max_record);
 /* Sends a close_notify alert (TLS 1.2 and 1.3), then closes fd. */
 int ktix_ktls_close(int fd);
 
