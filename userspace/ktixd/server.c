@@ -57,12 +57,6 @@ struct ktixd_counters counters;
 /* What an epoll event points at. */
 enum ev_type { EV_WAKE, EV_CONN, EV_HS };
 
-/* An answer that did not fit in the socket buffer yet. */
-struct answer {
-	struct answer *next;
-	struct ktix_result r;
-};
-
 struct conn {
 	enum ev_type type;		/* EV_CONN */
 	struct conn *next, *prev;	/* in its worker's list */
@@ -71,7 +65,8 @@ struct conn {
 	atomic_uint inflight;		/* this server's handshakes */
 	int epfd;			/* its worker's epoll set */
 	pthread_mutex_t lock;		/* for the fields below */
-	struct answer *out, **out_tail;	/* waiting to be sent, in order */
+	struct ktix_result *out;	/* waiting to be sent, in order */
+	size_t n_out, cap_out;
 	bool dropped;			/* no longer in its worker's set */
 };
 
@@ -121,14 +116,9 @@ static uint64_t now_ns(void)
 
 static void conn_put(struct conn *c)
 {
-	struct answer *a;
-
 	if (atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
-	while ((a = c->out)) {
-		c->out = a->next;
-		free(a);
-	}
+	free(c->out);
 	pthread_mutex_destroy(&c->lock);
 	close(c->fd);
 	free(c);
@@ -138,7 +128,7 @@ static void conn_put(struct conn *c)
 static void conn_watch(struct conn *c)
 {
 	struct epoll_event ev = {
-		.events = c->out ? EPOLLOUT : EPOLLIN,
+		.events = c->n_out ? EPOLLOUT : EPOLLIN,
 		.data.ptr = c,
 	};
 
@@ -149,29 +139,22 @@ static void conn_watch(struct conn *c)
 /* Sends what waits, under c->lock; false if the server is gone. */
 static bool conn_flush(struct conn *c)
 {
-	struct answer *a;
+	size_t i;
+	bool gone = false;
 
-	while ((a = c->out)) {
-		if (send(c->fd, &a->r, sizeof(a->r),
+	for (i = 0; i < c->n_out; i++) {
+		if (send(c->fd, &c->out[i], sizeof(c->out[i]),
 			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return true;
+			/* Gone: what waits has nobody to read it. */
+			gone = errno != EAGAIN && errno != EINTR;
 			break;
 		}
-		c->out = a->next;
-		if (!c->out)
-			c->out_tail = &c->out;
-		free(a);
 	}
-	if (!a)
-		return true;
-	/* The server went away: what waits has nobody to read it. */
-	while ((a = c->out)) {
-		c->out = a->next;
-		free(a);
-	}
-	c->out_tail = &c->out;
-	return false;
+	if (gone)
+		i = c->n_out;
+	memmove(c->out, c->out + i, (c->n_out - i) * sizeof(*c->out));
+	c->n_out -= i;
+	return !gone;
 }
 
 static void reply_init(struct ktix_result *r, uint64_t cookie)
@@ -184,31 +167,50 @@ static void reply_init(struct ktix_result *r, uint64_t cookie)
 }
 
 /*
+ * Room for more answers in the connection's queue: 0 or -ENOMEM.  The
+ * queue is freed by conn_put(); gcc 12's analyzer loses the connection
+ * once it has gone through epoll_event.data and reports the array leaked.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
+static int queue_grow(struct conn *c)
+{
+	size_t cap = c->cap_out ? 2 * c->cap_out : 16;
+	void *q = reallocarray(c->out, cap, sizeof(*c->out));
+
+	if (!q)
+		return -ENOMEM;
+	c->out = q;
+	c->cap_out = cap;
+	return 0;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+/*
  * Answers, in order: at once if the socket has room, else queued for the
  * connection's worker to send when it has (never waiting on a server
  * that does not read its answers, never dropping one).
  */
 static void reply_send(struct conn *c, const struct ktix_result *r)
 {
-	struct answer *a;
 	bool was_empty;
 
 	pthread_mutex_lock(&c->lock);
-	was_empty = !c->out;
+	was_empty = !c->n_out;
 	if (was_empty) {
 		if (send(c->fd, r, sizeof(*r), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0 ||
 		    (errno != EAGAIN && errno != EINTR))
 			goto out;	/* sent, or nobody left to read it */
 	}
-	a = malloc(sizeof(*a));
-	if (!a) {
+	if (c->n_out == c->cap_out && queue_grow(c)) {
 		log_msg(LOG_ERR, "answer to a server lost: out of memory");
 		goto out;
 	}
-	a->next = NULL;
-	a->r = *r;
-	*c->out_tail = a;
-	c->out_tail = &a->next;
+	c->out[c->n_out++] = *r;
 	if (was_empty)
 		conn_watch(c);
 out:
@@ -757,7 +759,7 @@ static void conn_event(struct worker *w, struct conn *c, uint32_t events)
 	 */
 	for (i = 0; i < 16 && r != READ_CLOSED; i++) {
 		pthread_mutex_lock(&c->lock);
-		backlog = c->out != NULL;
+		backlog = c->n_out != 0;
 		pthread_mutex_unlock(&c->lock);
 		if (backlog)
 			break;
@@ -1096,7 +1098,6 @@ int server_run(const struct ktixd_config *c, int lfd)
 				cn->fd = cfd;
 				atomic_init(&cn->refs, 1);
 				pthread_mutex_init(&cn->lock, NULL);
-				cn->out_tail = &cn->out;
 				conn_give(cn);
 			}
 		}
