@@ -58,7 +58,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 mkdir -p "$W/www"
 echo "hello from ktix-serve" > "$W/www/index.html"
 
-ktap_plan 11
+ktap_plan 12
 
 start_ktixd open || exit 1
 start_serve open 8450 || exit 1
@@ -284,6 +284,88 @@ PY
 	echo "server B served while A held its share (7 of max-inflight 8)"
 }
 t "max-inflight is shared: one server cannot starve another" fair_share
+
+serve_limits() {
+	local i pids
+	"$BIN/ktix-serve" --listen 127.0.0.1:8456 --root "$W/www" --socket "$W/open.sock" \
+		--header-timeout 2s --idle-timeout 2s --handshake-timeout 4s --max-conns 4 \
+		>>"$W/serve-8456.log" 2>&1 &
+	echo $! > "$W/serve-8456.pid"
+	for i in $(seq 50); do grep -q serving "$W/serve-8456.log" && break; sleep 0.1; done
+	# A first handshake, slow under emulation, before the clocks start.
+	hello 8456 -tls1_3 > /dev/null
+	python3 - <<'PY' || return 1
+import socket, ssl, sys, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+def tls():
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", 8456)), server_hostname="localhost")
+    s.settimeout(8)
+    return s
+def closed_after(s, start):
+    try:
+        while s.recv(4096):
+            pass
+    except (ssl.SSLError, ConnectionResetError, OSError) as e:
+        if isinstance(e, socket.timeout):
+            return None
+    return time.monotonic() - start
+# Slowloris: a header one byte a second.
+s = tls()
+t0 = time.monotonic()
+s.sendall(b"GET / HTTP/1.1\r\n")
+try:
+    for ch in b"Host: x\r\nX-Slow: " + b"a" * 10:
+        time.sleep(1)
+        s.sendall(bytes([ch]))
+except (ssl.SSLError, OSError):
+    pass
+d = closed_after(s, t0)
+print("slow header: closed after %.1f s" % d if d else "slow header: never closed")
+if d is None or d > 6:
+    sys.exit(1)
+# An idle keep-alive connection.
+s = tls()
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+got = s.recv(4096)
+t0 = time.monotonic()
+d = closed_after(s, t0)
+print("idle keep-alive: first answer %r, closed after %.1f s" % (got[:15], d or -1))
+if not got.startswith(b"HTTP/1.1 200") or d is None or d > 4:
+    sys.exit(1)
+PY
+	grep -q 'no whole request header in time' "$W/serve-8456.log" &&
+		grep -q 'closed: idle' "$W/serve-8456.log" || { cat "$W/serve-8456.log"; return 1; }
+	# ktixd stopped: a connection waits for its answer 4 s, no longer.
+	kill -STOP "$(cat "$W/open.pid")"
+	python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", 8456)); s.settimeout(8); t = time.monotonic()
+try:
+    s.recv(1)
+except OSError:
+    pass
+d = time.monotonic() - t
+print("waiting for ktixd: closed after %.1f s" % d)
+sys.exit(d > 6)
+' || return 1
+	kill -CONT "$(cat "$W/open.pid")"
+	grep -q 'no answer from ktixd in time' "$W/serve-8456.log" || { echo "no handshake timeout"; return 1; }
+	# Five connections that say nothing; the limit is 4.
+	python3 -c '
+import socket, time
+c = [socket.create_connection(("127.0.0.1", 8456)) for _ in range(5)]
+time.sleep(0.5)
+c[4].settimeout(3)
+print("fifth connection: %r (closed at once)" % c[4].recv(1))
+'
+	grep -q 'connections open (--max-conns): refusing' "$W/serve-8456.log" || { echo "no limit line"; return 1; }
+	grep 'max-conns' "$W/serve-8456.log" | head -n 1
+	sleep 2.5
+	hello 8456 -tls1_3 | grep -q 'hello from ktix-serve' || { echo "not serving after"; return 1; }
+}
+t "ktix-serve: timeouts for slow headers, idle keep-alive and ktixd's answer; a connection limit" serve_limits
 
 # ---- 5. secrets out of core dumps ----
 core_dumps() {

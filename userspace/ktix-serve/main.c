@@ -8,6 +8,13 @@
  * with http-parser, files are sent with sendfile(2), and the kernel
  * encrypts.  GET and HEAD, keep-alive, 400, 404, 405; no path leaves the
  * root.
+ *
+ * Every connection has a deadline for what it waits for: ktixd's answer
+ * (--handshake-timeout), a whole request header from its first byte
+ * (--header-timeout: slowloris), the next request on an idle keep-alive
+ * connection and progress while sending (--idle-timeout).  A sweep once a
+ * second closes what passed its deadline, and --max-conns caps how many
+ * connections are open at once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,7 +62,22 @@ struct conn {
 	int file;
 	off_t file_off, file_len;
 	unsigned int max_record;	/* the client's max_fragment_length */
+	uint64_t deadline;		/* CLOCK_MONOTONIC ms */
+	bool in_request;		/* a request's first bytes have come */
 };
+
+/* Limits, by option; milliseconds. */
+static unsigned int handshake_ms = 15000, header_ms = 10000, idle_ms = 60000;
+static unsigned int max_conns = 4096, n_conns;
+static int max_fd = -1;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static struct conn *conns[MAX_FDS];
 static uint32_t generation;
@@ -80,7 +102,40 @@ static void conn_close(struct conn *c, bool tls)
 	else
 		close(c->fd);
 	conns[c->fd] = NULL;
+	n_conns--;
 	free(c);
+}
+
+/* Closes what passed its deadline, saying why. */
+static void sweep(void)
+{
+	uint64_t now = now_ms();
+	int fd;
+
+	for (fd = 0; fd <= max_fd; fd++) {
+		struct conn *c = conns[fd];
+		const char *why;
+
+		if (!c || c->deadline > now)
+			continue;
+		if (c->state == ST_HANDSHAKE)
+			why = "no answer from ktixd in time (--handshake-timeout)";
+		else if (c->state == ST_SEND)
+			why = "the client took nothing for too long (--idle-timeout)";
+		else if (c->in_request)
+			why = "no whole request header in time (--header-timeout)";
+		else
+			why = "idle (--idle-timeout)";
+		printf("%s: closed: %s\n", c->peer, why);
+		/*
+		 * ktixd may hold a copy of the socket (in its queue or in
+		 * a handshake): shutting it down ends the connection for
+		 * every copy, so the client is not left waiting.
+		 */
+		if (c->state == ST_HANDSHAKE)
+			shutdown(c->fd, SHUT_RDWR);
+		conn_close(c, c->state != ST_HANDSHAKE);
+	}
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
@@ -306,6 +361,11 @@ static void conn_read(struct conn *c)
 		conn_close(c, n == 0);
 		return;
 	}
+	/* The first bytes of a request: the whole header has its time. */
+	if (!c->in_request) {
+		c->in_request = true;
+		c->deadline = now_ms() + header_ms;
+	}
 	c->req_len += (size_t)n;
 	conn_parse(c);
 }
@@ -393,9 +453,13 @@ static void conn_send(struct conn *c)
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	watch(c, EPOLLIN);
+	/* Bytes of the next request may have come with this one. */
+	c->in_request = c->req_len != 0;
+	c->deadline = now_ms() + (c->in_request ? header_ms : idle_ms);
 	conn_parse(c);
 	return;
 wait:
+	c->deadline = now_ms() + idle_ms;
 	watch(c, EPOLLOUT);
 }
 
@@ -431,6 +495,7 @@ static void handshake_answers(void)
 		printf(" %uus\n", r.usec);
 		c->max_record = r.max_record ? r.max_record : 16384;
 		c->state = ST_READ;
+		c->deadline = now_ms() + idle_ms;
 		ev.data.ptr = c;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 			conn_close(c, true);
@@ -478,11 +543,28 @@ static void accept_one(int lfd)
 		     SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
+	if (n_conns >= max_conns) {
+		static uint64_t said;
+		uint64_t now = now_ms();
+
+		/* Once a second at most: a flood must not flood the log. */
+		if (now - said >= 1000) {
+			printf("ktix-serve: %u connections open (--max-conns): refusing new ones\n",
+			       n_conns);
+			said = now;
+		}
+		close(fd);
+		return;
+	}
 	if (fd >= MAX_FDS || !(c = calloc(1, sizeof(*c)))) {
 		close(fd);
 		return;
 	}
+	n_conns++;
+	if (fd > max_fd)
+		max_fd = fd;
 	c->fd = fd;
+	c->deadline = now_ms() + handshake_ms;
 	c->gen = ++generation;
 	c->file = -1;
 	if (ss.ss_family == AF_INET6)
@@ -557,8 +639,59 @@ static void usage(FILE *f)
 "  -l, --listen ADDR:PORT  address to listen on ([::]:8443, 127.0.0.1:8443)\n"
 "  -r, --root DIR          directory to serve\n"
 "  -s, --socket PATH       ktixd's socket (default %s)\n"
-"  -h, --help              print this help and exit\n",
+"  -n, --max-conns N       connections open at once (default 4096); beyond,\n"
+"                          new ones are closed at once, with a log line\n"
+"      --handshake-timeout DURATION\n"
+"                          for ktixd's answer (default 15s)\n"
+"      --header-timeout DURATION\n"
+"                          for a whole request header, from its first byte\n"
+"                          (default 10s)\n"
+"      --idle-timeout DURATION\n"
+"                          for the next request on a keep-alive connection,\n"
+"                          and for a client that takes no bytes (default 60s)\n"
+"  -h, --help              print this help and exit\n"
+"\n"
+"A DURATION is a number with ms, s or m (\"500ms\", \"10s\", \"2m\").\n",
 		KTIX_HELPER_SOCKET);
+}
+
+/* "500ms", "10s", "2m": milliseconds, from 1 ms to 1 day; -1 if not. */
+static long parse_duration(const char *s)
+{
+	unsigned long long v, mul;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (!strcmp(end, "ms"))
+		mul = 1;
+	else if (!strcmp(end, "s"))
+		mul = 1000;
+	else if (!strcmp(end, "m"))
+		mul = 60000;
+	else
+		return -1;
+	if (!v || v > 86400000ull / mul)
+		return -1;
+	return (long)(v * mul);
+}
+
+static int set_limit(const char *name, const char *arg, unsigned int *out)
+{
+	long ms = parse_duration(arg);
+
+	if (ms < 0) {
+		fprintf(stderr,
+			"ktix-serve: --%s: \"%s\" is not a duration from 1ms to 1 day (500ms, 10s, 2m)\n",
+			name, arg);
+		return -1;
+	}
+	*out = (unsigned int)ms;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -567,16 +700,45 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "max-conns", required_argument, NULL, 'n' },
+		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "header-timeout", required_argument, NULL, 'T' },
+		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen_spec = NULL, *root = NULL;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t last_sweep = 0;
 	int opt, lfd, err;
 
-	while ((opt = getopt_long(argc, argv, "l:r:s:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "l:r:s:n:h", opts, NULL)) != -1) {
+		char *end;
+
 		switch (opt) {
+		case 'n':
+			errno = 0;
+			max_conns = (unsigned int)strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || !max_conns ||
+			    max_conns >= MAX_FDS) {
+				fprintf(stderr, "ktix-serve: --max-conns: \"%s\" is not a number from 1 to %d\n",
+					optarg, MAX_FDS - 1);
+				return 1;
+			}
+			break;
+		case 'H':
+			if (set_limit("handshake-timeout", optarg, &handshake_ms))
+				return 1;
+			break;
+		case 'T':
+			if (set_limit("header-timeout", optarg, &header_ms))
+				return 1;
+			break;
+		case 'I':
+			if (set_limit("idle-timeout", optarg, &idle_ms))
+				return 1;
+			break;
 		case 'l':
 			listen_spec = optarg;
 			break;
@@ -624,7 +786,9 @@ int main(int argc, char **argv)
 
 	while (!stop) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(epfd, evs, 64, -1), i;
+		/* Deadlines are seconds long: a sweep a second is enough. */
+		int n = epoll_wait(epfd, evs, 64, 1000), i;
+		uint64_t now;
 
 		for (i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
@@ -643,6 +807,12 @@ int main(int argc, char **argv)
 			} else if (c->state == ST_SEND) {
 				conn_send(c);
 			}
+		}
+		/* After the events: they may point at what a sweep frees. */
+		now = now_ms();
+		if (now - last_sweep >= 1000) {
+			sweep();
+			last_sweep = now;
 		}
 	}
 	for (opt = 0; opt < MAX_FDS; opt++)
