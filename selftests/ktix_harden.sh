@@ -58,7 +58,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 mkdir -p "$W/www"
 echo "hello from ktix-serve" > "$W/www/index.html"
 
-ktap_plan 12
+ktap_plan 13
 
 start_ktixd open || exit 1
 start_serve open 8450 || exit 1
@@ -393,6 +393,17 @@ core_dumps() {
 	echo core > /proc/sys/kernel/core_pattern
 }
 t "ktixd leaves no core dump; with core-dumps = yes its keys' heap is locked and not dumped" core_dumps
+
+# ---- 6. after the offload, the record layer still speaks TLS ----
+bad_records() {
+	local rc
+	KTIX_PORT=8450 "$BIN/../selftests/ktix_badrec" > "$W/badrec.out" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok)|Expected' "$W/badrec.out"
+	[ "$rc" = 0 ] || return 1
+	hello 8450 -tls1_3 | grep -q 'hello from ktix-serve' || { echo "not serving after"; return 1; }
+}
+t "after the offload: bad records get the alerts the RFCs name, then a FIN" bad_records
 
 # ---- 7. clients outside the project ----
 one_use_tickets() {

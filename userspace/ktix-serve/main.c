@@ -43,7 +43,8 @@
 #define SEND_CHUNK	(2 << 20)	/* per sendfile(2), as nginx */
 #define MAX_FDS		65536
 
-enum state { ST_HANDSHAKE, ST_READ, ST_SEND };
+/* ST_CLOSING: an alert went out; waiting for the client to close. */
+enum state { ST_HANDSHAKE, ST_READ, ST_SEND, ST_CLOSING };
 
 struct conn {
 	int fd;
@@ -106,6 +107,26 @@ static void conn_close(struct conn *c, bool tls)
 	free(c);
 }
 
+/*
+ * ktix_ktls_recv() refused a record and sent its alert: the write side
+ * is shut down, and the socket closed when the client closes (or at the
+ * deadline), so that no reset overtakes the alert.  Without blocking.
+ */
+static void conn_abort(struct conn *c, ssize_t err)
+{
+	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = c };
+
+	printf("%s: closed: %s\n", c->peer, strerror((int)-err));
+	if (c->file >= 0) {
+		close(c->file);
+		c->file = -1;
+	}
+	shutdown(c->fd, SHUT_WR);
+	c->state = ST_CLOSING;
+	c->deadline = now_ms() + 1000;
+	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
 /* Closes what passed its deadline, saying why. */
 static void sweep(void)
 {
@@ -118,6 +139,10 @@ static void sweep(void)
 
 		if (!c || c->deadline > now)
 			continue;
+		if (c->state == ST_CLOSING) {
+			conn_close(c, false);
+			continue;
+		}
 		if (c->state == ST_HANDSHAKE)
 			why = "no answer from ktixd in time (--handshake-timeout)";
 		else if (c->state == ST_SEND)
@@ -355,10 +380,14 @@ static void conn_read(struct conn *c)
 	}
 	n = ktix_ktls_recv(c->fd, c->req + c->req_len,
 			   sizeof(c->req) - c->req_len, MSG_DONTWAIT);
-	if (n == -EAGAIN)
+	if (n == -EAGAIN || n == -EINTR)
 		return;
-	if (n <= 0) {
-		conn_close(c, n == 0);
+	if (n < 0) {
+		conn_abort(c, n);
+		return;
+	}
+	if (n == 0) {
+		conn_close(c, true);
 		return;
 	}
 	/* The first bytes of a request: the whole header has its time. */
@@ -806,6 +835,8 @@ int main(int argc, char **argv)
 				conn_read(c);
 			} else if (c->state == ST_SEND) {
 				conn_send(c);
+			} else if (c->state == ST_CLOSING) {
+				conn_close(c, false);
 			}
 		}
 		/* After the events: they may point at what a sweep frees. */
@@ -817,7 +848,8 @@ int main(int argc, char **argv)
 	}
 	for (opt = 0; opt < MAX_FDS; opt++)
 		if (conns[opt])
-			conn_close(conns[opt], conns[opt]->state != ST_HANDSHAKE);
+			conn_close(conns[opt], conns[opt]->state == ST_READ ||
+				   conns[opt]->state == ST_SEND);
 	ktix_client_close(client);
 	close(lfd);
 	close(epfd);

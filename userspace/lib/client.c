@@ -17,16 +17,6 @@
 
 #include "ktix.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
-/* TLS record content types and alerts (RFC 8446 5.1, 6). */
-#define REC_ALERT		21
-#define REC_APPLICATION_DATA	23
-#define ALERT_WARNING		1
-#define ALERT_CLOSE_NOTIFY	0
-
 /* The wire layout: a change here is a new KTIX_HELPER_VERSION. */
 _Static_assert(sizeof(struct ktix_request) == 24, "struct ktix_request");
 _Static_assert(sizeof(struct ktix_result) == 1144, "struct ktix_result");
@@ -222,92 +212,4 @@ const char *ktix_resumed_name(uint32_t resumed)
 		return "psk";
 	}
 	return "unknown";
-}
-
-ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(unsigned char))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	unsigned char type = REC_APPLICATION_DATA;
-	const unsigned char *a = buf;
-	struct cmsghdr *c;
-	ssize_t n;
-
-	n = recvmsg(fd, &mh, flags);
-	if (n < 0)
-		return -errno;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_TLS &&
-		    c->cmsg_type == TLS_GET_RECORD_TYPE)
-			type = *CMSG_DATA(c);
-	switch (type) {
-	case REC_APPLICATION_DATA:
-		return n;
-	case REC_ALERT:
-		if (n >= 2 && a[1] == ALERT_CLOSE_NOTIFY)
-			return 0;
-		return -ECONNRESET;
-	default:
-		/* Handshake (KeyUpdate, renegotiation) or unknown. */
-		return -EPROTO;
-	}
-}
-
-ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
-		       unsigned int max_record)
-{
-	const char *p = buf;
-	size_t done = 0;
-	ssize_t n;
-
-	if (!max_record || max_record >= 16384) {
-		n = send(fd, buf, len, flags);
-		return n < 0 ? -errno : n;
-	}
-	/* kTLS ends a record at the end of each send without MSG_MORE. */
-	flags &= ~MSG_MORE;
-	while (done < len) {
-		size_t chunk = len - done < max_record ? len - done : max_record;
-
-		n = send(fd, p + done, chunk, flags);
-		if (n < 0)
-			return done ? (ssize_t)done : -errno;
-		done += (size_t)n;
-		if ((size_t)n < chunk)
-			break;
-	}
-	return (ssize_t)done;
-}
-
-int ktix_ktls_close(int fd)
-{
-	unsigned char alert[2] = { ALERT_WARNING, ALERT_CLOSE_NOTIFY };
-	union {
-		char buf[CMSG_SPACE(sizeof(unsigned char))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = alert, .iov_len = sizeof(alert) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	int err = 0;
-
-	c->cmsg_level = SOL_TLS;
-	c->cmsg_type = TLS_SET_RECORD_TYPE;
-	c->cmsg_len = CMSG_LEN(sizeof(unsigned char));
-	*CMSG_DATA(c) = REC_ALERT;
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	return err;
 }

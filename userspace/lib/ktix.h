@@ -134,13 +134,28 @@ int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res);
 const char *ktix_resumed_name(uint32_t resumed);
 
 /*
- * Reading a kTLS socket: data records come back as data; a close_notify
- * alert is the end of the stream (0); any other alert is -ECONNRESET; a
- * handshake record (a TLS 1.3 KeyUpdate, which Linux 6.1's kTLS cannot
- * follow, or a renegotiation attempt) is -EPROTO; decryption failures are
- * the kernel's -EBADMSG.  Blocks as the socket does.
+ * Reading a kTLS socket as a TLS server must (RFC 8446 6, RFC 5246 7.2):
+ * data records come back as data; a close_notify alert is the end of the
+ * stream (0); any other alert of the peer's is -ECONNRESET.  And it
+ * answers what the peer should not have sent, with an alert:
+ *   -EBADMSG    a record that does not decrypt: bad_record_mac, fatal
+ *   -EMSGSIZE   a record over the size limit: record_overflow, fatal
+ *   -EPROTO     a TLS 1.3 KeyUpdate, which kTLS before Linux 6.14 cannot
+ *               follow: close_notify (the client reconnects); any other
+ *               handshake message or a record type not allowed after the
+ *               handshake: unexpected_message, fatal
+ * A TLS 1.2 ClientHello (renegotiation) gets a no_renegotiation warning
+ * and is skipped: the call goes on reading.  After any negative return
+ * but -EAGAIN and -EINTR, end the connection with ktix_ktls_abort().
+ * Blocks as the socket does.
  */
 ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags);
+/*
+ * Ends a connection after ktix_ktls_recv() failed (its alert is sent):
+ * shuts the write side down, waits up to wait_ms for the peer to close,
+ * so that the alert is not overtaken by a reset, then closes fd.
+ */
+int ktix_ktls_abort(int fd, int wait_ms);
 /*
  * Writing a kTLS socket in records of at most max_record bytes of
  * plaintext (the result's; 0 or 16384: no cap), as send(2) with flags
