@@ -58,7 +58,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 mkdir -p "$W/www"
 echo "hello from ktix-serve" > "$W/www/index.html"
 
-ktap_plan 13
+ktap_plan 14
 
 start_ktixd open || exit 1
 start_serve open 8450 || exit 1
@@ -446,6 +446,36 @@ if b"data length too long" in t:
 	done
 }
 t "max_fragment_length is honoured: records no larger than agreed, 64 KiB whole" max_fragment
+
+alpn_http11() {
+	local out
+	out=$(hello 8450 -alpn h2,http/1.1)
+	grep -q 'ALPN protocol: http/1.1' <<< "$out" || { echo "http/1.1 not agreed"; return 1; }
+	grep -q 'alpn=http/1.1' <<< "$(tail -n 1 "$W/serve-8450.log")" || return 1
+	out=$(hello 8450 -alpn h2)
+	grep -q 'No ALPN negotiated' <<< "$out" || { echo "h2 agreed by an HTTP/1.1 server"; return 1; }
+	grep -q 'hello from ktix-serve' <<< "$out" || return 1
+	# A server's ALPN list that is not one: refused, with its reason.
+	python3 - "$W/open.sock" <<'PY' || return 1
+import array, socket, struct, sys
+for protos in [b"\x00\x08http/1.1", b"\x09http/1.1", b"\x01"]:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    t = socket.socket()
+    req = struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 1)
+    alpn = bytes([len(protos)]) + protos.ljust(255, b"\0")
+    s.sendmsg([req + alpn], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [t.fileno()]))])
+    s.settimeout(10)
+    a = s.recv(4096)
+    st, = struct.unpack_from("i", a, 16)
+    err = a[884:884 + 256].split(b"\0")[0].decode()
+    print("ALPN %r: %d %s" % (protos, st, err))
+    if st != -22 or "ALPN" not in err:
+        sys.exit(1)
+PY
+	echo "ktix-serve offers http/1.1 by ALPN; h2 alone is not agreed; bad lists refused"
+}
+t "ktix-serve offers http/1.1 by ALPN" alpn_http11
 
 sanitizers() {
 	! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$W"/*.log

@@ -71,6 +71,8 @@ struct conn {
 static unsigned int handshake_ms = 15000, header_ms = 10000, idle_ms = 60000;
 static unsigned int max_conns = 4096, n_conns;
 static int max_fd = -1;
+/* An HTTP/1.1 server says so by ALPN (RFC 7301), as others do. */
+static const struct ktix_options options = { .alpn = "http/1.1" };
 
 static uint64_t now_ms(void)
 {
@@ -609,7 +611,7 @@ static void accept_one(int lfd)
 	conns[fd] = c;
 	err = client ? 0 : client_connect();
 	if (!err)
-		err = ktix_handshake_submit(client, fd, NULL,
+		err = ktix_handshake_submit(client, fd, &options,
 					    (uint64_t)c->gen << 32 | (uint32_t)fd);
 	if (err) {
 		printf("%s: handing it to ktixd: %s\n", c->peer, strerror(-err));

@@ -17,6 +17,8 @@
 
 #include <linux/ktix.h>
 
+#include "ktix.h"
+
 #define KTIXD_CONFIG	"/etc/ktix/ktixd.conf"
 #define KTIXD_MAX_CERTS	16
 
@@ -107,6 +109,22 @@ uint32_t mirror_ticket_lifetime(void);
  */
 uint32_t mirror_ticket_timeout(void);
 
+/* ---- a server's request (request.c) ---- */
+
+struct request {
+	struct ktix_request req;
+	uint8_t alpn[255];	/* the server's ALPN list, wire format */
+	uint8_t alpn_len;	/* 0: ktixd's alpn setting */
+};
+
+/*
+ * Checks a datagram of @n bytes from a server: 0 and @out filled, or
+ * -EBADMSG, -EPROTONOSUPPORT, -EINVAL with @why in words.  @out->req is
+ * set as far as it could be read (for the cookie of the answer).
+ */
+int request_parse(const void *buf, size_t n, struct request *out,
+		  const char **why);
+
 /* ---- the server name of a ClientHello (sni.c) ---- */
 
 /*
@@ -131,6 +149,8 @@ void tls_contexts_free(void);
 /* A new SSL on the current default context, with its hs_info. */
 SSL *tls_new(void);
 struct hs_info *tls_info(SSL *ssl);
+/* The server's own ALPN list (wire format) for this SSL; 0 or -ENOMEM. */
+int tls_set_alpn(SSL *ssl, const uint8_t *alpn, size_t len);
 const char *resume_fail_name(uint32_t f);
 /* The ticket callbacks themselves, for the ticket benchmark. */
 int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],

@@ -74,7 +74,7 @@ struct hs {
 	enum ev_type type;		/* EV_HS */
 	struct hs *next, *prev;		/* in the worker's list */
 	struct conn *conn;
-	struct ktix_request req;
+	struct request req;
 	int fd, flags;			/* the TCP socket, its file flags */
 	SSL *ssl;
 	uint64_t start, deadline;	/* CLOCK_MONOTONIC nanoseconds */
@@ -324,7 +324,7 @@ static void hs_fail(struct worker *w, struct hs *h, int err, const char *fmt,
 	struct ktix_result r;
 	va_list ap;
 
-	reply_init(&r, h->req.cookie);
+	reply_init(&r, h->req.req.cookie);
 	r.status = err;
 	va_start(ap, fmt);
 	vsnprintf(r.error, sizeof(r.error), fmt, ap);
@@ -345,7 +345,7 @@ static void hs_done(struct worker *w, struct hs *h)
 	X509 *peer;
 	int err;
 
-	reply_init(&r, h->req.cookie);
+	reply_init(&r, h->req.req.cookie);
 	if (!nl) {
 		err = tls_thread_nl_error();
 		hs_fail(w, h, err, "%s", err == -ENOENT ?
@@ -463,7 +463,9 @@ static void hs_start(struct worker *w, struct hs *h)
 	w->head.next->prev = h;
 	w->head.next = h;
 	h->ssl = tls_new();
-	if (!h->ssl || !SSL_set_fd(h->ssl, h->fd)) {
+	if (!h->ssl || !SSL_set_fd(h->ssl, h->fd) ||
+	    (h->req.alpn_len &&
+	     tls_set_alpn(h->ssl, h->req.alpn, h->req.alpn_len))) {
 		hs_fail(w, h, -ENOMEM, "out of memory");
 		return;
 	}
@@ -628,8 +630,16 @@ static int conn_read(struct worker *self, struct conn *c)
 		char buf[CMSG_SPACE(8 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct ktix_request req;
-	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+	union {
+		struct {
+			struct ktix_request req;
+			struct ktix_request_alpn alpn;
+		} full;
+		char bytes[sizeof(struct ktix_request) +
+			   sizeof(struct ktix_request_alpn) + 1];
+	} buf;
+	struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) };
+	struct request req;
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
@@ -641,6 +651,7 @@ static int conn_read(struct worker *self, struct conn *c)
 	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
+	memset(&buf, 0, sizeof(buf));
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? READ_NONE : READ_CLOSED;
@@ -665,25 +676,17 @@ static int conn_read(struct worker *self, struct conn *c)
 		why = "ktixd cannot take the socket: it has run out of descriptors";
 		goto bad;
 	}
-	if ((size_t)n != sizeof(req) || req.magic != KTIX_HELPER_MAGIC ||
-	    req.size != sizeof(req) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		err = -EBADMSG;
-		why = "malformed request: not a struct ktix_request";
+		why = "malformed request: too large";
 		goto bad;
 	}
-	if (req.version != KTIX_HELPER_VERSION) {
-		err = -EPROTONOSUPPORT;
-		why = "unsupported protocol version";
+	err = request_parse(&buf, (size_t)n, &req, &why);
+	if (err)
 		goto bad;
-	}
 	if (nfds != 1) {
 		err = -EBADF;
 		why = "a request carries exactly one socket (SCM_RIGHTS)";
-		goto bad;
-	}
-	if (req.flags) {
-		err = -EINVAL;
-		why = "unknown request flags";
 		goto bad;
 	}
 	err = check_tcp(fds[0], &why);
@@ -691,7 +694,7 @@ static int conn_read(struct worker *self, struct conn *c)
 		goto bad;
 	if (!admit(c)) {
 		atomic_fetch_add(&counters.busy, 1);
-		reply_error(c, req.cookie, -EBUSY,
+		reply_error(c, req.req.cookie, -EBUSY,
 			    "busy: %u handshakes in flight (max-inflight %u, this server's share %u)",
 			    atomic_load(&inflight), cfg->max_inflight,
 			    share_of(c));
@@ -702,7 +705,7 @@ static int conn_read(struct worker *self, struct conn *c)
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		unadmit(c);
-		reply_error(c, req.cookie, -ENOMEM, "out of memory");
+		reply_error(c, req.req.cookie, -ENOMEM, "out of memory");
 		close(fds[0]);
 		return READ_MORE;
 	}
@@ -711,8 +714,8 @@ static int conn_read(struct worker *self, struct conn *c)
 	h->fd = fds[0];
 	h->flags = fcntl(h->fd, F_GETFL);
 	h->start = now_ns();
-	h->deadline = h->start + (uint64_t)(req.timeout_ms &&
-		req.timeout_ms < cfg->deadline_ms ? req.timeout_ms :
+	h->deadline = h->start + (uint64_t)(req.req.timeout_ms &&
+		req.req.timeout_ms < cfg->deadline_ms ? req.req.timeout_ms :
 		cfg->deadline_ms) * 1000000ull;
 	peer_name(h->fd, h->peer, sizeof(h->peer));
 	atomic_fetch_add(&c->refs, 1);
@@ -724,7 +727,7 @@ bad:
 	atomic_fetch_add(&counters.bad_requests, 1);
 	log_msg(LOG_WARNING, "bad request from a server: %s", why);
 	reply_error(c, (size_t)n >= offsetof(struct ktix_request, timeout_ms) ?
-		    req.cookie : 0, err, "%s", why);
+		    buf.full.req.cookie : 0, err, "%s", why);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	return READ_MORE;

@@ -63,6 +63,8 @@ struct ssl_data {
 	struct ctx_set *set;
 	unsigned int ctx_idx;		/* the context in use, in set */
 	char sni[256];			/* the ClientHello's, lower case, or "" */
+	uint8_t alpn[255];		/* the server's own list, or none */
+	size_t alpn_len;
 };
 
 static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -118,6 +120,17 @@ struct hs_info *tls_info(SSL *ssl)
 	struct ssl_data *d = SSL_get_ex_data(ssl, ex_index);
 
 	return d ? &d->info : NULL;
+}
+
+int tls_set_alpn(SSL *ssl, const uint8_t *alpn, size_t len)
+{
+	struct ssl_data *d = SSL_get_ex_data(ssl, ex_index);
+
+	if (!d || len > sizeof(d->alpn))
+		return -EINVAL;
+	memcpy(d->alpn, alpn, len);
+	d->alpn_len = len;
+	return 0;
 }
 
 struct ktix_nl *tls_thread_nl(void)
@@ -426,11 +439,14 @@ static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
 	unsigned char *o;
 
 	(void)arg;
-	if (!d || !d->set->alpn)
+	if (!d || (!d->alpn_len && !d->set->alpn))
 		return SSL_TLSEXT_ERR_NOACK;
-	if (SSL_select_next_proto(&o, outlen, d->set->alpn,
-				  (unsigned int)d->set->alpn_len, in,
-				  inlen) != OPENSSL_NPN_NEGOTIATED)
+	/* The server's own list, else ktixd's alpn setting. */
+	if (SSL_select_next_proto(&o, outlen,
+				  d->alpn_len ? d->alpn : d->set->alpn,
+				  (unsigned int)(d->alpn_len ? d->alpn_len :
+						 d->set->alpn_len),
+				  in, inlen) != OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;
 	*out = o;
 	return SSL_TLSEXT_ERR_OK;

@@ -75,6 +75,26 @@ int ktix_client_fd(const struct ktix_client *cl)
 	return cl->fd;
 }
 
+/* "h2,http/1.1" to ALPN's wire format; -1 if it does not fit or is empty. */
+static int alpn_encode(const char *list, struct ktix_request_alpn *out)
+{
+	size_t n = strlen(list), i, start = 0, pos = 0;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n && list[i] != ',')
+			continue;
+		if (i == start || i - start > 254 ||
+		    pos + 1 + (i - start) > sizeof(out->protos))
+			return -1;
+		out->protos[pos++] = (uint8_t)(i - start);
+		memcpy(out->protos + pos, list + start, i - start);
+		pos += i - start;
+		start = i + 1;
+	}
+	out->len = (uint8_t)pos;
+	return 0;
+}
+
 int ktix_handshake_submit(struct ktix_client *cl, int fd,
 			  const struct ktix_options *opt, uint64_t cookie)
 {
@@ -85,19 +105,29 @@ int ktix_handshake_submit(struct ktix_client *cl, int fd,
 		.cookie = cookie,
 		.timeout_ms = opt ? opt->timeout_ms : 0,
 	};
+	struct ktix_request_alpn alpn = { 0 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+	struct iovec iov[2] = {
+		{ .iov_base = &req, .iov_len = sizeof(req) },
+		{ .iov_base = &alpn, .iov_len = sizeof(alpn) },
+	};
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_iov = iov, .msg_iovlen = 1,
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 	if (fd < 0)
 		return -EBADF;
+	if (opt && opt->alpn) {
+		if (alpn_encode(opt->alpn, &alpn))
+			return -EINVAL;
+		req.flags |= KTIX_REQ_F_ALPN;
+		mh.msg_iovlen = 2;
+	}
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));

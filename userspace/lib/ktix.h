@@ -49,7 +49,18 @@ struct ktix_request {
 	uint16_t size;		/* sizeof(struct ktix_request) */
 	uint64_t cookie;	/* returned unchanged in the result */
 	uint32_t timeout_ms;	/* 0: ktixd's deadline; never longer */
-	uint32_t flags;		/* none defined yet: 0 */
+	uint32_t flags;		/* enum ktix_request_flags */
+};
+
+enum ktix_request_flags {
+	/* A struct ktix_request_alpn follows, in the same datagram. */
+	KTIX_REQ_F_ALPN		= 1 << 0,
+};
+
+/* The protocols the server speaks, its preference first. */
+struct ktix_request_alpn {
+	uint8_t len;		/* of protos, 2 to 255 */
+	uint8_t protos[255];	/* ALPN wire format: length-prefixed names */
 };
 
 /* How a session was made: enum ktix_offload_kind of <linux/ktix.h>. */
@@ -95,6 +106,12 @@ struct ktix_result {
 
 struct ktix_options {
 	uint32_t timeout_ms;	/* 0: ktixd's deadline */
+	/*
+	 * "h2,http/1.1": the protocols this server speaks, its preference
+	 * first, offered by ALPN instead of ktixd's alpn setting; NULL: that
+	 * setting.  -EINVAL if a name is empty or the list too long.
+	 */
+	const char *alpn;
 };
 
 /*
