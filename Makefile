@@ -4,6 +4,7 @@
 # make check      install what is missing, build, run every test (native and
 #                 in the VM) and print "N passed, N failed"
 # make demo       boot the VM, load the module, show it working
+# make fuzz       every libFuzzer target for FUZZ_RUNS (10^7) executions
 # make checkpatch kernel style check of kmod/ and the uapi header
 # make install    ktixd, ktix-serve, ktixctl, man pages, ktix.h and libktix.a,
 #                 the systemd unit and ktix.ko (DESTDIR=, PREFIX=/usr/local)
@@ -57,8 +58,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all kmod userspace selftests check check-run demo demo-run deps \
-	checkpatch install clean
+	checkpatch install clean fuzz fuzz-build
 .DEFAULT_GOAL := all
+.SECONDEXPANSION:
 
 all: kmod userspace
 
@@ -119,6 +121,36 @@ $(B)/selftests/%: selftests/%.c $(B)/lib/libktix.a $(KSRC)/.stamp
 deps:
 	@scripts/install-deps
 
+# libFuzzer targets, one per parser of untrusted input (fuzz/*.c), built
+# with clang into build-fuzz/; seeds in fuzz/corpus/NAME, what a run finds
+# in build-fuzz/corpus/NAME.  Documentation/testing.rst.
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 10000000
+FUZZ_TARGETS := sni request keyfile urlpath result
+FZ := build-fuzz
+FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra \
+	$(if $(filter 1,$(WERROR)),-Werror) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Iinclude/uapi -Iuserspace/lib -Iuserspace/ktixd -Iuserspace/ktixctl \
+	-Iuserspace/ktix-serve $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0)
+FUZZ_SRC_sni := userspace/ktixd/sni.c
+FUZZ_SRC_request := userspace/ktixd/request.c
+FUZZ_SRC_keyfile := userspace/ktixctl/keyfile.c
+FUZZ_LIBS_keyfile := $(CRYPTO_LIBS)
+FUZZ_SRC_urlpath := userspace/ktix-serve/path.c
+FUZZ_LIBS_urlpath := -lhttp_parser
+FUZZ_SRC_result := userspace/lib/client.c
+
+$(FZ)/%: fuzz/%.c $$(FUZZ_SRC_$$*)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FZ)/%)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	selftests/fuzz.sh --runs $(FUZZ_RUNS) $(FUZZ_TARGETS)
+
 # check and demo first install what is missing, then start make afresh so
 # that pkg-config and KDIR are looked up with the packages in place.
 check: deps
@@ -128,6 +160,7 @@ check: deps
 # too.  SUITES="a b" runs only those (see selftests/run_tests).
 check-run: all selftests
 	@$(MAKE) --no-print-directory SAN=1 userspace selftests
+	@$(MAKE) --no-print-directory fuzz-build
 	selftests/run_tests $(SUITES)
 
 demo: deps
@@ -161,6 +194,6 @@ install: all
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(KSFT_BINS:=.d)

@@ -25,7 +25,6 @@
 #include "ktixctl.h"
 
 /* The largest key file read: HAProxy files hold a handful of lines. */
-#define KEYFILE_MAX	65536
 
 static void key_from_raw(struct ktix_key_info *k, const uint8_t *b,
 			 size_t len, bool nginx)
@@ -94,20 +93,34 @@ static int read_file(const char *path, uint8_t *buf, size_t *len)
 int keyfile_read(const char *path, struct ktix_key_info *keys, size_t max,
 		 size_t *n, enum keyfile_format *fmt, char *why, size_t why_len)
 {
-	uint8_t *buf = malloc(KEYFILE_MAX + 1), raw[80];
-	size_t len = 0, lineno = 0, rl = 0;
-	char *line, *save = NULL;
+	uint8_t *buf = malloc(KEYFILE_MAX + 1);
+	size_t len = 0;
 	int err;
 
 	*n = 0;
 	if (!buf)
 		return -ENOMEM;
 	err = read_file(path, buf, &len);
-	if (err) {
+	if (err)
 		snprintf(why, why_len, "%s", err == -EFBIG ?
 			 "too large for a key file" : strerror(-err));
-		goto out;
-	}
+	else
+		err = keyfile_parse(buf, len, keys, max, n, fmt, why, why_len);
+	OPENSSL_cleanse(buf, KEYFILE_MAX + 1);
+	free(buf);
+	return err;
+}
+
+int keyfile_parse(uint8_t *buf, size_t len, struct ktix_key_info *keys,
+		  size_t max, size_t *n, enum keyfile_format *fmt, char *why,
+		  size_t why_len)
+{
+	size_t lineno = 0, rl = 0;
+	char *line, *save = NULL;
+	uint8_t raw[80];
+	int err = 0;
+
+	*n = 0;
 	/*
 	 * nginx's files are raw random bytes; text of the same size (all
 	 * printable, as random bytes almost never are) is read as HAProxy's.
@@ -170,8 +183,6 @@ int keyfile_read(const char *path, struct ktix_key_info *keys, size_t max,
 	}
 out:
 	OPENSSL_cleanse(raw, sizeof(raw));
-	OPENSSL_cleanse(buf, KEYFILE_MAX + 1);
-	free(buf);
 	if (err) {
 		OPENSSL_cleanse(keys, max * sizeof(*keys));
 		*n = 0;

@@ -60,12 +60,21 @@ struct ktix_key_info;
 
 enum keyfile_format { KEYFILE_NGINX, KEYFILE_HAPROXY };
 
+#define KEYFILE_MAX	65536	/* bytes: larger is not a key file */
+
 /*
  * Reads up to max keys from an nginx or HAProxy key file (detected), in
  * file order.  On error, why says what is wrong and no key is returned.
  */
 int keyfile_read(const char *path, struct ktix_key_info *keys, size_t max,
 		 size_t *n, enum keyfile_format *fmt, char *why, size_t why_len);
+/*
+ * The same on a file's bytes, buf[len] writable (it is cut into lines in
+ * place); len at most KEYFILE_MAX.
+ */
+int keyfile_parse(uint8_t *buf, size_t len, struct ktix_key_info *keys,
+		  size_t max, size_t *n, enum keyfile_format *fmt, char *why,
+		  size_t why_len);
 /* Writes k as a new nginx key file, mode 0600; never overwrites. */
 int keyfile_write_nginx(const char *path, const struct ktix_key_info *k,
 			char *why, size_t why_len);

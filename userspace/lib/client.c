@@ -16,6 +16,7 @@
 #include <linux/tls.h>
 
 #include "ktix.h"
+#include "result.h"
 
 /* The wire layout: a change here is a new KTIX_HELPER_VERSION. */
 _Static_assert(sizeof(struct ktix_request) == 24, "struct ktix_request");
@@ -151,15 +152,26 @@ int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	if (n == 0)
 		return -ECONNRESET;	/* ktixd went away */
-	if ((size_t)n < offsetof(struct ktix_result, cipher_name) ||
+	return ktix_result_decode(res, (size_t)n);
+}
+
+int ktix_result_decode(struct ktix_result *res, size_t n)
+{
+	if (n < offsetof(struct ktix_result, cipher_name) ||
 	    res->magic != KTIX_HELPER_MAGIC ||
 	    res->version != KTIX_HELPER_VERSION)
 		return -EPROTO;
+	/* A short answer (an older ktixd): what did not come is zero. */
+	if (n < sizeof(*res))
+		memset((char *)res + n, 0, sizeof(*res) - n);
 	res->cipher_name[sizeof(res->cipher_name) - 1] = '\0';
 	res->sni[sizeof(res->sni) - 1] = '\0';
 	res->alpn[sizeof(res->alpn) - 1] = '\0';
 	res->peer[sizeof(res->peer) - 1] = '\0';
 	res->error[sizeof(res->error) - 1] = '\0';
+	/* An older ktixd sends 0 there: no limit. */
+	if (!res->status && !res->max_record)
+		res->max_record = 16384;
 	return 0;
 }
 
