@@ -357,16 +357,23 @@ static int ktix_nl_key_dump_start(struct netlink_callback *cb)
 	struct ktix_key_dump *ctx = (struct ktix_key_dump *)cb->ctx;
 	struct net *net = sock_net(cb->skb->sk);
 	struct ktix_net *kn = ktix_pernet(net);
+	bool admin;
 	u32 flags = 0;
 	int err;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	if (info->attrs && info->attrs[KTIX_A_FLAGS])
 		flags = nla_get_u32(info->attrs[KTIX_A_FLAGS]);
+	admin = netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
 	ctx->pos = 0;
 	ctx->material = flags & KTIX_F_KEY_MATERIAL;
-	ctx->refused = ctx->material &&
-		       !netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
+	ctx->refused = ctx->material && !admin;
+	/*
+	 * Making the first keys changes state and is announced: a reader
+	 * without CAP_NET_ADMIN sees the ring as it is, empty or not.
+	 */
+	if (!admin)
+		return 0;
 
 	mutex_lock(&kn->lock);
 	err = ktix_ring_prepare(kn);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -517,6 +518,39 @@ TEST_F(ring, unprivileged_changes_refused)
 	EXPECT_EQ(-EPERM, ktix_nl_key_add(nl, &a));
 	EXPECT_EQ(-EPERM, ktix_nl_key_del(nl, self->l.keys[0].name));
 	ktix_nl_close(nl);
+}
+
+TEST_F(ring, unprivileged_read_changes_nothing)
+{
+	struct ktix_nl *events = listener(_metadata);
+	struct ktix_event e;
+	pid_t pid;
+	int status;
+
+	/* A reader without CAP_NET_ADMIN, in a namespace whose ring is empty. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ktix_key_list l = { 0 };
+		struct ktix_nl *nl;
+
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534) || ktix_nl_open(&nl) ||
+		    ktix_nl_key_list(nl, false, &l))
+			_exit(2);
+		_exit(l.n == 0 ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the unprivileged read made keys");
+	EXPECT_EQ(0, stat_of(_metadata, "KtixRingKeys"));
+	EXPECT_EQ(-ETIMEDOUT, ktix_nl_next_event(events, 300, &e))
+		TH_LOG("an unprivileged read sent a ring event");
+	/* The first privileged read makes them, and says so. */
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	EXPECT_EQ(2, self->l.n);
+	wait_event(_metadata, events, KTIX_RING_EV_ADD, 2000);
+	ktix_nl_close(events);
 }
 
 TEST_HARNESS_MAIN

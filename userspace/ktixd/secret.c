@@ -20,8 +20,12 @@
 
 #include "ktixd.h"
 
-/* A power of two; the ring's keys and a few RSA keys need far less. */
-#define SECURE_HEAP_SIZE	(256 << 10)
+/*
+ * A power of two.  The ring's keys need little, but OpenSSL also takes
+ * the ephemeral keys of handshakes in flight from it (BN_secure_new) and
+ * fails an allocation when it is full: 1 MiB holds thousands.
+ */
+#define SECURE_HEAP_SIZE	(1 << 20)
 #define SECURE_HEAP_MIN		16
 
 int secret_mem_init(bool core_dumps)
