@@ -159,10 +159,13 @@ check: deps
 	@$(MAKE) --no-print-directory check-run
 
 # The sanitizer build (build-san/) of the userspace code runs in the suites
-# too.  SUITES="a b" runs only those (see selftests/run_tests).
-check-run: all selftests
-	@$(MAKE) --no-print-directory SAN=1 userspace selftests
-	@$(MAKE) --no-print-directory fuzz-build
+# too.  SUITES="a b" runs only those (see selftests/run_tests).  Each build
+# uses every CPU.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+check-run:
+	@$(MAKE) --no-print-directory -j$(NPROC) all selftests
+	@$(MAKE) --no-print-directory -j$(NPROC) SAN=1 userspace selftests
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	selftests/run_tests $(SUITES)
 
 demo: deps

@@ -20,13 +20,15 @@ ktap_plan() {
 }
 
 ktap_test() {
-	local name=$1 out rc
+	local name=$1 out rc t0
 	shift
 	KTAP_N=$((KTAP_N + 1))
 	echo "# RUN $name"
+	t0=$(date +%s%N)
 	out=$("$@" 2>&1)
 	rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	echo "# took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 	if [ "$rc" -eq 0 ]; then
 		KTAP_PASS=$((KTAP_PASS + 1))
 		echo "ok $KTAP_N $name"
