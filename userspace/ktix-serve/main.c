@@ -385,6 +385,10 @@ static void conn_send(struct conn *c)
 		if (n < 0) {
 			if (n == -EAGAIN)
 				goto wait;
+			if (n == -EINTR)
+				continue;
+			printf("%s: closed: sending the head: %s\n", c->peer,
+			       strerror((int)-n));
 			conn_close(c, false);
 			return;
 		}
@@ -402,11 +406,17 @@ static void conn_send(struct conn *c)
 		if (n < 0) {
 			if (errno == EAGAIN)
 				goto wait;
+			if (errno == EINTR)
+				continue;
+			printf("%s: closed: sending the file: %s\n", c->peer,
+			       strerror(errno));
 			conn_close(c, false);
 			return;
 		}
 		if (n == 0) {
 			/* The file shrank: the response cannot be finished. */
+			printf("%s: closed: the file shrank while being sent\n",
+			       c->peer);
 			conn_close(c, false);
 			return;
 		}
