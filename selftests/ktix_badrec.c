@@ -30,6 +30,7 @@
 #include "ktix_tls.h"
 #include "kselftest_harness.h"
 
+#define AL_CLOSE_NOTIFY		0
 #define AL_UNEXPECTED_MESSAGE	10
 #define AL_BAD_RECORD_MAC	20
 #define AL_RECORD_OVERFLOW	22
@@ -304,6 +305,32 @@ TEST_F(bad, tls13_record_without_content_type)
 	 * failure (EBADMSG), so it is bad_record_mac (offload.rst).
 	 */
 	EXPECT_EQ(AL_BAD_RECORD_MAC, self->b.alert_desc);
+}
+
+TEST_F(bad, tls13_key_update_gets_close_notify)
+{
+	if (variant->version != TLS1_3_VERSION)
+		SKIP(return, "KeyUpdate is TLS 1.3's");
+	ASSERT_EQ(1, SSL_key_update(self->b.ssl, SSL_KEY_UPDATE_NOT_REQUESTED));
+	SSL_do_handshake(self->b.ssl);
+	ASSERT_EQ(0, flush_out(&self->b));
+	/* kTLS before 6.14 cannot follow it: an orderly end, no fatal alert. */
+	EXPECT_EQ(0, read_answer(&self->b));
+	EXPECT_EQ(SSL3_AL_WARNING, self->b.alert_level);
+	EXPECT_EQ(AL_CLOSE_NOTIFY, self->b.alert_desc);
+}
+
+TEST_F(bad, tls13_client_hello_after_the_handshake)
+{
+	/* A ClientHello header, then the inner content type: handshake. */
+	static const uint8_t hello[5] = { 1, 0, 0, 0, 22 };
+
+	if (variant->version != TLS1_3_VERSION)
+		SKIP(return, "inner content types are TLS 1.3's");
+	ASSERT_EQ(0, send_tls13_record(&self->b, hello, sizeof(hello)));
+	EXPECT_EQ(0, read_answer(&self->b));
+	EXPECT_EQ(SSL3_AL_FATAL, self->b.alert_level);
+	EXPECT_EQ(AL_UNEXPECTED_MESSAGE, self->b.alert_desc);
 }
 
 TEST_F(bad, tls13_record_of_a_type_not_allowed)

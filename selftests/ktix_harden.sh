@@ -46,6 +46,17 @@ sessions() {
 	[ -s "$pre-t" ] && [ -s "$pre-s" ] && [ -s "$pre-p" ] || { echo "no session saved"; return 1; }
 }
 
+# each_kind WANT PORT PREFIX [s_client options]: the ticket, session ID and
+# PSK sessions PREFIX-{t,s,p} offered to PORT each give WANT (what try says)
+each_kind() {
+	local want=$1 port=$2 pre=$3 k r
+	shift 3
+	for k in t s p; do
+		r=$(try "$port" "$pre-$k" "$@" $(kind_opts $k))
+		[ "$r" = "$want" ] || { echo "port $port, session $k: $r, not $want"; return 1; }
+	done
+}
+
 # ---- set-up ----
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-keyout "$W/ec.key" -out "$W/ec.pem" -subj /CN=localhost \
@@ -65,27 +76,18 @@ start_serve open 8450 || exit 1
 
 # ---- 1. the security context ----
 verify_context() {
-	local k r miss
+	local miss
 	start_ktixd req --set client-ca="$W/cli.pem" --set verify-client=require || return 1
 	start_serve req 8451 || return 1
 	start_ktixd opt --set client-ca="$W/cli.pem" --set verify-client=optional || return 1
 	start_serve opt 8452 || return 1
 	sessions 8450 "$W/o" || return 1
 	# The control: the same sessions resume on the helper they came from.
-	for k in t s p; do
-		r=$(try 8450 "$W/o-$k" $(kind_opts $k))
-		[ "$r" = "Reused page" ] || { echo "control $k: $r"; return 1; }
-	done
-	for k in t s p; do
-		r=$(try 8451 "$W/o-$k" $(kind_opts $k))
-		[ "$r" = "New nopage" ] || { echo "verify-client=require, session $k: $r"; return 1; }
-	done
+	each_kind "Reused page" 8450 "$W/o" || return 1
+	each_kind "New nopage" 8451 "$W/o" || return 1
 	echo "on verify-client=require: no ticket, session ID or PSK of the open helper resumes, no page"
 	miss=$(stat_of KtixResumeMissContext)
-	for k in t s p; do
-		r=$(try 8452 "$W/o-$k" $(kind_opts $k))
-		[ "$r" = "New page" ] || { echo "verify-client=optional, session $k: $r"; return 1; }
-	done
+	each_kind "New page" 8452 "$W/o" || return 1
 	[ "$(stat_of KtixResumeMissContext)" = $((miss + 3)) ] ||
 		{ echo "KtixResumeMissContext $miss -> $(stat_of KtixResumeMissContext), not +3"; return 1; }
 	echo "on verify-client=optional: three full handshakes, KtixResumeMissContext $miss -> $((miss + 3))"
@@ -93,35 +95,25 @@ verify_context() {
 t "a session of a helper without client verification does not resume on one with it" verify_context
 
 same_config() {
-	local k r
 	# Two helpers with the same client verification: one context.
 	start_ktixd req2 --set client-ca="$W/cli.pem" --set verify-client=require || return 1
 	start_serve req2 8453 || return 1
 	sessions 8451 "$W/r" -cert "$W/cli.pem" -key "$W/cli.key" || return 1
-	for k in t s p; do
-		r=$(try 8453 "$W/r-$k" -cert "$W/cli.pem" -key "$W/cli.key" $(kind_opts $k))
-		[ "$r" = "Reused page" ] || { echo "session $k on the twin helper: $r"; return 1; }
-	done
+	each_kind "Reused page" 8453 "$W/r" -cert "$W/cli.pem" -key "$W/cli.key" || return 1
 	echo "ticket, session ID and PSK resume across two helpers of the same configuration"
 }
 t "helpers of one configuration still resume each other's sessions" same_config
 
 sni_binding() {
-	local k r miss
+	local miss
 	start_ktixd sni --cert "$W/ab.pem" --key "$W/ab.key" || return 1
 	start_serve sni 8454 || return 1
 	sessions 8454 "$W/a" -servername a.test || return 1
 	miss=$(stat_of KtixResumeMissContext)
-	for k in t s p; do
-		read -ra f <<< "$(kind_opts $k)"
-		r=$(try 8454 "$W/a-$k" -servername b.test "${f[@]}")
-		[ "$r" = "New page" ] || { echo "session $k for a.test, asked for b.test: $r"; return 1; }
-		r=$(try 8454 "$W/a-$k" -servername a.test "${f[@]}")
-		[ "$r" = "Reused page" ] || { echo "session $k for a.test, asked for a.test: $r"; return 1; }
-		# By the other certificate's name: another context as well.
-		r=$(try 8454 "$W/a-$k" -servername localhost "${f[@]}")
-		[ "$r" = "New page" ] || { echo "session $k for a.test, asked for localhost: $r"; return 1; }
-	done
+	each_kind "New page" 8454 "$W/a" -servername b.test || return 1
+	each_kind "Reused page" 8454 "$W/a" -servername a.test || return 1
+	# By the other certificate's name: another context as well.
+	each_kind "New page" 8454 "$W/a" -servername localhost || return 1
 	[ "$(stat_of KtixResumeMissContext)" = $((miss + 6)) ] ||
 		{ echo "KtixResumeMissContext $miss -> $(stat_of KtixResumeMissContext), not +6"; return 1; }
 	echo "sessions for a.test: full handshakes for b.test (same certificate) and localhost, resumed for a.test"

@@ -13,6 +13,7 @@
  * while ktixd is non-dumpable.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <syslog.h>
 
@@ -33,8 +34,9 @@ int secret_mem_init(bool core_dumps)
 	int r;
 
 	if (!core_dumps && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		log_msg(LOG_ERR, "prctl(PR_SET_DUMPABLE): %m");
-		return -errno;
+		r = -errno;
+		log_msg(LOG_ERR, "prctl(PR_SET_DUMPABLE): %s", strerror(-r));
+		return r;
 	}
 	if (core_dumps)
 		log_msg(LOG_WARNING,
