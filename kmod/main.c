@@ -84,9 +84,13 @@ static int __init ktix_init(void)
 	if (err)
 		return err;
 
-	err = register_pernet_subsys(&ktix_net_ops);
+	err = ktix_revoke_module_init();
 	if (err)
 		goto err_cache;
+
+	err = register_pernet_subsys(&ktix_net_ops);
+	if (err)
+		goto err_revoke;
 
 	err = ktix_genl_init();
 	if (err)
@@ -97,6 +101,8 @@ static int __init ktix_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&ktix_net_ops);
+err_revoke:
+	ktix_revoke_module_exit();
 err_cache:
 	ktix_cache_module_exit();
 	return err;
@@ -106,6 +112,7 @@ static void __exit ktix_exit(void)
 {
 	ktix_genl_exit();
 	unregister_pernet_subsys(&ktix_net_ops);
+	ktix_revoke_module_exit();
 	ktix_cache_module_exit();
 }
 

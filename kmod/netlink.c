@@ -4,7 +4,9 @@
  *
  * include/uapi/linux/ktix.h documents every command and attribute.  Each
  * command has its own attribute policy; a command with none accepts no
- * attribute at all (the genetlink core rejects them for us).
+ * attribute at all (the genetlink core rejects them for us).  The family
+ * runs its handlers in parallel (no genl_mutex): every handler locks what
+ * it touches itself.
  */
 
 #include <linux/netlink.h>
@@ -69,6 +71,10 @@ static struct netlink_range_validation session_max_size_range = {
 	.min = 64, .max = 65000,
 };
 
+static struct netlink_range_validation revoke_bytes_range = {
+	.min = 1ULL << 20, .max = 16ULL << 30,
+};
+
 /* The policy's session_max_size narrows it further. */
 static struct netlink_range_validation session_data_range = {
 	.min = 1, .max = 65000,
@@ -91,6 +97,8 @@ static const struct nla_policy ktix_policy_nl_policy[KTIX_POLICY_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &session_lifetime_range),
 	[KTIX_POLICY_A_SESSION_MAX_SIZE] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &session_max_size_range),
+	[KTIX_POLICY_A_REVOKE_BYTES]	=
+		NLA_POLICY_FULL_RANGE(NLA_U64, &revoke_bytes_range),
 };
 
 static const struct nla_policy ktix_policy_set_nl_policy[KTIX_A_MAX + 1] = {
@@ -106,8 +114,13 @@ static const struct nla_policy ktix_key_nl_policy[KTIX_KEY_A_MAX + 1] = {
 	[KTIX_KEY_A_DECRYPT_UNTIL] = { .type = NLA_U64 },
 };
 
+/*
+ * The nests that carry secrets (keys, sessions) are checked against their
+ * own policy in the handler, not by the genetlink core before it: so that
+ * the handler runs, and wipes them, even when they fail to parse.
+ */
 static const struct nla_policy ktix_key_cmd_nl_policy[KTIX_A_MAX + 1] = {
-	[KTIX_A_KEY]		= NLA_POLICY_NESTED(ktix_key_nl_policy),
+	[KTIX_A_KEY]		= { .type = NLA_NESTED },
 };
 
 static const struct nla_policy ktix_key_get_nl_policy[KTIX_A_MAX + 1] = {
@@ -124,7 +137,7 @@ static const struct nla_policy ktix_sess_nl_policy[KTIX_SESS_A_MAX + 1] = {
 };
 
 static const struct nla_policy ktix_sess_cmd_nl_policy[KTIX_A_MAX + 1] = {
-	[KTIX_A_SESSION]	= NLA_POLICY_NESTED(ktix_sess_nl_policy),
+	[KTIX_A_SESSION]	= { .type = NLA_NESTED },
 	[KTIX_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, KTIX_F_SESSION_DATA),
 };
 
@@ -163,7 +176,7 @@ static const struct nla_policy ktix_offload_nl_policy[KTIX_OFFLOAD_A_MAX + 1] = 
 };
 
 static const struct nla_policy ktix_offload_cmd_nl_policy[KTIX_A_MAX + 1] = {
-	[KTIX_A_OFFLOAD]	= NLA_POLICY_NESTED(ktix_offload_nl_policy),
+	[KTIX_A_OFFLOAD]	= { .type = NLA_NESTED },
 };
 
 static int ktix_nl_version(struct sk_buff *skb, struct genl_info *info)
@@ -210,7 +223,9 @@ static int ktix_put_policy(struct sk_buff *msg, const struct ktix_policy *p)
 	    nla_put_u32(msg, KTIX_POLICY_A_SESSION_LIFETIME,
 			p->session_lifetime) ||
 	    nla_put_u32(msg, KTIX_POLICY_A_SESSION_MAX_SIZE,
-			p->session_max_size)) {
+			p->session_max_size) ||
+	    nla_put_u64_64bit(msg, KTIX_POLICY_A_REVOKE_BYTES, p->revoke_bytes,
+			      KTIX_POLICY_A_PAD)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}
@@ -293,11 +308,19 @@ static int ktix_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 			      KTIX_POLICY_A_SESSION_LIFETIME);
 	ktix_policy_apply_u32(&p.session_max_size, tb,
 			      KTIX_POLICY_A_SESSION_MAX_SIZE);
+	if (tb[KTIX_POLICY_A_REVOKE_BYTES])
+		p.revoke_bytes = nla_get_u64(tb[KTIX_POLICY_A_REVOKE_BYTES]);
 
 	err = ktix_policy_check(&p, info->extack);
 	if (!err && p.max_keys < kn->ring.nkeys) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_POLICY_A_MAX_KEYS],
 				    "the ring holds more keys than that: delete some first");
+		err = -EBUSY;
+	}
+	/* Revocations are never forgotten to make room. */
+	if (!err && !ktix_revoke_fits(kn, p.revoke_bytes)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_POLICY_A_REVOKE_BYTES],
+				    "the revocation set holds more than that");
 		err = -EBUSY;
 	}
 	if (!err) {
@@ -450,6 +473,19 @@ static int ktix_parse_nest(struct genl_info *info, int type, struct nlattr **tb,
 	return 0;
 }
 
+/*
+ * Wipes nest @type of a request once it is consumed, whatever the outcome
+ * (as WireGuard wipes a private key): the skb is freed without it, and an
+ * error ACK echoes the request without it.
+ */
+static void ktix_wipe_nest(struct genl_info *info, int type)
+{
+	struct nlattr *nest = info->attrs[type];
+
+	if (nest)
+		memzero_explicit(nla_data(nest), nla_len(nest));
+}
+
 static int ktix_parse_key(struct genl_info *info, struct nlattr **tb,
 			  const int *required, unsigned int n_required)
 {
@@ -457,7 +493,7 @@ static int ktix_parse_key(struct genl_info *info, struct nlattr **tb,
 			       ktix_key_nl_policy, required, n_required);
 }
 
-static int ktix_nl_key_add(struct sk_buff *skb, struct genl_info *info)
+static int __ktix_nl_key_add(struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct nlattr *tb[KTIX_KEY_A_MAX + 1];
@@ -503,6 +539,14 @@ static int ktix_nl_key_add(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = ktix_ring_add(kn, &p, info->extack);
 	mutex_unlock(&kn->lock);
+	return err;
+}
+
+static int ktix_nl_key_add(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = __ktix_nl_key_add(info);
+
+	ktix_wipe_nest(info, KTIX_A_KEY);
 	return err;
 }
 
@@ -581,7 +625,7 @@ static int ktix_parse_sess(struct genl_info *info, struct nlattr **tb,
 	return 0;
 }
 
-static int ktix_nl_sess_put(struct sk_buff *skb, struct genl_info *info)
+static int __ktix_nl_sess_put(struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct nlattr *tb[KTIX_SESS_A_MAX + 1];
@@ -599,6 +643,14 @@ static int ktix_nl_sess_put(struct sk_buff *skb, struct genl_info *info)
 			     info->extack);
 	if (err == -EMSGSIZE)
 		NL_SET_BAD_ATTR(info->extack, tb[KTIX_SESS_A_DATA]);
+	return err;
+}
+
+static int ktix_nl_sess_put(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = __ktix_nl_sess_put(info);
+
+	ktix_wipe_nest(info, KTIX_A_SESSION);
 	return err;
 }
 
@@ -850,7 +902,9 @@ static int ktix_nl_revoke_add(struct sk_buff *skb, struct genl_info *info)
 	static const int required[] = { KTIX_REVOKE_A_HANDLE };
 	struct nlattr *tb[KTIX_REVOKE_A_MAX + 1];
 	struct sk_buff *msg;
-	u64 until = 0, generation;
+	time64_t until = 0;
+	u64 generation;
+	void *hdr;
 	int err;
 
 	err = ktix_parse_nest(info, KTIX_A_REVOKE, tb, KTIX_REVOKE_A_MAX,
@@ -858,20 +912,25 @@ static int ktix_nl_revoke_add(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	if (tb[KTIX_REVOKE_A_UNTIL]) {
-		until = nla_get_u64(tb[KTIX_REVOKE_A_UNTIL]);
-		if (!until || until > S64_MAX) {
+		u64 t = nla_get_u64(tb[KTIX_REVOKE_A_UNTIL]);
+
+		if (!t || t > S64_MAX) {
 			NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_REVOKE_A_UNTIL],
 					    "until is not a time");
 			return -EINVAL;
 		}
+		until = t;
 	}
 
-	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
+	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)) +
+			  nla_total_size(0) +
+			  nla_total_size(KTIX_REVOKE_HANDLE_LEN) +
+			  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
 	mutex_lock(&kn->lock);
-	err = ktix_revoke_add(kn, nla_data(tb[KTIX_REVOKE_A_HANDLE]), until,
+	err = ktix_revoke_add(kn, nla_data(tb[KTIX_REVOKE_A_HANDLE]), &until,
 			      info->extack);
 	generation = kn->revoke.generation;
 	mutex_unlock(&kn->lock);
@@ -882,7 +941,28 @@ static int ktix_nl_revoke_add(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	}
 
-	return ktix_reply_generation(msg, info, KTIX_CMD_REVOKE_ADD, generation);
+	hdr = genlmsg_put_reply(msg, info, &ktix_genl_family, 0,
+				KTIX_CMD_REVOKE_ADD);
+	if (!hdr || nla_put_u64_64bit(msg, KTIX_A_GENERATION, generation,
+				      KTIX_A_PAD) ||
+	    ktix_put_revoked(msg, nla_data(tb[KTIX_REVOKE_A_HANDLE]), until)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int ktix_nl_revoke_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	return ktix_reply_generation(msg, info, KTIX_CMD_REVOKE_GET,
+				     READ_ONCE(kn->revoke.generation));
 }
 
 static int ktix_nl_revoke_dump_start(struct netlink_callback *cb)
@@ -954,7 +1034,7 @@ static int ktix_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-static int ktix_nl_offload(struct sk_buff *skb, struct genl_info *info)
+static int __ktix_nl_offload(struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	static const int required[] = {
@@ -979,11 +1059,8 @@ static int ktix_nl_offload(struct sk_buff *skb, struct genl_info *info)
 				       ktix_dir_nl_policy, info->extack);
 		req.rx = rx;
 	}
-	if (err) {
-		/* Whatever parsed, the keys in it go. */
-		ktix_offload_wipe(&req);
-		return err;
-	}
+	if (err)
+		return err;		/* the caller wipes the nest */
 	req.fd = nla_get_u32(tb[KTIX_OFFLOAD_A_FD]);
 	req.version = nla_get_u16(tb[KTIX_OFFLOAD_A_VERSION]);
 	req.cipher = nla_get_u16(tb[KTIX_OFFLOAD_A_CIPHER]);
@@ -994,12 +1071,19 @@ static int ktix_nl_offload(struct sk_buff *skb, struct genl_info *info)
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    tb[KTIX_OFFLOAD_A_RESUME_MISS],
 					    "a resumption miss goes with kind full");
-			ktix_offload_wipe(&req);
 			return -EINVAL;
 		}
 		req.resume_miss = nla_get_u32(tb[KTIX_OFFLOAD_A_RESUME_MISS]);
 	}
 	return ktix_offload(kn, &req, info->extack);
+}
+
+static int ktix_nl_offload(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = __ktix_nl_offload(info);
+
+	ktix_wipe_nest(info, KTIX_A_OFFLOAD);
+	return err;
 }
 
 static void ktix_genl_multicast(struct net *net, struct sk_buff *msg,
@@ -1127,6 +1211,7 @@ static const struct genl_ops ktix_genl_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_REVOKE_GET,
+		.doit = ktix_nl_revoke_get,
 		.start = ktix_nl_revoke_dump_start,
 		.dumpit = ktix_nl_revoke_dump,
 		.done = ktix_walk_done,
@@ -1151,6 +1236,12 @@ static struct genl_family ktix_genl_family __ro_after_init = {
 	.maxattr = KTIX_A_MAX,
 	.module = THIS_MODULE,
 	.netnsok = true,
+	/*
+	 * No handler needs the global genetlink mutex: each takes its
+	 * namespace's lock, the cache's spinlock or RCU.  So requests of
+	 * other namespaces and other helpers do not wait for each other.
+	 */
+	.parallel_ops = true,
 	.mcgrps = ktix_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(ktix_mcgrps),
 };

@@ -303,7 +303,7 @@ int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		     KTIX_OFFLOAD_KIND_PSK - KTIX_OFFLOAD_KIND_FULL);
 	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_FULL + req->kind -
 		       KTIX_OFFLOAD_KIND_FULL);
-	BUILD_BUG_ON(KTIX_MIB_RESUME_MISS_FUTURE -
+	BUILD_BUG_ON(KTIX_MIB_RESUME_MISS_REVOKE_STALE -
 		     KTIX_MIB_RESUME_MISS_UNKNOWN_KEY !=
 		     KTIX_RESUME_MISS_MAX - KTIX_RESUME_MISS_UNKNOWN_KEY);
 	if (req->resume_miss)

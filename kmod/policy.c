@@ -24,6 +24,12 @@ void ktix_policy_init(struct ktix_policy *p)
 		.cache_bytes = 64ULL << 20,	/* 64 MiB */
 		.session_lifetime = 3600,	/* 1 hour */
 		.session_max_size = 16384,
+		/*
+		 * 1677721 handles at KTIX_REVOKE_ENTRY_COST: 35 revocations
+		 * a second, sustained, at the default 13 hours an entry
+		 * lasts (retention plus rotation interval).
+		 */
+		.revoke_bytes = 128ULL << 20,
 	};
 }
 

@@ -18,6 +18,7 @@ struct ktix_policy {
 	u64 cache_bytes;
 	u32 session_lifetime;	/* seconds */
 	u32 session_max_size;	/* bytes */
+	u64 revoke_bytes;	/* what the revocation set may use */
 };
 
 void ktix_policy_init(struct ktix_policy *p);

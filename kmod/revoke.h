@@ -14,6 +14,13 @@
 struct ktix_net;
 struct netlink_ext_ack;
 
+/*
+ * What one revoked handle costs, in bytes, for the policy's revoke_bytes:
+ * the entry (48 bytes on x86-64), its memory-cgroup record, and its share
+ * of the hash table at the lowest fill the table keeps (30 %).
+ */
+#define KTIX_REVOKE_ENTRY_COST	80
+
 struct ktix_revoked {
 	struct rhash_head node;
 	u8 handle[KTIX_REVOKE_HANDLE_LEN];
@@ -26,13 +33,17 @@ struct ktix_revoke {
 	unsigned int n;
 	u64 generation;			/* bumped by every change */
 	time64_t next_purge;		/* when the worker runs; 0: never */
+	time64_t last_purge;
 	struct delayed_work work;	/* purges what has run out */
 };
 
+int ktix_revoke_module_init(void);
+void ktix_revoke_module_exit(void);
 int ktix_revoke_init(struct ktix_net *kn);
 void ktix_revoke_exit(struct ktix_net *kn);
-/* Needs kn->lock.  until 0: the default. */
-int ktix_revoke_add(struct ktix_net *kn, const u8 *handle, time64_t until,
+int ktix_revoke_add(struct ktix_net *kn, const u8 *handle, time64_t *until,
 		    struct netlink_ext_ack *extack);
+unsigned long ktix_revoke_max_entries(const struct ktix_net *kn);
+bool ktix_revoke_fits(const struct ktix_net *kn, u64 bytes);
 
 #endif /* _KTIX_REVOKE_H */

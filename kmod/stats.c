@@ -24,6 +24,7 @@ enum {
 	KTIX_GAUGE_CACHE_ENTRIES,
 	KTIX_GAUGE_CACHE_BYTES,
 	KTIX_GAUGE_REVOKED,
+	KTIX_GAUGE_REVOKE_BYTES,
 	__KTIX_GAUGE_MAX
 };
 
@@ -33,6 +34,8 @@ static const struct ktix_stat_desc ktix_gauges[__KTIX_GAUGE_MAX] = {
 				       KTIX_STATS_A_CACHE_ENTRIES },
 	[KTIX_GAUGE_CACHE_BYTES] = { "KtixCacheBytes", KTIX_STATS_A_CACHE_BYTES },
 	[KTIX_GAUGE_REVOKED] = { "KtixRevoked", KTIX_STATS_A_REVOKED },
+	[KTIX_GAUGE_REVOKE_BYTES] = { "KtixRevokeBytes",
+				      KTIX_STATS_A_REVOKE_BYTES },
 };
 
 static const struct ktix_stat_desc ktix_mibs[__KTIX_MIB_MAX] = {
@@ -55,6 +58,7 @@ static const struct ktix_stat_desc ktix_mibs[__KTIX_MIB_MAX] = {
 				   KTIX_STATS_A_REVOCATIONS },
 	[KTIX_MIB_REVOKE_EXPIRED] = { "KtixRevokeExpired",
 				      KTIX_STATS_A_REVOKE_EXPIRED },
+	[KTIX_MIB_REVOKE_FULL] = { "KtixRevokeFull", KTIX_STATS_A_REVOKE_FULL },
 	[KTIX_MIB_OFFLOADS] = { "KtixOffloads", KTIX_STATS_A_OFFLOADS },
 	[KTIX_MIB_OFFLOAD_TLS12] = { "KtixOffloadTls12",
 				     KTIX_STATS_A_OFFLOAD_TLS12 },
@@ -101,6 +105,9 @@ static const struct ktix_stat_desc ktix_mibs[__KTIX_MIB_MAX] = {
 					   KTIX_STATS_A_RESUME_MISS_CONTEXT },
 	[KTIX_MIB_RESUME_MISS_FUTURE] = { "KtixResumeMissFuture",
 					  KTIX_STATS_A_RESUME_MISS_FUTURE },
+	[KTIX_MIB_RESUME_MISS_REVOKE_STALE] = {
+		"KtixResumeMissRevokeStale",
+		KTIX_STATS_A_RESUME_MISS_REVOKE_STALE },
 };
 
 static void ktix_gauges_read(struct ktix_net *kn, u64 *out)
@@ -111,6 +118,8 @@ static void ktix_gauges_read(struct ktix_net *kn, u64 *out)
 	out[KTIX_GAUGE_CACHE_BYTES] = kn->cache.bytes;
 	spin_unlock(&kn->cache.lock);
 	out[KTIX_GAUGE_REVOKED] = READ_ONCE(kn->revoke.n);
+	out[KTIX_GAUGE_REVOKE_BYTES] = out[KTIX_GAUGE_REVOKED] *
+				       KTIX_REVOKE_ENTRY_COST;
 }
 
 struct ktix_mib __percpu *ktix_stats_alloc(void)

@@ -718,26 +718,47 @@ TEST_F(cache, revoke_expires)
 	ktix_nl_close(ev);
 }
 
-/* 65536 requests take a while under emulation. */
+static void set_revoke_bytes(struct __test_metadata *_metadata,
+			     struct ktix_nl *nl, uint64_t bytes, int expect)
+{
+	struct ktix_policy_info p = { .revoke_bytes = bytes };
+	int err = ktix_nl_policy_set(nl, &p, KTIX_POLICY_SET_REVOKE_BYTES);
+
+	ASSERT_EQ(expect, err) TH_LOG("policy set: %s", ktix_nl_errmsg(nl));
+}
+
+/*
+ * The bound is the policy's revoke-bytes at 80 bytes a handle: 1 MiB, the
+ * least, holds 13107.  13107 requests take a while under emulation.
+ */
 TEST_F_TIMEOUT(cache, revoke_set_is_bounded, 600)
 {
 	uint64_t until = (uint64_t)time(NULL) + 3600;
+	const uint32_t max = (1 << 20) / 80;
+	struct ktix_policy_info pol;
 	struct ktix_revoke_list l;
 	uint8_t h[16] = { 0 };
 	uint32_t i;
 	int err = 0;
 
-	for (i = 0; i < KTIX_REVOKE_LIMIT && !err; i++) {
+	ASSERT_EQ(0, ktix_nl_policy_get(self->nl, &pol));
+	/* The default holds 25 logouts a second for 13 hours at least. */
+	EXPECT_LE(25ull * 13 * 3600 * 80, pol.revoke_bytes);
+	set_revoke_bytes(_metadata, self->nl, 1 << 20, 0);
+	for (i = 0; i < max && !err; i++) {
 		memcpy(h, &i, sizeof(i));
 		err = ktix_nl_revoke_add(self->nl, h, until, NULL);
 	}
 	ASSERT_EQ(0, err) TH_LOG("revocation %u: %s", i, ktix_nl_errmsg(self->nl));
+	EXPECT_EQ((uint64_t)max * 80,
+		  stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKE_BYTES));
 	h[15] = 1;
 	assert_refused(_metadata, self->nl,
 		       ktix_nl_revoke_add(self->nl, h, until, NULL), -ENOSPC);
+	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKE_FULL));
 	/* Refused, never forgotten: all of them are still there. */
 	ASSERT_EQ(0, ktix_nl_revoke_list(self->nl, &l));
-	EXPECT_EQ(KTIX_REVOKE_LIMIT, l.n);
+	EXPECT_EQ(max, l.n);
 	h[15] = 0;
 	i = 12345;
 	memcpy(h, &i, sizeof(i));
@@ -745,6 +766,47 @@ TEST_F_TIMEOUT(cache, revoke_set_is_bounded, 600)
 	ktix_revoke_list_free(&l);
 	/* One already there may still be extended. */
 	EXPECT_EQ(0, ktix_nl_revoke_add(self->nl, h, until + 60, NULL));
+	/* A bound below what is held is refused: nothing is dropped. */
+	ASSERT_EQ(0, ktix_nl_revoke_list(self->nl, &l));
+	EXPECT_EQ(max, l.n);
+	ktix_revoke_list_free(&l);
+	set_revoke_bytes(_metadata, self->nl, 1 << 20, 0);
+	set_revoke_bytes(_metadata, self->nl, (1 << 20) + 80, 0);
+	h[15] = 1;
+	EXPECT_EQ(0, ktix_nl_revoke_add(self->nl, h, until, NULL));
+	set_revoke_bytes(_metadata, self->nl, 1 << 20, -EBUSY);
+	EXPECT_EQ(max + 1, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKED));
+}
+
+/* The reply and the announcement carry the entry as it now is. */
+TEST_F(cache, revoke_reply_and_generation)
+{
+	struct ktix_nl *ev = listener(_metadata);
+	uint64_t now = (uint64_t)time(NULL), gen = 0, g;
+	struct ktix_revoke_info entry;
+	uint8_t h[16] = { 9, 9 };
+	struct ktix_event e;
+
+	ASSERT_EQ(0, ktix_nl_revoke_generation(self->nl, &g));
+	EXPECT_EQ(0, g);
+	ASSERT_EQ(0, ktix_nl_revoke_add_entry(self->nl, h, now + 900, &gen,
+					      &entry));
+	EXPECT_EQ(1, gen);
+	EXPECT_EQ(now + 900, entry.until);
+	EXPECT_EQ(0, memcmp(entry.handle, h, 16));
+	/* An earlier time keeps the later one, and says so. */
+	ASSERT_EQ(0, ktix_nl_revoke_add_entry(self->nl, h, now + 600, &gen,
+					      &entry));
+	EXPECT_EQ(2, gen);
+	EXPECT_EQ(now + 900, entry.until);
+	ASSERT_EQ(0, ktix_nl_revoke_generation(self->nl, &g));
+	EXPECT_EQ(2, g);
+	ASSERT_EQ(0, ktix_nl_next_event(ev, 5000, &e));
+	EXPECT_EQ(1, e.generation);
+	ASSERT_EQ(0, ktix_nl_next_event(ev, 5000, &e));
+	EXPECT_EQ(2, e.generation);
+	EXPECT_EQ(now + 900, e.until);
+	ktix_nl_close(ev);
 }
 
 TEST_HARNESS_MAIN

@@ -26,7 +26,7 @@
 #error "KTIX_EXPECT_VERSION must be the version in the VERSION file"
 #endif
 
-#define ALL_FIELDS 0xff
+#define ALL_FIELDS 0x1ff
 
 static const struct ktix_policy_info defaults = {
 	.rotate_interval = 3600,
@@ -37,6 +37,7 @@ static const struct ktix_policy_info defaults = {
 	.cache_bytes = 64ULL << 20,
 	.session_lifetime = 3600,
 	.session_max_size = 16384,
+	.revoke_bytes = 128ULL << 20,
 };
 
 /* KtixPolicyUpdates from /proc/net/ktix_stat of the current namespace. */

@@ -41,7 +41,7 @@ lists_commands() {
 ktap_test "--help lists every command" lists_commands "$CTL" --help
 ktap_test "help lists every command" lists_commands "$CTL" help
 ktap_test "help version" run 0 'Usage: ktixctl \[-j\] version' "$CTL" help version
-ktap_test "help policy names every field" bash -c "'$CTL' help policy | grep -c -E '^  (rotate-interval|retention|ticket-lifetime|max-keys|cache-entries|cache-bytes|session-lifetime|session-max-size) ' | grep -qx 8"
+ktap_test "help policy names every field" bash -c "'$CTL' help policy | grep -c -E '^  (rotate-interval|retention|ticket-lifetime|max-keys|cache-entries|cache-bytes|session-lifetime|session-max-size|revoke-bytes) ' | grep -qx 9"
 ktap_test "key: help, and a bad name refused before asking the kernel" bash -c "
 	set -e
 	'$CTL' help key | grep -q 'Usage: ktixctl \[-j\] key \[list\]'

@@ -37,6 +37,8 @@ static const struct field {
 	  "longest a cached session lives (at most 1d)" },
 	{ KTIX_POLICY_A_SESSION_MAX_SIZE, SIZE,
 	  "largest encoded session the cache accepts" },
+	{ KTIX_POLICY_A_REVOKE_BYTES, SIZE,
+	  "memory the revocation set may use, 80 bytes a handle (1M to 16G)" },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))

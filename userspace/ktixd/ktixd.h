@@ -96,7 +96,20 @@ void mirror_stop(void);
 bool mirror_primary(struct mirror_key *out);
 /* A live key by name; *primary says whether it encrypts. */
 bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary);
-bool mirror_revoked(const uint8_t *handle);
+enum mirror_rev {
+	REV_CLEAR,		/* not revoked */
+	REV_REVOKED,
+	REV_UNKNOWN,		/* the mirror is behind: treat as revoked */
+};
+
+enum mirror_rev mirror_revoked(const uint8_t *handle);
+/* A revocation this ktixd made itself, before its announcement comes. */
+void mirror_revoke_local(const uint8_t *handle, uint64_t until);
+/*
+ * Bumped whenever the mirror opened its netlink sockets afresh (the
+ * module was loaded again): other threads then reopen theirs.
+ */
+unsigned int mirror_nl_epoch(void);
 /* Called, in the mirror's thread, after each refresh: for benchmarks. */
 void mirror_set_hook(void (*fn)(uint64_t generation));
 /* Fills the mirror without the kernel: for benchmarks and tests only. */
@@ -109,12 +122,28 @@ uint32_t mirror_ticket_lifetime(void);
  */
 uint32_t mirror_ticket_timeout(void);
 
+/* ---- a set of revoked handles (revset.c) ---- */
+
+struct revset;
+
+/* Room for about @hint handles; NULL when out of memory. */
+struct revset *revset_new(size_t hint);
+void revset_free(struct revset *s);
+/* Adds a handle, or makes its time later: 0 or -ENOMEM, -EINVAL. */
+int revset_add(struct revset *s, const uint8_t *handle, uint64_t until,
+	       uint64_t now);
+/* Whether a handle is revoked at @now. */
+bool revset_has(const struct revset *s, const uint8_t *handle, uint64_t now);
+size_t revset_count(const struct revset *s);
+
 /* ---- a server's request (request.c) ---- */
 
 struct request {
 	struct ktix_request req;
 	uint8_t alpn[255];	/* the server's ALPN list, wire format */
 	uint8_t alpn_len;	/* 0: ktixd's alpn setting */
+	bool is_revoke;		/* not a handshake: a revocation */
+	struct ktix_request_revoke revoke;
 };
 
 /*
@@ -124,6 +153,11 @@ struct request {
  */
 int request_parse(const void *buf, size_t n, struct request *out,
 		  const char **why);
+
+/* ---- a server's revocation (revoke.c) ---- */
+
+/* Carries out a request with is_revoke, in a worker: the answer in @r. */
+void revoke_request(const struct request *req, struct ktix_result *r);
 
 /* ---- the server name of a ClientHello (sni.c) ---- */
 
@@ -177,6 +211,7 @@ struct ktixd_counters {
 	atomic_ulong handshakes[5];	/* by enum ktix_resumed */
 	atomic_ulong resume_fail[KTIX_RESUME_MISS_MAX + 1];
 	atomic_ulong failed, busy, timeouts, bad_requests;
+	atomic_ulong revocations;	/* made for servers */
 };
 
 extern struct ktixd_counters counters;

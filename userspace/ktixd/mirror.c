@@ -3,9 +3,24 @@
  * ktixd: an in-memory mirror of the kernel's ticket-key ring and
  * revocation set, so that the ticket path makes no system call.
  *
- * One thread listens to the "ring" and "revoke" multicast groups and, on
- * every notification (or a lost one: ENOBUFS), reads the whole state again
- * over a second netlink socket and swaps it in under a write lock.
+ * One thread listens to the "ring" and "revoke" multicast groups and to
+ * the generic netlink controller.  A ring or policy notification (or a lost
+ * one: ENOBUFS) makes it read the keys and the policy again over a second
+ * netlink socket and swap them in under a write lock.  Revocations are
+ * mirrored incrementally: each announcement carries the handle and the
+ * set's generation, and is applied as it comes.  A generation skipped, or
+ * notifications lost, means the mirror is behind: until it has read the
+ * generation and then the whole set again, every session with a handle
+ * gets a full handshake (mirror_revoked() says REV_UNKNOWN): it fails
+ * closed, never open.
+ *
+ * When the module goes (the controller announces the family deleted),
+ * the mirror empties itself: no key, so no ticket is issued or accepted,
+ * and no revocation known.  When it comes back, or whenever a read fails,
+ * the thread opens both sockets again, resolves the family and its groups
+ * anew, bumps mirror_nl_epoch() so that the workers reopen theirs, and
+ * reads everything.
+ *
  * Readers copy what they need under the read lock.  Key material leaves
  * this file only in the callers' copies, which they wipe.  The mirrored
  * keys live in OpenSSL's secure heap (secret_mem_init()): locked in
@@ -22,38 +37,41 @@
 #include "ktix_nl.h"
 #include "ktixd.h"
 
+/* The events socket's buffer: room for some 10000 announcements. */
+#define EVENTS_RCVBUF	(8 << 20)
+
 struct snapshot {
 	uint64_t generation;		/* the ring's */
 	size_t n_keys;
 	struct mirror_key *keys;
-	size_t n_revoked;
-	uint8_t (*revoked)[KTIX_REVOKE_HANDLE_LEN];	/* sorted */
 	uint32_t ticket_lifetime;
+	struct revset *revoked;
+	uint64_t revoke_gen;		/* the last applied in order */
+	bool revoke_current;		/* false: behind, so fail closed */
 };
 
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct snapshot cur;
 static pthread_t thread;
 static atomic_bool stopping;
+static atomic_uint nl_epoch;
 static struct ktix_nl *events, *query;
 static void (*refresh_hook)(uint64_t generation);
+
+unsigned int mirror_nl_epoch(void)
+{
+	return atomic_load(&nl_epoch);
+}
 
 void mirror_set_hook(void (*fn)(uint64_t generation))
 {
 	refresh_hook = fn;
 }
 
-static void snapshot_free(struct snapshot *s)
+static void keys_free(struct mirror_key *keys, size_t n)
 {
-	if (s->keys)
-		OPENSSL_secure_clear_free(s->keys, s->n_keys * sizeof(*s->keys));
-	free(s->revoked);
-	memset(s, 0, sizeof(*s));
-}
-
-static int cmp_handle(const void *a, const void *b)
-{
-	return memcmp(a, b, KTIX_REVOKE_HANDLE_LEN);
+	if (keys)
+		OPENSSL_secure_clear_free(keys, n * sizeof(*keys));
 }
 
 /* What a refresh reads again. */
@@ -65,14 +83,59 @@ enum {
 };
 
 /*
+ * The revocation set again: its generation first, then every entry, then
+ * swapped in as current at that generation.  What was announced meanwhile
+ * waits in the events socket, is applied next, and may repeat what the
+ * dump showed: applying an entry twice changes nothing.
+ */
+static int revoke_reread(void)
+{
+	uint64_t now = (uint64_t)time(NULL), gen;
+	struct ktix_revoke_list rl = { 0 };
+	struct revset *set, *old;
+	size_t i;
+	int err;
+
+	err = ktix_nl_revoke_generation(query, &gen);
+	if (!err)
+		err = ktix_nl_revoke_dump(query, &rl);
+	if (err)
+		return err;
+	set = revset_new(rl.n);
+	if (!set) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < rl.n && !err; i++)
+		err = revset_add(set, rl.revoked[i].handle,
+				 rl.revoked[i].until, now);
+	if (err) {
+		revset_free(set);
+		goto out;
+	}
+	pthread_rwlock_wrlock(&lock);
+	old = cur.revoked;
+	cur.revoked = set;
+	cur.revoke_gen = gen;
+	cur.revoke_current = true;
+	pthread_rwlock_unlock(&lock);
+	revset_free(old);
+	log_msg(LOG_DEBUG, "mirror: read %zu revocations; generation %llu",
+		rl.n, (unsigned long long)gen);
+out:
+	ktix_revoke_list_free(&rl);
+	return err;
+}
+
+/*
  * Reads again what a notification said changed (a rotation: the keys
- * only; a policy change: the policy and the keys; a revocation: the set),
- * and swaps it in only if all of that was read.
+ * only; a policy change: the policy and the keys; lost notifications or
+ * a new start: the revocation set too), and swaps the keys and policy in
+ * only if both were read.
  */
 static int refresh(unsigned int what)
 {
 	struct ktix_policy_info pol = { 0 };
-	struct ktix_revoke_list rl = { 0 };
 	struct ktix_key_list kl = { 0 };
 	struct snapshot s = { 0 };
 	uint64_t generation;
@@ -80,17 +143,16 @@ static int refresh(unsigned int what)
 	void *tmp;
 	int err = 0;
 
-	if (what & R_POLICY)
+	if (what & R_REVOKE)
+		err = revoke_reread();
+	if (!err && (what & R_POLICY))
 		err = ktix_nl_policy_get(query, &pol);
 	if (!err && (what & R_KEYS))
 		err = ktix_nl_key_list(query, true, &kl);
-	if (!err && (what & R_REVOKE))
-		err = ktix_nl_revoke_list(query, &rl);
-	if (err)
+	if (err || !(what & (R_POLICY | R_KEYS)))
 		goto out;
 	s.keys = OPENSSL_secure_zalloc((kl.n ? kl.n : 1) * sizeof(*s.keys));
-	s.revoked = calloc(rl.n ? rl.n : 1, sizeof(*s.revoked));
-	if (!s.keys || !s.revoked) {
+	if (!s.keys) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -110,11 +172,6 @@ static int refresh(unsigned int what)
 		m->decrypt_until = k->decrypt_until;
 		s.n_keys++;
 	}
-	for (i = 0; i < rl.n; i++)
-		memcpy(s.revoked[i], rl.revoked[i].handle,
-		       KTIX_REVOKE_HANDLE_LEN);
-	s.n_revoked = rl.n;
-	qsort(s.revoked, s.n_revoked, KTIX_REVOKE_HANDLE_LEN, cmp_handle);
 
 	/* Swap in what was read; s keeps what it replaced, to be freed. */
 	pthread_rwlock_wrlock(&lock);
@@ -122,11 +179,6 @@ static int refresh(unsigned int what)
 		tmp = cur.keys, cur.keys = s.keys, s.keys = tmp;
 		tmp_n = cur.n_keys, cur.n_keys = s.n_keys, s.n_keys = tmp_n;
 		cur.generation = kl.generation;
-	}
-	if (what & R_REVOKE) {
-		tmp = cur.revoked, cur.revoked = s.revoked, s.revoked = tmp;
-		tmp_n = cur.n_revoked, cur.n_revoked = s.n_revoked,
-		s.n_revoked = tmp_n;
 	}
 	if (what & R_POLICY)
 		cur.ticket_lifetime = pol.ticket_lifetime;
@@ -139,89 +191,247 @@ static int refresh(unsigned int what)
 	if (refresh_hook)
 		refresh_hook(generation);
 out:
-	snapshot_free(&s);
+	keys_free(s.keys, s.n_keys);
 	ktix_key_list_free(&kl);
-	ktix_revoke_list_free(&rl);
 	return err;
 }
 
+/*
+ * One revocation announcement.  Returns true if the mirror is behind and
+ * must read the set again.
+ */
+static bool revoke_event(const struct ktix_event *ev)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	bool behind;
+
+	pthread_rwlock_wrlock(&lock);
+	if (ev->generation > cur.revoke_gen + 1)
+		cur.revoke_current = false;	/* one was skipped */
+	else if (ev->generation == cur.revoke_gen + 1)
+		cur.revoke_gen = ev->generation;
+	/* Older ones repeat what the last read showed: harmless. */
+	if (ev->has_handle && cur.revoked &&
+	    revset_add(cur.revoked, ev->handle, ev->until, now)) {
+		log_msg(LOG_ERR, "mirror: out of memory for a revocation");
+		cur.revoke_current = false;
+	}
+	behind = !cur.revoke_current;
+	pthread_rwlock_unlock(&lock);
+	return behind;
+}
+
+/* The module went: nothing is known any more, so nothing resumes. */
+static void forget_all(void)
+{
+	struct mirror_key *keys;
+	size_t n;
+
+	pthread_rwlock_wrlock(&lock);
+	keys = cur.keys, n = cur.n_keys;
+	cur.keys = NULL;
+	cur.n_keys = 0;
+	cur.revoke_current = false;
+	pthread_rwlock_unlock(&lock);
+	keys_free(keys, n);
+}
+
+static void sockets_close(void)
+{
+	ktix_nl_close(events);
+	ktix_nl_close(query);
+	events = query = NULL;
+}
+
+/*
+ * Opens both sockets afresh and subscribes: the family and its groups are
+ * resolved again, as they are new after the module is loaded again.
+ * Subscribed first, read second (by the caller): no change falls between.
+ */
+static int sockets_open(void)
+{
+	int err;
+
+	sockets_close();
+	err = ktix_nl_open(&events);
+	if (!err)
+		err = ktix_nl_open(&query);
+	if (!err)
+		ktix_nl_set_rcvbuf(events, EVENTS_RCVBUF);
+	if (!err)
+		err = ktix_nl_subscribe(events, KTIX_MCGRP_RING);
+	if (!err)
+		err = ktix_nl_subscribe(events, KTIX_MCGRP_REVOKE);
+	if (!err)
+		err = ktix_nl_watch_family(events);
+	if (err) {
+		sockets_close();
+		return err;
+	}
+	atomic_fetch_add(&nl_epoch, 1);
+	return 0;
+}
+
+/* After a failure: the sockets again, then everything. */
+static int reconnect(void)
+{
+	int err = sockets_open();
+
+	return err ? err : refresh(R_ALL);
+}
+
+static void log_failure(int err, bool *quiet)
+{
+	if (*quiet)
+		return;
+	if (err == -ENOENT)
+		log_msg(LOG_ERR, "mirror: the ktix module is not loaded; no ticket is issued or resumed until it is");
+	else
+		log_msg(LOG_ERR, "mirror: reading the ring: %s%s%s",
+			strerror(-err), query && *ktix_nl_errmsg(query) ? ": " : "",
+			query ? ktix_nl_errmsg(query) : "");
+	*quiet = true;		/* once, until it works again */
+}
+
+static bool revoke_current(void)
+{
+	bool current;
+
+	pthread_rwlock_rdlock(&lock);
+	current = cur.revoke_current;
+	pthread_rwlock_unlock(&lock);
+	return current;
+}
+
+/*
+ * What one event asks to read again (0: nothing); *gone is set when the
+ * module went away.
+ */
+static unsigned int event_needs(const struct ktix_event *ev, bool *gone)
+{
+	switch (ev->cmd) {
+	case KTIX_NL_FAMILY_DEL:
+		log_msg(LOG_WARNING, "mirror: the ktix module went away; no ticket is issued or resumed until it is back");
+		forget_all();
+		*gone = true;
+		return 0;
+	case KTIX_NL_FAMILY_NEW:
+		/* Back (or loaded again before we saw it go). */
+		forget_all();
+		return R_ALL;
+	case KTIX_CMD_RING_NOTIFY:
+		return ev->event == KTIX_RING_EV_POLICY ? R_POLICY | R_KEYS :
+		       R_KEYS;
+	case KTIX_CMD_REVOKE_NOTIFY:
+		if (!revoke_event(ev))
+			return 0;
+		log_msg(LOG_NOTICE, "mirror: revocations skipped; reading the set again");
+		return R_REVOKE;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * States: connected (events read, each acted on); broken (a read failed:
+ * the sockets are opened afresh every half second until everything is
+ * read); gone (the module was unloaded: waits for the controller to
+ * announce it again, without asking for it, which would load it).
+ */
 static void *mirror_thread(void *arg)
 {
-	bool stale = false;
+	const struct timespec pause = { 0, 500 * 1000000 };
+	bool broken = false, gone = false, quiet = false;
 
 	(void)arg;
 	while (!atomic_load(&stopping)) {
-		unsigned int what = R_ALL;
+		unsigned int what = 0;
 		struct ktix_event ev;
-		int err = ktix_nl_next_event(events, stale ? 1000 : 500, &ev);
+		int err;
 
-		if (err == -ETIMEDOUT && !stale)
+		if (broken) {
+			err = reconnect();
+			if (err) {
+				log_failure(err, &quiet);
+				nanosleep(&pause, NULL);
+				continue;
+			}
+			log_msg(LOG_NOTICE, "mirror: ring and revocations read again");
+			broken = quiet = false;
 			continue;
-		if (err && err != -ETIMEDOUT && err != -ENOBUFS)
-			log_msg(LOG_WARNING, "mirror: notification: %s",
-				strerror(-err));
-		if (err == -ENOBUFS)
-			log_msg(LOG_NOTICE,
-				"mirror: notifications lost; reading everything again");
-		/* Until a refresh succeeds, everything is read every second. */
-		if (!err && !stale && ev.cmd == KTIX_CMD_RING_NOTIFY)
-			what = ev.event == KTIX_RING_EV_POLICY ?
-			       R_POLICY | R_KEYS : R_KEYS;
-		else if (!err && !stale && ev.cmd == KTIX_CMD_REVOKE_NOTIFY)
-			what = R_REVOKE;
+		}
+		err = ktix_nl_next_event(events, 500, &ev);
+		if (gone) {
+			if (!err && ev.cmd == KTIX_NL_FAMILY_NEW)
+				gone = false, broken = true;
+			continue;
+		}
+		if (err == -ETIMEDOUT) {
+			/* Behind with nothing announced: read the set now. */
+			what = revoke_current() ? 0 : R_REVOKE;
+		} else if (err) {
+			if (err == -ENOBUFS)
+				log_msg(LOG_NOTICE, "mirror: notifications lost; reading everything again");
+			else
+				log_msg(LOG_WARNING, "mirror: notification: %s",
+					strerror(-err));
+			/* Everything may have changed. */
+			pthread_rwlock_wrlock(&lock);
+			cur.revoke_current = false;
+			pthread_rwlock_unlock(&lock);
+			what = R_ALL;
+		} else {
+			what = event_needs(&ev, &gone);
+			broken = what == R_ALL;
+			if (broken)
+				continue;
+		}
+		if (!what)
+			continue;
 		err = refresh(what);
-		if (err)
-			log_msg(LOG_ERR, "mirror: reading the ring: %s%s%s",
-				strerror(-err), *ktix_nl_errmsg(query) ? ": " : "",
-				ktix_nl_errmsg(query));
-		stale = err != 0;
+		if (err) {
+			log_failure(err, &quiet);
+			broken = true;
+		}
 	}
 	return NULL;
 }
+
+static bool started;
 
 int mirror_start(void)
 {
 	int err;
 
-	err = ktix_nl_open(&events);
-	if (err)
-		return err;
-	err = ktix_nl_open(&query);
-	if (err)
-		goto err_events;
 	atomic_store(&stopping, false);
-	/* Subscribe first, read second: no change falls between them. */
-	err = ktix_nl_subscribe(events, KTIX_MCGRP_RING);
-	if (!err)
-		err = ktix_nl_subscribe(events, KTIX_MCGRP_REVOKE);
+	err = reconnect();
 	if (err)
-		goto err_query;
-	err = refresh(R_ALL);
-	if (err)
-		goto err_query;
+		goto err;
 	err = -pthread_create(&thread, NULL, mirror_thread, NULL);
 	if (err)
-		goto err_query;
+		goto err;
+	started = true;
 	return 0;
-
-err_query:
-	ktix_nl_close(query);
-	query = NULL;
-err_events:
-	ktix_nl_close(events);
-	events = NULL;
+err:
+	sockets_close();
 	return err;
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	keys_free(s->keys, s->n_keys);
+	revset_free(s->revoked);
+	memset(s, 0, sizeof(*s));
 }
 
 void mirror_stop(void)
 {
-	if (!events)
-		return;
-	atomic_store(&stopping, true);
-	pthread_join(thread, NULL);
-	ktix_nl_close(events);
-	ktix_nl_close(query);
-	events = query = NULL;
+	if (started) {
+		atomic_store(&stopping, true);
+		pthread_join(thread, NULL);
+		started = false;
+	}
+	sockets_close();
 	pthread_rwlock_wrlock(&lock);
 	snapshot_free(&cur);
 	pthread_rwlock_unlock(&lock);
@@ -229,10 +439,11 @@ void mirror_stop(void)
 
 void mirror_set(const struct mirror_key *keys, size_t n, uint32_t lifetime)
 {
-	struct snapshot s = { .generation = 1, .ticket_lifetime = lifetime };
+	struct snapshot s = { .generation = 1, .ticket_lifetime = lifetime,
+			      .revoke_current = true };
 
 	s.keys = OPENSSL_secure_zalloc((n ? n : 1) * sizeof(*s.keys));
-	s.revoked = calloc(1, sizeof(*s.revoked));
+	s.revoked = revset_new(0);
 	if (!s.keys || !s.revoked) {
 		snapshot_free(&s);
 		return;
@@ -290,16 +501,30 @@ bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary)
 	return found;
 }
 
-bool mirror_revoked(const uint8_t *handle)
+enum mirror_rev mirror_revoked(const uint8_t *handle)
 {
-	bool found;
+	uint64_t now = (uint64_t)time(NULL);
+	enum mirror_rev r;
 
 	pthread_rwlock_rdlock(&lock);
-	found = cur.n_revoked &&
-		bsearch(handle, cur.revoked, cur.n_revoked,
-			KTIX_REVOKE_HANDLE_LEN, cmp_handle);
+	if (!cur.revoke_current || !cur.revoked)
+		r = REV_UNKNOWN;
+	else if (revset_has(cur.revoked, handle, now))
+		r = REV_REVOKED;
+	else
+		r = REV_CLEAR;
 	pthread_rwlock_unlock(&lock);
-	return found;
+	return r;
+}
+
+void mirror_revoke_local(const uint8_t *handle, uint64_t until)
+{
+	uint64_t now = (uint64_t)time(NULL);
+
+	pthread_rwlock_wrlock(&lock);
+	if (cur.revoked && revset_add(cur.revoked, handle, until, now))
+		cur.revoke_current = false;	/* fail closed until read */
+	pthread_rwlock_unlock(&lock);
 }
 
 uint32_t mirror_ticket_lifetime(void)

@@ -3,7 +3,9 @@
  * ktixd: a server's request, checked.
  *
  * A datagram of the Unix socket is a struct ktix_request, followed by a
- * struct ktix_request_alpn when KTIX_REQ_F_ALPN is set (ktix.h).  The
+ * struct ktix_request_alpn when KTIX_REQ_F_ALPN is set, or by a struct
+ * ktix_request_revoke (and nothing else) for KTIX_REQ_F_REVOKE (ktix.h).
+ * The
  * bytes are a local server's, not to be trusted: every size, the magic,
  * the version, the flags and the ALPN list's inner lengths are checked
  * before anything is used, and what is wrong is said in words.
@@ -32,9 +34,23 @@ int request_parse(const void *buf, size_t n, struct request *out,
 		*why = "unsupported protocol version";
 		return -EPROTONOSUPPORT;
 	}
-	if (req->flags & ~(uint32_t)KTIX_REQ_F_ALPN) {
+	if (req->flags & ~(uint32_t)(KTIX_REQ_F_ALPN | KTIX_REQ_F_REVOKE)) {
 		*why = "unknown request flags";
 		return -EINVAL;
+	}
+	if (req->flags & KTIX_REQ_F_REVOKE) {
+		if (req->flags != KTIX_REQ_F_REVOKE) {
+			*why = "a revocation takes no other flag";
+			return -EINVAL;
+		}
+		if (n != sizeof(*req) + sizeof(out->revoke)) {
+			*why = "malformed request: its size does not match its flags";
+			return -EBADMSG;
+		}
+		memcpy(&out->revoke, (const char *)buf + sizeof(*req),
+		       sizeof(out->revoke));
+		out->is_revoke = true;
+		return 0;
 	}
 	if (n != sizeof(*req) +
 	    (req->flags & KTIX_REQ_F_ALPN ? sizeof(*alpn) : 0)) {

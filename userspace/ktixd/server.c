@@ -684,6 +684,21 @@ static int conn_read(struct worker *self, struct conn *c)
 	err = request_parse(&buf, (size_t)n, &req, &why);
 	if (err)
 		goto bad;
+	if (req.is_revoke) {
+		struct ktix_result r;
+
+		if (nfds) {
+			err = -EBADF;
+			why = "a revocation carries no socket";
+			goto bad;
+		}
+		reply_init(&r, req.req.cookie);
+		revoke_request(&req, &r);
+		if (!r.status)
+			atomic_fetch_add(&counters.revocations, 1);
+		reply_send(c, &r);
+		return READ_MORE;
+	}
 	if (nfds != 1) {
 		err = -EBADF;
 		why = "a request carries exactly one socket (SCM_RIGHTS)";
@@ -987,7 +1002,7 @@ static void workers_stop(void)
 static void log_counters(void)
 {
 	log_msg(LOG_INFO,
-		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu, context %lu, future %lu",
+		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu, revocations %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu, context %lu, future %lu, revoke_stale %lu",
 		atomic_load(&counters.handshakes[KTIX_RESUMED_NONE]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_TICKET]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_SESSION_ID]),
@@ -995,13 +1010,15 @@ static void log_counters(void)
 		atomic_load(&counters.failed), atomic_load(&counters.timeouts),
 		atomic_load(&counters.busy),
 		atomic_load(&counters.bad_requests),
+		atomic_load(&counters.revocations),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_UNKNOWN_KEY]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_BAD_TICKET]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_REVOKED]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CACHE_MISS]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_EXPIRED]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CONTEXT]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_FUTURE]));
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_FUTURE]),
+		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_REVOKE_STALE]));
 }
 
 int server_listen(const struct ktixd_config *c)

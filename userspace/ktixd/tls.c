@@ -5,9 +5,12 @@
  *
  * Tickets are OpenSSL's format (key name | IV | AES-CBC | HMAC-SHA256),
  * made by OpenSSL through SSL_CTX_set_tlsext_ticket_key_evp_cb with keys
- * from the mirror: no netlink round trip on the ticket path.  Each ticket
- * carries a ktix block (SSL_SESSION_set1_ticket_appdata): a random session
- * handle, kept across renewals, and the time of the full handshake.
+ * from the mirror: no netlink round trip on the ticket path.  Each session
+ * carries a ktix block (SSL_SESSION_set1_ticket_appdata), in its tickets
+ * and in the DER a session ID's cache entry holds: a random session
+ * handle, kept across renewals, and the time of the full handshake.  A
+ * session whose handle is revoked, or cannot be checked because the
+ * mirror is behind, does not resume, whichever way it comes.
  *
  * A session resumes only in the security context it was made in: each
  * context's session-ID context is a digest of what defines it (its
@@ -73,6 +76,7 @@ static int ex_index = -1;
 static EVP_CIPHER *aes128, *aes256;
 static __thread struct ktix_nl *thread_nl;
 static __thread int thread_nl_err;
+static __thread unsigned int thread_nl_epoch;
 
 static const char *const fail_names[KTIX_RESUME_MISS_MAX + 1] = {
 	[KTIX_RESUME_MISS_NONE] = "none",
@@ -83,6 +87,7 @@ static const char *const fail_names[KTIX_RESUME_MISS_MAX + 1] = {
 	[KTIX_RESUME_MISS_EXPIRED] = "expired",
 	[KTIX_RESUME_MISS_CONTEXT] = "context",
 	[KTIX_RESUME_MISS_FUTURE] = "future",
+	[KTIX_RESUME_MISS_REVOKE_STALE] = "revoke_stale",
 };
 
 const char *resume_fail_name(uint32_t f)
@@ -135,7 +140,13 @@ int tls_set_alpn(SSL *ssl, const uint8_t *alpn, size_t len)
 
 struct ktix_nl *tls_thread_nl(void)
 {
+	unsigned int epoch = mirror_nl_epoch();
+
+	/* The module was loaded again: its family is another. */
+	if (thread_nl && thread_nl_epoch != epoch)
+		tls_thread_nl_close();
 	if (!thread_nl) {
+		thread_nl_epoch = epoch;
 		thread_nl_err = ktix_nl_open(&thread_nl);
 		if (thread_nl_err)
 			thread_nl = NULL;
@@ -256,17 +267,16 @@ out:
 	return ret;
 }
 
-static int gen_cb(SSL *s, void *arg)
+/*
+ * Puts the ktix block in @sess: the connection's handle (a new one for a
+ * full handshake) and the time now.  1, or 0 on failure.
+ */
+static int appdata_set(struct hs_info *info, SSL_SESSION *sess)
 {
-	struct hs_info *info = tls_info(s);
-	SSL_SESSION *sess = SSL_get0_session(s);
 	struct ticket_appdata ad = { .version = APPDATA_VERSION };
 	uint64_t now = (uint64_t)time(NULL);
 	int i;
 
-	(void)arg;
-	if (!info || !sess)
-		return 0;
 	if (!info->has_handle) {
 		if (RAND_bytes(info->handle, sizeof(info->handle)) <= 0)
 			return 0;
@@ -275,8 +285,52 @@ static int gen_cb(SSL *s, void *arg)
 	memcpy(ad.handle, info->handle, sizeof(ad.handle));
 	for (i = 0; i < 8; i++)
 		ad.issued[i] = (uint8_t)(now >> (56 - 8 * i));
-	SSL_SESSION_set_timeout(sess, (long)mirror_ticket_timeout());
 	return SSL_SESSION_set1_ticket_appdata(sess, &ad, sizeof(ad));
+}
+
+/* The ktix block of @sess, or NULL for a session that is not ktix's. */
+static const struct ticket_appdata *appdata_get(SSL_SESSION *sess)
+{
+	struct ticket_appdata *ad;
+	size_t len;
+
+	if (!SSL_SESSION_get0_ticket_appdata(sess, (void **)&ad, &len) ||
+	    len != sizeof(*ad) || ad->version != APPDATA_VERSION)
+		return NULL;
+	return ad;
+}
+
+/*
+ * Whether the handle of @ad may resume: not revoked, and checked against
+ * a current mirror.  Sets the miss; takes the handle for the result.
+ */
+static bool handle_may_resume(struct hs_info *info,
+			      const struct ticket_appdata *ad)
+{
+	switch (mirror_revoked(ad->handle)) {
+	case REV_CLEAR:
+		memcpy(info->handle, ad->handle, sizeof(info->handle));
+		info->has_handle = true;
+		return true;
+	case REV_REVOKED:
+		info->fail = KTIX_RESUME_MISS_REVOKED;
+		return false;
+	default:
+		info->fail = KTIX_RESUME_MISS_REVOKE_STALE;
+		return false;
+	}
+}
+
+static int gen_cb(SSL *s, void *arg)
+{
+	struct hs_info *info = tls_info(s);
+	SSL_SESSION *sess = SSL_get0_session(s);
+
+	(void)arg;
+	if (!info || !sess)
+		return 0;
+	SSL_SESSION_set_timeout(sess, (long)mirror_ticket_timeout());
+	return appdata_set(info, sess);
 }
 
 SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
@@ -285,9 +339,8 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 				    SSL_TICKET_STATUS status, void *arg)
 {
 	struct hs_info *info = tls_info(s);
-	struct ticket_appdata *ad;
+	const struct ticket_appdata *ad;
 	uint64_t issued, now;
-	size_t len;
 	int i;
 
 	(void)keyname; (void)keyname_len; (void)arg;
@@ -306,8 +359,8 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 	default:
 		return SSL_TICKET_RETURN_ABORT;
 	}
-	if (!SSL_SESSION_get0_ticket_appdata(ss, (void **)&ad, &len) ||
-	    len != sizeof(*ad) || ad->version != APPDATA_VERSION) {
+	ad = appdata_get(ss);
+	if (!ad) {
 		/* Not one of ours: no handle to check, so not resumed. */
 		info->fail = KTIX_RESUME_MISS_BAD_TICKET;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
@@ -327,12 +380,8 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 		info->fail = KTIX_RESUME_MISS_EXPIRED;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
-	if (mirror_revoked(ad->handle)) {
-		info->fail = KTIX_RESUME_MISS_REVOKED;
+	if (!handle_may_resume(info, ad))
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	}
-	memcpy(info->handle, ad->handle, sizeof(info->handle));
-	info->has_handle = true;
 	info->ticket_used = true;
 	info->fail = KTIX_RESUME_MISS_NONE;
 	/*
@@ -353,11 +402,15 @@ static int new_cb(SSL *s, SSL_SESSION *sess)
 	unsigned int id_len;
 	const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
 	struct ktix_nl *nl = tls_thread_nl();
+	struct hs_info *info = tls_info(s);
 	unsigned char *der = NULL;
 	int len, err;
 
 	/* TLS 1.3 sessions travel in their tickets. */
-	if (!nl || !id_len || SSL_version(s) != TLS1_2_VERSION)
+	if (!nl || !info || !id_len || SSL_version(s) != TLS1_2_VERSION)
+		return 0;
+	/* Its handle, the ticket's if one was issued: one session, one. */
+	if (!appdata_get(sess) && !appdata_set(info, sess))
 		return 0;
 	len = i2d_SSL_SESSION(sess, &der);
 	if (len <= 0)
@@ -377,6 +430,7 @@ static SSL_SESSION *get_cb(SSL *s, const unsigned char *id, int id_len,
 	struct hs_info *info = tls_info(s);
 	struct ktix_nl *nl = tls_thread_nl();
 	struct ktix_sess_info si = { 0 };
+	const struct ticket_appdata *ad;
 	const unsigned char *p;
 	SSL_SESSION *sess = NULL;
 	int err;
@@ -402,6 +456,18 @@ static SSL_SESSION *get_cb(SSL *s, const unsigned char *id, int id_len,
 		return NULL;
 	}
 	if (!session_in_context(s, sess)) {
+		SSL_SESSION_free(sess);
+		return NULL;
+	}
+	ad = appdata_get(sess);
+	if (!ad) {
+		/* Not one of ours (no handle to check): not resumed. */
+		if (info)
+			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
+		SSL_SESSION_free(sess);
+		return NULL;
+	}
+	if (!info || !handle_may_resume(info, ad)) {
 		SSL_SESSION_free(sess);
 		return NULL;
 	}

@@ -20,6 +20,8 @@
 
 /* The wire layout: a change here is a new KTIX_HELPER_VERSION. */
 _Static_assert(sizeof(struct ktix_request) == 24, "struct ktix_request");
+_Static_assert(sizeof(struct ktix_request_revoke) == 24,
+	       "struct ktix_request_revoke");
 _Static_assert(sizeof(struct ktix_result) == 1144, "struct ktix_result");
 _Static_assert(offsetof(struct ktix_result, error) == 884, "ktix_result.error");
 _Static_assert(offsetof(struct ktix_result, max_record) == 1140,
@@ -183,23 +185,13 @@ static int64_t ms_of(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
 }
 
-int ktix_handshake(struct ktix_client *cl, int fd,
-		   const struct ktix_options *opt, struct ktix_result *res)
+/* Waits until @deadline_ms (CLOCK_MONOTONIC) for the answer to @cookie. */
+static int wait_answer(struct ktix_client *cl, uint64_t cookie,
+		       int64_t deadline_ms, struct ktix_result *res)
 {
-	/* Answers come in the order handshakes finish: match the cookie. */
-	static _Thread_local uint64_t next_cookie;
-	uint64_t cookie = ++next_cookie | (uint64_t)1 << 63;
-	int64_t deadline;
 	struct timespec now;
 	int err;
 
-	memset(res, 0, sizeof(*res));
-	err = ktix_handshake_submit(cl, fd, opt, cookie);
-	if (err)
-		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline = ms_of(&now) + (opt && opt->timeout_ms ? opt->timeout_ms :
-				  KTIX_WAIT_MS) + KTIX_WAIT_MARGIN_MS;
 	for (;;) {
 		struct pollfd p = { .fd = cl->fd, .events = POLLIN };
 		struct ktix_result r;
@@ -207,38 +199,104 @@ int ktix_handshake(struct ktix_client *cl, int fd,
 		int n;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = deadline - ms_of(&now);
-		if (left <= 0) {
-			/* ktixd is stuck or lost: its answer, if any, is dropped. */
-			err = -ETIMEDOUT;
-			goto fail;
-		}
+		left = deadline_ms - ms_of(&now);
+		if (left <= 0)
+			return -ETIMEDOUT;	/* its answer, if any, is dropped */
 		n = poll(&p, 1, (int)left);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			err = -errno;
-			goto fail;
-		}
+		if (n < 0)
+			return -errno;
 		if (n == 0)
 			continue;
 		err = ktix_handshake_complete(cl, &r);
 		if (err == -EAGAIN)
 			continue;
 		if (err)
-			goto fail;
+			return err;
 		if (r.cookie == cookie) {
 			*res = r;
-			return r.status;
+			return 0;
 		}
 		/* Someone else's answer on a shared client: not ours. */
 	}
+}
 
-fail:
+/* A cookie of this thread's own, never one a server chose (top bit set). */
+static uint64_t own_cookie(void)
+{
+	static _Thread_local uint64_t next_cookie;
+
+	return ++next_cookie | (uint64_t)1 << 63;
+}
+
+static int answer_failed(struct ktix_result *res, int err)
+{
 	res->status = err;
 	snprintf(res->error, sizeof(res->error), "talking to ktixd: %s",
 		 strerror(-err));
 	return err;
+}
+
+int ktix_handshake(struct ktix_client *cl, int fd,
+		   const struct ktix_options *opt, struct ktix_result *res)
+{
+	/* Answers come in the order handshakes finish: match the cookie. */
+	uint64_t cookie = own_cookie();
+	struct timespec now;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = ktix_handshake_submit(cl, fd, opt, cookie);
+	if (err)
+		return answer_failed(res, err);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	err = wait_answer(cl, cookie, ms_of(&now) +
+			  (opt && opt->timeout_ms ? opt->timeout_ms :
+			   KTIX_WAIT_MS) + KTIX_WAIT_MARGIN_MS, res);
+	return err ? answer_failed(res, err) : res->status;
+}
+
+int ktix_revoke_submit(struct ktix_client *cl, const uint8_t handle[16],
+		       uint64_t until, uint64_t cookie)
+{
+	struct ktix_request req = {
+		.magic = KTIX_HELPER_MAGIC,
+		.version = KTIX_HELPER_VERSION,
+		.size = sizeof(req),
+		.cookie = cookie,
+		.flags = KTIX_REQ_F_REVOKE,
+	};
+	struct ktix_request_revoke rv = { .until = until };
+	struct iovec iov[2] = {
+		{ .iov_base = &req, .iov_len = sizeof(req) },
+		{ .iov_base = &rv, .iov_len = sizeof(rv) },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	memcpy(rv.handle, handle, sizeof(rv.handle));
+	while (sendmsg(cl->fd, &mh, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+int ktix_revoke(struct ktix_client *cl, const uint8_t handle[16],
+		uint64_t until, struct ktix_result *res)
+{
+	uint64_t cookie = own_cookie();
+	struct timespec now;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = ktix_revoke_submit(cl, handle, until, cookie);
+	if (err)
+		return answer_failed(res, err);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	err = wait_answer(cl, cookie, ms_of(&now) + KTIX_WAIT_MARGIN_MS + 8000,
+			  res);
+	return err ? answer_failed(res, err) : res->status;
 }
 
 const char *ktix_resumed_name(uint32_t resumed)

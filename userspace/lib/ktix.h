@@ -55,12 +55,23 @@ struct ktix_request {
 enum ktix_request_flags {
 	/* A struct ktix_request_alpn follows, in the same datagram. */
 	KTIX_REQ_F_ALPN		= 1 << 0,
+	/*
+	 * Not a handshake: a struct ktix_request_revoke follows, and no
+	 * socket is attached.  Alone: with no other flag.
+	 */
+	KTIX_REQ_F_REVOKE	= 1 << 1,
 };
 
 /* The protocols the server speaks, its preference first. */
 struct ktix_request_alpn {
 	uint8_t len;		/* of protos, 2 to 255 */
 	uint8_t protos[255];	/* ALPN wire format: length-prefixed names */
+};
+
+/* A session to log out: its handle, from the result of its handshake. */
+struct ktix_request_revoke {
+	uint8_t handle[16];
+	uint64_t until;		/* seconds since the epoch; 0: the module's */
 };
 
 /* How a session was made: enum ktix_offload_kind of <linux/ktix.h>. */
@@ -146,6 +157,26 @@ int ktix_handshake_submit(struct ktix_client *cl, int fd,
 			  const struct ktix_options *opt, uint64_t cookie);
 /* -EAGAIN when no answer waits. */
 int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res);
+
+/*
+ * Logs a session out, everywhere ktix could resume it: no helper of this
+ * network namespace resumes the session with this handle (res.handle of
+ * any of its handshakes, flag KTIX_RES_F_HANDLE), whether by ticket, TLS
+ * 1.3 PSK or session ID, once this returns 0 (this ktixd at once, the
+ * others within the bound of Documentation/resumption.rst).  until is
+ * when the revocation may end, 0 for the longest any of its tickets can
+ * be accepted.  ktixd asks the module (KTIX_CMD_REVOKE_ADD) on the
+ * server's behalf.  Used as ktix_handshake() is: res is the answer, and
+ * the return value is res->status: -ENOSPC when the namespace's
+ * revocation set is full (policy revoke-bytes), -EINVAL or -ERANGE for
+ * until, -ENOENT when the module is not loaded, or an errno of talking
+ * to ktixd.
+ */
+int ktix_revoke(struct ktix_client *cl, const uint8_t handle[16],
+		uint64_t until, struct ktix_result *res);
+/* The same, for servers with an event loop: the answer as a handshake's. */
+int ktix_revoke_submit(struct ktix_client *cl, const uint8_t handle[16],
+		       uint64_t until, uint64_t cookie);
 
 /* "full", "ticket", "session_id", "psk". */
 const char *ktix_resumed_name(uint32_t resumed);

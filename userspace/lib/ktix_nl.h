@@ -32,6 +32,7 @@ struct ktix_policy_info {
 	uint64_t cache_bytes;
 	uint32_t session_lifetime;
 	uint32_t session_max_size;
+	uint64_t revoke_bytes;
 };
 
 /* Bits for ktix_nl_policy_set(): which fields to send. */
@@ -44,6 +45,7 @@ enum {
 	KTIX_POLICY_SET_CACHE_BYTES	= 1 << 5,
 	KTIX_POLICY_SET_SESSION_LIFETIME = 1 << 6,
 	KTIX_POLICY_SET_SESSION_MAX_SIZE = 1 << 7,
+	KTIX_POLICY_SET_REVOKE_BYTES	= 1 << 8,
 };
 
 /* One field of struct ktix_policy_info and its netlink attribute. */
@@ -145,6 +147,21 @@ struct ktix_event {
 };
 
 int ktix_nl_subscribe(struct ktix_nl *nl, const char *group);
+/*
+ * Also listens to the generic netlink controller for the ktix family
+ * coming and going (the module loaded or unloaded): ktix_nl_next_event()
+ * then gives these as cmd KTIX_NL_FAMILY_NEW and KTIX_NL_FAMILY_DEL.
+ */
+int ktix_nl_watch_family(struct ktix_nl *nl);
+/*
+ * A larger receive buffer, for a socket that listens: SO_RCVBUFFORCE with
+ * CAP_NET_ADMIN, else SO_RCVBUF (capped at net.core.rmem_max).
+ */
+int ktix_nl_set_rcvbuf(struct ktix_nl *nl, int bytes);
+
+/* Not KTIX_CMD_* (those are below 256): the family's comings and goings. */
+#define KTIX_NL_FAMILY_NEW	0x100
+#define KTIX_NL_FAMILY_DEL	0x101
 int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms,
 		       struct ktix_event *out);
 
@@ -191,8 +208,20 @@ struct ktix_revoke_list {
 /* until 0: the kernel's default.  *generation (if not NULL): the new one. */
 int ktix_nl_revoke_add(struct ktix_nl *nl, const uint8_t *handle,
 		       uint64_t until, uint64_t *generation);
+/* The same; *entry (if not NULL) is the entry as the kernel now holds it. */
+int ktix_nl_revoke_add_entry(struct ktix_nl *nl, const uint8_t *handle,
+			     uint64_t until, uint64_t *generation,
+			     struct ktix_revoke_info *entry);
 /* A consistent snapshot: a dump interrupted by a change is taken again. */
 int ktix_nl_revoke_list(struct ktix_nl *nl, struct ktix_revoke_list *out);
+/*
+ * Every entry, whether or not the set changed during the dump: for a
+ * mirror that reads the generation first (ktix_nl_revoke_generation())
+ * and applies the notifications that came meanwhile afterwards.
+ */
+int ktix_nl_revoke_dump(struct ktix_nl *nl, struct ktix_revoke_list *out);
+/* The set's generation now. */
+int ktix_nl_revoke_generation(struct ktix_nl *nl, uint64_t *generation);
 void ktix_revoke_list_free(struct ktix_revoke_list *list);
 
 /* The figures of KTIX_CMD_STATS_GET, by attribute, and their names. */

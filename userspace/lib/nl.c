@@ -448,6 +448,7 @@ const struct ktix_policy_field ktix_policy_fields[] = {
 	FIELD("cache-bytes", CACHE_BYTES, cache_bytes),
 	FIELD("session-lifetime", SESSION_LIFETIME, session_lifetime),
 	FIELD("session-max-size", SESSION_MAX_SIZE, session_max_size),
+	FIELD("revoke-bytes", REVOKE_BYTES, revoke_bytes),
 	{ .name = NULL },
 };
 
@@ -697,6 +698,26 @@ int ktix_nl_subscribe(struct ktix_nl *nl, const char *group)
 	return grp < 0 ? nlerr_to_errno(grp) : 0;
 }
 
+int ktix_nl_watch_family(struct ktix_nl *nl)
+{
+	int grp = genl_ctrl_resolve_grp(nl->sk, "nlctrl", "notify");
+
+	if (grp < 0)
+		return nlerr_to_errno(grp);
+	grp = nl_socket_add_membership(nl->sk, grp);
+	return grp < 0 ? nlerr_to_errno(grp) : 0;
+}
+
+int ktix_nl_set_rcvbuf(struct ktix_nl *nl, int bytes)
+{
+	int fd = nl_socket_get_fd(nl->sk);
+
+	if (!setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) ?
+	       -errno : 0;
+}
+
 /* Notifications carry sequence number 0: no sequence to check. */
 static int no_seq_check(struct nl_msg *msg, void *arg)
 {
@@ -705,14 +726,40 @@ static int no_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+struct event_ctx {
+	const struct ktix_nl *nl;
+	struct ktix_event *out;
+};
+
+/* The controller's word that the ktix family came or went. */
+static int on_ctrl_event(struct nl_msg *msg, struct ktix_event *e)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+
+	if ((g->cmd != CTRL_CMD_NEWFAMILY && g->cmd != CTRL_CMD_DELFAMILY) ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_NAME] ||
+	    strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), KTIX_GENL_NAME))
+		return NL_SKIP;
+	e->cmd = g->cmd == CTRL_CMD_NEWFAMILY ? KTIX_NL_FAMILY_NEW :
+		 KTIX_NL_FAMILY_DEL;
+	return NL_STOP;
+}
+
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
 	struct nlattr *tb[KTIX_A_MAX + 1], *r[KTIX_REVOKE_A_MAX + 1];
-	struct ktix_event *e = arg;
+	const struct event_ctx *ctx = arg;
+	struct ktix_event *e = ctx->out;
 	uint8_t len;
 
 	memset(e, 0, sizeof(*e));
+	if (nlmsg_hdr(msg)->nlmsg_type == GENL_ID_CTRL)
+		return on_ctrl_event(msg, e);
+	if (nlmsg_hdr(msg)->nlmsg_type != ctx->nl->family)
+		return NL_SKIP;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KTIX_A_MAX, NULL) < 0 ||
 	    get_u32(tb[KTIX_A_EVENT], &e->event) ||
 	    get_u64(tb[KTIX_A_GENERATION], &e->generation))
@@ -735,6 +782,7 @@ int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms,
 		       struct ktix_event *out)
 {
 	struct pollfd pfd = { .fd = nl_socket_get_fd(nl->sk), .events = POLLIN };
+	struct event_ctx ctx = { .nl = nl, .out = out };
 	struct nl_cb *cb;
 	int err = 0;
 
@@ -742,7 +790,7 @@ int ktix_nl_next_event(struct ktix_nl *nl, int timeout_ms,
 	if (!cb)
 		return -ENOMEM;
 	memset(out, 0, sizeof(*out));
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, out);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &ctx);
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	while (!out->cmd) {
 		err = poll(&pfd, 1, timeout_ms);

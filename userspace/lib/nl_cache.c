@@ -167,12 +167,46 @@ static int parse_generation(struct nlattr **tb, void *arg)
 	return get_u64(tb[KTIX_A_GENERATION], arg);
 }
 
+struct revoke_reply {
+	uint64_t generation;
+	struct ktix_revoke_info entry;
+};
+
+static int parse_revoke_entry(struct nlattr *nest, struct ktix_revoke_info *r)
+{
+	struct nlattr *a[KTIX_REVOKE_A_MAX + 1];
+	uint8_t len;
+
+	if (!nest || nla_parse_nested(a, KTIX_REVOKE_A_MAX, nest, NULL) < 0 ||
+	    get_bytes(a[KTIX_REVOKE_A_HANDLE], r->handle, sizeof(r->handle),
+		      &len) || len != sizeof(r->handle) ||
+	    get_u64(a[KTIX_REVOKE_A_UNTIL], &r->until))
+		return -EBADMSG;
+	return 0;
+}
+
+static int parse_revoke_reply(struct nlattr **tb, void *arg)
+{
+	struct revoke_reply *out = arg;
+
+	if (get_u64(tb[KTIX_A_GENERATION], &out->generation))
+		return -EBADMSG;
+	return parse_revoke_entry(tb[KTIX_A_REVOKE], &out->entry);
+}
+
 int ktix_nl_revoke_add(struct ktix_nl *nl, const uint8_t *handle,
 		       uint64_t until, uint64_t *generation)
 {
+	return ktix_nl_revoke_add_entry(nl, handle, until, generation, NULL);
+}
+
+int ktix_nl_revoke_add_entry(struct ktix_nl *nl, const uint8_t *handle,
+			     uint64_t until, uint64_t *generation,
+			     struct ktix_revoke_info *entry)
+{
 	struct nl_msg *msg = ktix_nl_msg(nl, KTIX_CMD_REVOKE_ADD);
+	struct revoke_reply rep = { 0 };
 	struct nlattr *nest;
-	uint64_t g = 0;
 	int err;
 
 	if (!msg)
@@ -185,29 +219,23 @@ int ktix_nl_revoke_add(struct ktix_nl *nl, const uint8_t *handle,
 		return -EMSGSIZE;
 	}
 	nla_nest_end(msg, nest);
-	err = ktix_nl_transact(nl, msg, parse_generation, &g);
+	err = ktix_nl_transact(nl, msg, parse_revoke_reply, &rep);
 	if (!err && generation)
-		*generation = g;
+		*generation = rep.generation;
+	if (!err && entry)
+		*entry = rep.entry;
 	return err;
 }
 
 static int parse_revoked(struct nlattr **tb, void *arg)
 {
-	struct nlattr *a[KTIX_REVOKE_A_MAX + 1];
 	struct ktix_revoke_list *list = arg;
-	struct ktix_revoke_info *r;
-	uint8_t len;
 
-	if (!tb[KTIX_A_REVOKE] ||
-	    nla_parse_nested(a, KTIX_REVOKE_A_MAX, tb[KTIX_A_REVOKE], NULL) < 0 ||
-	    get_u64(tb[KTIX_A_GENERATION], &list->generation))
+	if (get_u64(tb[KTIX_A_GENERATION], &list->generation))
 		return -EBADMSG;
 	if (grow_array(&list->revoked, list->n, sizeof(*list->revoked)))
 		return -ENOMEM;
-	r = &list->revoked[list->n];
-	if (get_bytes(a[KTIX_REVOKE_A_HANDLE], r->handle, sizeof(r->handle),
-		      &len) || len != sizeof(r->handle) ||
-	    get_u64(a[KTIX_REVOKE_A_UNTIL], &r->until))
+	if (parse_revoke_entry(tb[KTIX_A_REVOKE], &list->revoked[list->n]))
 		return -EBADMSG;
 	list->n++;
 	return 0;
@@ -217,6 +245,27 @@ void ktix_revoke_list_free(struct ktix_revoke_list *list)
 {
 	free(list->revoked);
 	memset(list, 0, sizeof(*list));
+}
+
+int ktix_nl_revoke_generation(struct ktix_nl *nl, uint64_t *generation)
+{
+	*generation = 0;
+	return ktix_nl_transact(nl, ktix_nl_msg(nl, KTIX_CMD_REVOKE_GET),
+				parse_generation, generation);
+}
+
+int ktix_nl_revoke_dump(struct ktix_nl *nl, struct ktix_revoke_list *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = ktix_nl_transact(nl, ktix_nl_dump_msg(nl, KTIX_CMD_REVOKE_GET),
+			       parse_revoked, out);
+	if (err == -EINTR)
+		err = 0;	/* what changed meanwhile was announced */
+	if (err)
+		ktix_revoke_list_free(out);
+	return err;
 }
 
 int ktix_nl_revoke_list(struct ktix_nl *nl, struct ktix_revoke_list *out)
@@ -241,6 +290,7 @@ const struct ktix_stat_field ktix_stat_fields[] = {
 	STAT("KtixCacheEntries", "cache_entries", CACHE_ENTRIES),
 	STAT("KtixCacheBytes", "cache_bytes", CACHE_BYTES),
 	STAT("KtixRevoked", "revoked", REVOKED),
+	STAT("KtixRevokeBytes", "revoke_bytes", REVOKE_BYTES),
 	STAT("KtixPolicyUpdates", "policy_updates", POLICY_UPDATES),
 	STAT("KtixRotations", "rotations", ROTATIONS),
 	STAT("KtixKeysWiped", "keys_wiped", KEYS_WIPED),
@@ -254,6 +304,7 @@ const struct ktix_stat_field ktix_stat_fields[] = {
 	STAT("KtixSessExpirations", "sess_expirations", SESS_EXPIRATIONS),
 	STAT("KtixRevocations", "revocations", REVOCATIONS),
 	STAT("KtixRevokeExpired", "revoke_expired", REVOKE_EXPIRED),
+	STAT("KtixRevokeFull", "revoke_full", REVOKE_FULL),
 	STAT("KtixOffloads", "offloads", OFFLOADS),
 	STAT("KtixOffloadTls12", "offload_tls12", OFFLOAD_TLS12),
 	STAT("KtixOffloadTls13", "offload_tls13", OFFLOAD_TLS13),
@@ -280,6 +331,8 @@ const struct ktix_stat_field ktix_stat_fields[] = {
 	STAT("KtixResumeMissExpired", "resume_miss_expired", RESUME_MISS_EXPIRED),
 	STAT("KtixResumeMissContext", "resume_miss_context", RESUME_MISS_CONTEXT),
 	STAT("KtixResumeMissFuture", "resume_miss_future", RESUME_MISS_FUTURE),
+	STAT("KtixResumeMissRevokeStale", "resume_miss_revoke_stale",
+	     RESUME_MISS_REVOKE_STALE),
 	{ .name = NULL },
 };
 

@@ -46,6 +46,10 @@
  *                                       lives at most, 1 to 86400
  *       KTIX_POLICY_A_SESSION_MAX_SIZE: u32, largest DER session accepted,
  *                                       64 to 65000 bytes
+ *       KTIX_POLICY_A_REVOKE_BYTES: u64, memory the revocation set may
+ *                                   use, 1048576 to 17179869184 bytes;
+ *                                   a handle counts 80 bytes
+ *                                   (Documentation/ktix.rst)
  *   Attributes not given keep their value.  The new policy is checked as a
  *   whole and applied entirely or not at all.  Reply: an ACK.
  *
@@ -140,11 +144,16 @@
  *   Request: no attributes.  Every entry is wiped.
  *
  * Revocation: the set of session handles (the random 16 bytes ktixd puts
- * in every ticket it issues) that no helper may resume.  At most
- * KTIX_REVOKE_LIMIT entries; an entry lasts until its time, then is
- * purged.  Every change bumps the set's own generation and is announced on
- * the multicast group KTIX_MCGRP_REVOKE, with the handle, so that a
- * helper's mirror stays current without asking.
+ * in every session it makes) that no helper may resume.  It holds what the
+ * policy's revoke_bytes allows; an entry lasts until its time, then is
+ * purged (in batches: an entry may be dumped up to a minute past its
+ * time).  Every change bumps the set's own generation and is announced on
+ * the multicast group KTIX_MCGRP_REVOKE, an addition with its handle and
+ * time, so that a helper's mirror applies it without asking.  A helper
+ * that sees a generation skipped (or ENOBUFS) is behind: it reads the
+ * generation (REVOKE_GET do), then the set (REVOKE_GET dump), then applies
+ * the announcements queued meanwhile; the set only grows between purges,
+ * so nothing is lost or applied wrongly.
  *
  * KTIX_CMD_REVOKE_ADD [admin]
  *   Request:
@@ -156,8 +165,14 @@
  *                            plus its rotation interval, the longest a
  *                            ticket issued now can be accepted
  *   Revoking a handle again extends its time, never shortens it.
- *   Errors: ENOSPC (KTIX_REVOKE_LIMIT reached), EINVAL/ERANGE (until).
- *   Reply: KTIX_A_GENERATION.
+ *   Errors: ENOSPC (the set holds what revoke_bytes allows; counted as
+ *   KTIX_STATS_A_REVOKE_FULL), EINVAL/ERANGE (until).
+ *   Reply: KTIX_A_GENERATION, the set's after the change, and
+ *   KTIX_A_REVOKE { HANDLE, UNTIL }: the entry as it now is.
+ *
+ * KTIX_CMD_REVOKE_GET
+ *   Request: no attributes.
+ *   Reply: KTIX_A_GENERATION, the set's generation now.
  *
  * KTIX_CMD_REVOKE_GET (dump)
  *   Reply: one message an entry: KTIX_A_GENERATION, KTIX_A_REVOKE
@@ -227,8 +242,6 @@
 #define KTIX_SESS_ID_MAX_LEN	32
 
 #define KTIX_REVOKE_HANDLE_LEN	16
-/* A namespace never holds more revocations than this. */
-#define KTIX_REVOKE_LIMIT	65536
 /* The latest KTIX_REVOKE_A_UNTIL accepted, from now: 28 days. */
 #define KTIX_REVOKE_MAX_SECS	(28 * 86400)
 
@@ -329,6 +342,7 @@ enum ktix_policy_attr {
 	KTIX_POLICY_A_CACHE_BYTES,
 	KTIX_POLICY_A_SESSION_LIFETIME,
 	KTIX_POLICY_A_SESSION_MAX_SIZE,
+	KTIX_POLICY_A_REVOKE_BYTES,
 	__KTIX_POLICY_A_LAST
 };
 
@@ -396,6 +410,7 @@ enum ktix_resume_miss {
 	KTIX_RESUME_MISS_EXPIRED,	/* ticket older than its lifetime */
 	KTIX_RESUME_MISS_CONTEXT,	/* another security context or name */
 	KTIX_RESUME_MISS_FUTURE,	/* ticket issued in the future */
+	KTIX_RESUME_MISS_REVOKE_STALE,	/* the helper's revocations are behind */
 	__KTIX_RESUME_MISS_LAST
 };
 
@@ -429,8 +444,9 @@ enum ktix_dir_attr {
 #define KTIX_DIR_A_MAX (__KTIX_DIR_A_LAST - 1)
 
 /*
- * The figures of KTIX_CMD_STATS_GET, each a u64.  Gauges (the state now)
- * come first, then counters (since the namespace was made).
+ * The figures of KTIX_CMD_STATS_GET, each a u64: gauges (the state now)
+ * and counters (since the namespace was made).  New ones are added at the
+ * end, each marked gauge or not.
  */
 enum ktix_stats_attr {
 	KTIX_STATS_A_UNSPEC,
@@ -475,6 +491,9 @@ enum ktix_stats_attr {
 	KTIX_STATS_A_RESUME_MISS_EXPIRED,
 	KTIX_STATS_A_RESUME_MISS_CONTEXT,
 	KTIX_STATS_A_RESUME_MISS_FUTURE,
+	KTIX_STATS_A_RESUME_MISS_REVOKE_STALE,
+	KTIX_STATS_A_REVOKE_BYTES,	/* gauge: what the handles count */
+	KTIX_STATS_A_REVOKE_FULL,	/* REVOKE_ADD refused at the bound */
 	__KTIX_STATS_A_LAST
 };
 
