@@ -42,7 +42,7 @@ CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
 D_OBJS := $(D_SRCS:%.c=$(B)/obj/%.o)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(B)/obj/%.o)
 KSFT_SUITES := ktix_genl ktix_ring ktix_cache ktix_offload tls_keys ktix_client \
-	ktix_badrec
+	ktix_badrec ktix_revtool
 KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
 
 # The kselftest harness and checkpatch come from Debian's linux-source

@@ -21,12 +21,24 @@
  * anew, bumps mirror_nl_epoch() so that the workers reopen theirs, and
  * reads everything.
  *
+ * A revocation the kernel has acknowledged is already in the events
+ * socket's queue (or the queue overflowed, which the socket reports):
+ * the kernel announces under its lock, before it answers.  So before it
+ * says a handle is not revoked, mirror_revoked() makes sure that nothing
+ * waits there: it takes event_lock, which the thread holds from reading
+ * a notification to having applied it, and polls the socket; if anything
+ * waits, it gives the thread up to DRAIN_MS to apply it, and then fails
+ * closed.  A session is thus refused from the moment its revocation was
+ * acknowledged, by every helper; only handshakes already past their check
+ * at that moment may still resume it.
+ *
  * Readers copy what they need under the read lock.  Key material leaves
  * this file only in the callers' copies, which they wipe.  The mirrored
  * keys live in OpenSSL's secure heap (secret_mem_init()): locked in
  * memory and left out of core dumps.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -39,6 +51,8 @@
 
 /* The events socket's buffer: room for some 10000 announcements. */
 #define EVENTS_RCVBUF	(8 << 20)
+/* How long a revocation check waits for the thread to catch up. */
+#define DRAIN_MS	50
 
 struct snapshot {
 	uint64_t generation;		/* the ring's */
@@ -51,6 +65,8 @@ struct snapshot {
 };
 
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+/* Held from reading a notification to having applied it; guards events. */
+static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot cur;
 static pthread_t thread;
 static atomic_bool stopping;
@@ -236,11 +252,25 @@ static void forget_all(void)
 	keys_free(keys, n);
 }
 
+static void set_revoke_current(bool current)
+{
+	pthread_rwlock_wrlock(&lock);
+	cur.revoke_current = current;
+	pthread_rwlock_unlock(&lock);
+}
+
+/*
+ * What waits in a socket being closed is lost: the mirror is behind
+ * until it has read the set again.
+ */
 static void sockets_close(void)
 {
+	pthread_mutex_lock(&event_lock);
+	set_revoke_current(false);
 	ktix_nl_close(events);
 	ktix_nl_close(query);
 	events = query = NULL;
+	pthread_mutex_unlock(&event_lock);
 }
 
 /*
@@ -253,6 +283,7 @@ static int sockets_open(void)
 	int err;
 
 	sockets_close();
+	pthread_mutex_lock(&event_lock);
 	err = ktix_nl_open(&events);
 	if (!err)
 		err = ktix_nl_open(&query);
@@ -264,12 +295,70 @@ static int sockets_open(void)
 		err = ktix_nl_subscribe(events, KTIX_MCGRP_REVOKE);
 	if (!err)
 		err = ktix_nl_watch_family(events);
+	pthread_mutex_unlock(&event_lock);
 	if (err) {
 		sockets_close();
 		return err;
 	}
 	atomic_fetch_add(&nl_epoch, 1);
 	return 0;
+}
+
+/* Filled by mirror_set(), with no kernel: nothing is ever announced. */
+static bool standalone;
+
+/* Whether a notification (or an error) waits: true if it cannot tell. */
+static bool event_waiting(void)
+{
+	struct pollfd p = { .fd = events ? ktix_nl_fd(events) : -1,
+			    .events = POLLIN };
+
+	if (p.fd < 0)
+		return !standalone;
+	return poll(&p, 1, 0) != 0;
+}
+
+/* Waits up to @ms for a notification: true if one (or an error) came. */
+static bool event_wait(int ms)
+{
+	struct pollfd p = { .fd = ktix_nl_fd(events), .events = POLLIN };
+
+	return poll(&p, 1, ms) != 0;
+}
+
+/*
+ * Waits up to DRAIN_MS for the thread to have applied every notification
+ * the kernel has queued: false if it has not.
+ */
+static bool events_drained(void)
+{
+	struct timespec deadline;
+	bool waiting;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += DRAIN_MS * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		const struct timespec pause = { 0, 100 * 1000 };
+		struct timespec now;
+
+		if (pthread_mutex_clocklock(&event_lock, CLOCK_MONOTONIC,
+					    &deadline))
+			return false;
+		waiting = event_waiting();
+		pthread_mutex_unlock(&event_lock);
+		if (!waiting)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline.tv_sec ||
+		    (now.tv_sec == deadline.tv_sec &&
+		     now.tv_nsec >= deadline.tv_nsec))
+			return false;
+		nanosleep(&pause, NULL);
+	}
 }
 
 /* After a failure: the sockets again, then everything. */
@@ -360,32 +449,34 @@ static void *mirror_thread(void *arg)
 			broken = quiet = false;
 			continue;
 		}
-		err = ktix_nl_next_event(events, 500, &ev);
-		if (gone) {
-			if (!err && ev.cmd == KTIX_NL_FAMILY_NEW)
-				gone = false, broken = true;
+		if (!event_wait(500)) {
+			/* Behind with nothing announced: read the set now. */
+			if (!gone && !revoke_current() && refresh(R_REVOKE))
+				broken = true;
 			continue;
 		}
-		if (err == -ETIMEDOUT) {
-			/* Behind with nothing announced: read the set now. */
-			what = revoke_current() ? 0 : R_REVOKE;
-		} else if (err) {
-			if (err == -ENOBUFS)
-				log_msg(LOG_NOTICE, "mirror: notifications lost; reading everything again");
-			else
-				log_msg(LOG_WARNING, "mirror: notification: %s",
-					strerror(-err));
-			/* Everything may have changed. */
-			pthread_rwlock_wrlock(&lock);
-			cur.revoke_current = false;
-			pthread_rwlock_unlock(&lock);
-			what = R_ALL;
-		} else {
+		/* Read and applied under event_lock (mirror_revoked()). */
+		pthread_mutex_lock(&event_lock);
+		err = ktix_nl_next_event(events, 0, &ev);
+		if (!err && gone) {
+			if (ev.cmd == KTIX_NL_FAMILY_NEW)
+				gone = false, broken = true;
+		} else if (!err) {
 			what = event_needs(&ev, &gone);
 			broken = what == R_ALL;
-			if (broken)
-				continue;
+		} else if (err != -ETIMEDOUT) {
+			/* Everything may have changed. */
+			set_revoke_current(false);
+			what = R_ALL;
 		}
+		pthread_mutex_unlock(&event_lock);
+		if (err == -ENOBUFS)
+			log_msg(LOG_NOTICE, "mirror: notifications lost; reading everything again");
+		else if (err && err != -ETIMEDOUT)
+			log_msg(LOG_WARNING, "mirror: notification: %s",
+				strerror(-err));
+		if (broken)
+			continue;
 		if (!what)
 			continue;
 		err = refresh(what);
@@ -450,6 +541,7 @@ void mirror_set(const struct mirror_key *keys, size_t n, uint32_t lifetime)
 	}
 	memcpy(s.keys, keys, n * sizeof(*keys));
 	s.n_keys = n;
+	standalone = true;
 	pthread_rwlock_wrlock(&lock);
 	snapshot_free(&cur);
 	cur = s;
@@ -506,6 +598,8 @@ enum mirror_rev mirror_revoked(const uint8_t *handle)
 	uint64_t now = (uint64_t)time(NULL);
 	enum mirror_rev r;
 
+	if (!revoke_current() || !events_drained())
+		return REV_UNKNOWN;
 	pthread_rwlock_rdlock(&lock);
 	if (!cur.revoke_current || !cur.revoked)
 		r = REV_UNKNOWN;

@@ -158,6 +158,8 @@ int ktix_nl_watch_family(struct ktix_nl *nl);
  * CAP_NET_ADMIN, else SO_RCVBUF (capped at net.core.rmem_max).
  */
 int ktix_nl_set_rcvbuf(struct ktix_nl *nl, int bytes);
+/* The socket's descriptor, to poll: readable when a notification waits. */
+int ktix_nl_fd(const struct ktix_nl *nl);
 
 /* Not KTIX_CMD_* (those are below 256): the family's comings and goings. */
 #define KTIX_NL_FAMILY_NEW	0x100

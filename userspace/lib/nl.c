@@ -708,6 +708,11 @@ int ktix_nl_watch_family(struct ktix_nl *nl)
 	return grp < 0 ? nlerr_to_errno(grp) : 0;
 }
 
+int ktix_nl_fd(const struct ktix_nl *nl)
+{
+	return nl_socket_get_fd(nl->sk);
+}
+
 int ktix_nl_set_rcvbuf(struct ktix_nl *nl, int bytes)
 {
 	int fd = nl_socket_get_fd(nl->sk);
