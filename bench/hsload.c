@@ -9,12 +9,18 @@
  * "Connection: close", reads the answer to its end and closes.  Prints
  * "key value" lines; exits 1 if any connection failed, or, when resuming,
  * if any was not resumed.
+ *
+ * With -T (the fault tests) it runs for -t seconds instead, prints a line
+ * a second (connections ended, resumed, failed in that second), and fails
+ * only if a connection stayed open past the -w deadline (a hang): failures
+ * and full handshakes are what such a test measures.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,22 +41,31 @@ struct conn {
 	enum phase phase;
 	size_t sent;
 	size_t got;
+	double deadline;
+	struct conn *next, *prev;	/* every open connection */
 };
 
 static struct {
 	const char *host, *path;
 	int port, version, conc, total;
-	bool resume, no_ticket;
-	int timeout_s;
+	bool resume, no_ticket, timeline;
+	int timeout_s, wait_ms;
 } opt = {
 	.host = "127.0.0.1", .path = "/", .port = 8443,
 	.version = TLS1_3_VERSION, .conc = 50, .total = 200, .timeout_s = 60,
+	.wait_ms = 30000,
 };
+
+#define MAX_SECONDS	3600
 
 static SSL_CTX *ctx;
 static SSL_SESSION *session;
 static char request[512];
-static int epfd, started, done, failed, resumed, body_missing;
+static int epfd, started, done, failed, resumed, body_missing, hung;
+static struct conn open_conns = { .next = &open_conns, .prev = &open_conns };
+static double t_start;
+/* -T: by second of the run, what ended then. */
+static struct { int done, resumed, failed; } per_s[MAX_SECONDS];
 
 static double now(void)
 {
@@ -62,7 +77,13 @@ static double now(void)
 
 static void conn_end(struct conn *c, bool ok)
 {
-	if (ok && opt.resume && !SSL_session_reused(c->ssl))
+	double t = now() - t_start;
+	int sec = t < 0 ? 0 : t >= MAX_SECONDS ? MAX_SECONDS - 1 : (int)t;
+
+	per_s[sec].done++;
+	per_s[sec].resumed += ok && SSL_session_reused(c->ssl);
+	per_s[sec].failed += !ok;
+	if (ok && opt.resume && !opt.timeline && !SSL_session_reused(c->ssl))
 		ok = false;
 	if (ok && !c->got)
 		body_missing++;
@@ -84,6 +105,8 @@ static void conn_end(struct conn *c, bool ok)
 	if (ok)
 		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	done++;
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	SSL_free(c->ssl);
 	close(c->fd);
@@ -178,8 +201,24 @@ static int conn_start(void)
 	}
 	SSL_set_fd(c->ssl, c->fd);
 	SSL_set_tlsext_host_name(c->ssl, "localhost");
-	if (opt.resume && session)
+	if (opt.resume && session && opt.timeline) {
+		/*
+		 * A copy each: OpenSSL makes the session of a connection
+		 * that ends in a fatal alert not resumable, and faults are
+		 * what -T is for.
+		 */
+		SSL_SESSION *copy = SSL_SESSION_dup(session);
+
+		SSL_set_session(c->ssl, copy);
+		SSL_SESSION_free(copy);
+	} else if (opt.resume && session) {
 		SSL_set_session(c->ssl, session);
+	}
+	c->deadline = now() + opt.wait_ms / 1e3;
+	c->next = &open_conns;
+	c->prev = open_conns.prev;
+	open_conns.prev->next = c;
+	open_conns.prev = c;
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
 	    errno != EINPROGRESS) {
 		started++;
@@ -196,22 +235,24 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: hsload [-p PORT] [-a ADDR] [-n TOTAL] [-c CONC] [-2|-3] [-r] [-s]\n"
-"              [-u PATH] [-t SECONDS]\n"
+"              [-u PATH] [-t SECONDS] [-T] [-w MS]\n"
 "  -n TOTAL   connections in all (default 200)\n"
 "  -c CONC    connections open at once (default 50)\n"
 "  -2, -3     TLS 1.2 or 1.3 (default 1.3)\n"
 "  -r         resume: a first full handshake gives the session all resume\n"
 "  -s         TLS 1.2 session IDs only (no tickets)\n"
 "  -u PATH    what to GET (default /)\n"
-"  -t SECONDS give up after this long (default 60)\n");
+"  -t SECONDS give up after this long (default 60)\n"
+"  -T         run -t seconds, print a line a second, fail only on a hang\n"
+"  -w MS      a connection open this long hangs: closed, counted (30000)\n");
 }
 
 int main(int argc, char **argv)
 {
 	double t0, t1, deadline;
-	int o;
+	int o, i;
 
-	while ((o = getopt(argc, argv, "p:a:n:c:23rsu:t:h")) != -1) {
+	while ((o = getopt(argc, argv, "p:a:n:c:23rsu:t:Tw:h")) != -1) {
 		switch (o) {
 		case 'p': opt.port = atoi(optarg); break;
 		case 'a': opt.host = optarg; break;
@@ -223,14 +264,21 @@ int main(int argc, char **argv)
 		case 's': opt.no_ticket = true; break;
 		case 'u': opt.path = optarg; break;
 		case 't': opt.timeout_s = atoi(optarg); break;
+		case 'T': opt.timeline = true; break;
+		case 'w': opt.wait_ms = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (opt.total < 1 || opt.conc < 1) {
+	if (opt.timeline)
+		opt.total = INT32_MAX;
+	if (opt.total < 1 || opt.conc < 1 || opt.wait_ms < 1 ||
+	    opt.timeout_s < 1 || opt.timeout_s > MAX_SECONDS) {
 		usage(stderr);
 		return 2;
 	}
+	/* A server that goes away mid-write is a failed connection. */
+	signal(SIGPIPE, SIG_IGN);
 	snprintf(request, sizeof(request),
 		 "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
 		 opt.path);
@@ -260,9 +308,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		started = done = resumed = 0;
+		memset(per_s, 0, sizeof(per_s));
 	}
 
-	t0 = now();
+	t0 = t_start = now();
 	deadline = t0 + opt.timeout_s;
 	while (done < opt.total && now() < deadline) {
 		struct epoll_event ev[64];
@@ -274,8 +323,23 @@ int main(int argc, char **argv)
 		n = epoll_wait(epfd, ev, 64, 100);
 		for (i = 0; i < n; i++)
 			conn_step(ev[i].data.ptr);
+		while (open_conns.next != &open_conns &&
+		       open_conns.next->deadline < now()) {
+			fprintf(stderr, "hsload: a connection hung for %d ms in phase %d\n",
+				opt.wait_ms, open_conns.next->phase);
+			hung++;
+			conn_end(open_conns.next, false);
+		}
 	}
 	t1 = now();
+	if (opt.timeline) {
+		for (i = 0; i < (int)(t1 - t0) && i < MAX_SECONDS; i++)
+			printf("second %d: ended %d resumed %d failed %d\n", i,
+			       per_s[i].done, per_s[i].resumed, per_s[i].failed);
+		printf("completed %d\nfailed %d\nresumed %d\nhung %d\n", done,
+		       failed, resumed, hung);
+		return hung ? 1 : 0;
+	}
 	printf("connections %d\n", opt.total);
 	printf("concurrency %d\n", opt.conc);
 	printf("version %s\n", opt.version == TLS1_3_VERSION ? "1.3" : "1.2");

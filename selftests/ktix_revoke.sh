@@ -39,11 +39,7 @@ drops_of() {
 }
 
 # ---- set-up ----
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-keyout "$W/ec.key" -out "$W/ec.pem" -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
-mkdir -p "$W/www"
-echo "hello from ktix-serve" > "$W/www/index.html"
+site_setup
 
 ktap_plan 4
 

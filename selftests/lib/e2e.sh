@@ -27,6 +27,16 @@ stat_of() {	# stat_of NAME: the module's counter
 	awk -v n="$1" '$1 == n { print $2 }' /proc/net/ktix_stat
 }
 
+# site_setup: a certificate for localhost ($W/ec.pem, $W/ec.key) and a
+# page ($W/www/index.html, "hello from ktix-serve")
+site_setup() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$W/ec.key" -out "$W/ec.pem" -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+	mkdir -p "$W/www"
+	echo "hello from ktix-serve" > "$W/www/index.html"
+}
+
 # start_ktixd NAME [ktixd options]: a ktixd on $W/NAME.sock, log $W/NAME.log
 start_ktixd() {
 	local name=$1 i

@@ -110,6 +110,11 @@ void mirror_revoke_local(const uint8_t *handle, uint64_t until);
  * module was loaded again): other threads then reopen theirs.
  */
 unsigned int mirror_nl_epoch(void);
+/*
+ * Whether the module was unloaded and is not back yet: then nobody opens
+ * a netlink socket (asking for the family would load the module, or try).
+ */
+bool mirror_module_gone(void);
 /* Called, in the mirror's thread, after each refresh: for benchmarks. */
 void mirror_set_hook(void (*fn)(uint64_t generation));
 /* Fills the mirror without the kernel: for benchmarks and tests only. */

@@ -71,12 +71,18 @@ static struct snapshot cur;
 static pthread_t thread;
 static atomic_bool stopping;
 static atomic_uint nl_epoch;
+static atomic_bool module_gone;
 static struct ktix_nl *events, *query;
 static void (*refresh_hook)(uint64_t generation);
 
 unsigned int mirror_nl_epoch(void)
 {
 	return atomic_load(&nl_epoch);
+}
+
+bool mirror_module_gone(void)
+{
+	return atomic_load(&module_gone);
 }
 
 void mirror_set_hook(void (*fn)(uint64_t generation))
@@ -402,6 +408,7 @@ static unsigned int event_needs(const struct ktix_event *ev, bool *gone)
 	case KTIX_NL_FAMILY_DEL:
 		log_msg(LOG_WARNING, "mirror: the ktix module went away; no ticket is issued or resumed until it is back");
 		forget_all();
+		atomic_store(&module_gone, true);
 		*gone = true;
 		return 0;
 	case KTIX_NL_FAMILY_NEW:
@@ -446,6 +453,7 @@ static void *mirror_thread(void *arg)
 				continue;
 			}
 			log_msg(LOG_NOTICE, "mirror: ring and revocations read again");
+			atomic_store(&module_gone, false);
 			broken = quiet = false;
 			continue;
 		}

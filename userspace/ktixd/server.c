@@ -332,6 +332,24 @@ static void hs_fail(struct worker *w, struct hs *h, int err, const char *fmt,
 	hs_end(w, h, &r);
 }
 
+/*
+ * KTIX_CMD_OFFLOAD on this thread's socket; on "no such family" (the
+ * module was loaded again, and the socket still names the old one) once
+ * more, on a socket opened afresh, which *nl then is (or NULL).
+ */
+static int offload(struct ktix_nl **nl, int fd, const struct ktix_tls_keys *k,
+		   uint32_t kind, uint32_t miss)
+{
+	int err = ktix_nl_offload_miss(*nl, fd, k, kind, miss);
+
+	if ((err != -ENOENT && err != -EOPNOTSUPP) || mirror_module_gone())
+		return err;
+	tls_thread_nl_close();
+	*nl = tls_thread_nl();
+	return *nl ? ktix_nl_offload_miss(*nl, fd, k, kind, miss) :
+		     tls_thread_nl_error();
+}
+
 static void hs_done(struct worker *w, struct hs *h)
 {
 	struct hs_info *info = tls_info(h->ssl);
@@ -360,15 +378,16 @@ static void hs_done(struct worker *w, struct hs *h)
 		hs_fail(w, h, err, "record keys: %s", strerror(-err));
 		return;
 	}
-	err = ktix_nl_offload_miss(nl, h->fd, &keys, r.resumed,
-				   r.resumed == KTIX_RESUMED_NONE && info ?
-				   info->fail : KTIX_RESUME_MISS_NONE);
+	err = offload(&nl, h->fd, &keys, r.resumed,
+		      r.resumed == KTIX_RESUMED_NONE && info ?
+		      info->fail : KTIX_RESUME_MISS_NONE);
 	r.tls_version = keys.version;
 	r.cipher = keys.cipher;
 	ktix_tls_keys_wipe(&keys);
 	if (err) {
 		hs_fail(w, h, err, "offload: %s%s%s", strerror(-err),
-			*ktix_nl_errmsg(nl) ? ": " : "", ktix_nl_errmsg(nl));
+			nl && *ktix_nl_errmsg(nl) ? ": " : "",
+			nl ? ktix_nl_errmsg(nl) : "");
 		return;
 	}
 	snprintf(r.cipher_name, sizeof(r.cipher_name), "%s",

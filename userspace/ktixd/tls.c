@@ -145,6 +145,10 @@ struct ktix_nl *tls_thread_nl(void)
 	/* The module was loaded again: its family is another. */
 	if (thread_nl && thread_nl_epoch != epoch)
 		tls_thread_nl_close();
+	if (!thread_nl && mirror_module_gone()) {
+		thread_nl_err = -ENOENT;
+		return NULL;
+	}
 	if (!thread_nl) {
 		thread_nl_epoch = epoch;
 		thread_nl_err = ktix_nl_open(&thread_nl);
