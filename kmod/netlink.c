@@ -25,6 +25,13 @@
 #define KTIX_FEATURES	((u64)(KTIX_F_POLICY | KTIX_F_RING | KTIX_F_CACHE | \
 			       KTIX_F_REVOKE | KTIX_F_STATS | KTIX_F_OFFLOAD))
 
+/* make KTIX_SERIAL_OPS=y: the serial build bench/run parallel compares. */
+#ifdef KTIX_SERIAL_OPS
+#define KTIX_PARALLEL_OPS	false
+#else
+#define KTIX_PARALLEL_OPS	true
+#endif
+
 static struct genl_family ktix_genl_family;
 
 /*
@@ -38,9 +45,17 @@ enum {
 	KTIX_MCGRP_REVOKE_IDX,
 };
 
+/*
+ * Who reads what: what identifies a client's session (session IDs, session
+ * handles, and so the "revoke" group, which carries handles) is for
+ * CAP_NET_ADMIN in the namespace's user namespace; the ring's events
+ * (an event and a generation), the keys' names and times, the policy and
+ * the counters are open, for monitoring.
+ */
 static const struct genl_multicast_group ktix_mcgrps[] = {
 	[KTIX_MCGRP_RING_IDX] = { .name = KTIX_MCGRP_RING },
-	[KTIX_MCGRP_REVOKE_IDX] = { .name = KTIX_MCGRP_REVOKE },
+	[KTIX_MCGRP_REVOKE_IDX] = { .name = KTIX_MCGRP_REVOKE,
+				    .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct netlink_range_validation rotate_interval_range = {
@@ -695,11 +710,6 @@ static int ktix_nl_sess_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	/* The dump is open to all; a session's data is not. */
-	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
-		GENL_SET_ERR_MSG(info, "reading a session needs CAP_NET_ADMIN");
-		return -EPERM;
-	}
 	err = ktix_parse_sess(info, tb, &key, false);
 	if (err)
 		return err;
@@ -753,8 +763,7 @@ static int ktix_nl_sess_get(struct sk_buff *skb, struct genl_info *info)
 struct ktix_walk {
 	struct rhashtable_iter iter;
 	bool data;
-	/* Refusals found by .start, reported by the first .dumpit. */
-	bool refused;
+	/* A refusal found by .start, reported by the first .dumpit. */
 	bool bad_attr;
 };
 
@@ -801,8 +810,6 @@ static int ktix_nl_sess_dump_start(struct netlink_callback *cb)
 		return err;
 	w = ktix_walk_of(cb);
 	w->data = flags & KTIX_F_SESSION_DATA;
-	w->refused = w->data &&
-		     !netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
 	w->bad_attr = info->attrs && info->attrs[KTIX_A_SESSION];
 	/* Room for the largest session the cache takes. */
 	if (flags & KTIX_F_SESSION_DATA)
@@ -823,10 +830,6 @@ static int ktix_nl_sess_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG(cb->extack,
 			       "a dump takes no session: it lists them all");
 		return -EINVAL;
-	}
-	if (w->refused) {
-		NL_SET_ERR_MSG(cb->extack, "session data needs CAP_NET_ADMIN");
-		return -EPERM;
 	}
 	rhashtable_walk_start(&w->iter);
 	for (s = rhashtable_walk_peek(&w->iter); s;
@@ -1185,7 +1188,6 @@ static const struct genl_ops ktix_genl_ops[] = {
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
-		/* The doit checks CAP_NET_ADMIN itself: the dump is open. */
 		.cmd = KTIX_CMD_SESS_GET,
 		.doit = ktix_nl_sess_get,
 		.start = ktix_nl_sess_dump_start,
@@ -1193,6 +1195,7 @@ static const struct genl_ops ktix_genl_ops[] = {
 		.done = ktix_walk_done,
 		.policy = ktix_sess_cmd_nl_policy,
 		.maxattr = KTIX_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_SESS_DEL,
 		.doit = ktix_nl_sess_del,
@@ -1215,6 +1218,7 @@ static const struct genl_ops ktix_genl_ops[] = {
 		.start = ktix_nl_revoke_dump_start,
 		.dumpit = ktix_nl_revoke_dump,
 		.done = ktix_walk_done,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_STATS_GET,
 		.doit = ktix_nl_stats_get,
@@ -1241,7 +1245,7 @@ static struct genl_family ktix_genl_family __ro_after_init = {
 	 * namespace's lock, the cache's spinlock or RCU.  So requests of
 	 * other namespaces and other helpers do not wait for each other.
 	 */
-	.parallel_ops = true,
+	.parallel_ops = KTIX_PARALLEL_OPS,
 	.mcgrps = ktix_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(ktix_mcgrps),
 };

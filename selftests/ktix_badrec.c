@@ -9,7 +9,9 @@
  * changed on their way to the socket: a byte flipped, a record too large,
  * a ClientHello after the handshake, and TLS 1.3 records encrypted here
  * (through OpenSSL's AEADs, with the keys libktix derives) with no content
- * type or a type not allowed after the handshake.
+ * type or a type not allowed after the handshake.  And a client that
+ * half-closes (FIN) right after its Finished: served, then closed in
+ * order, never left open.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -83,7 +85,13 @@ static int fill_in(struct bad *b, int timeout_ms)
 	return (int)n;
 }
 
-static int bad_connect(struct bad *b, int version, const char *suite)
+/*
+ * Connects and shakes hands; with @half_close, shuts the socket's write
+ * side down right after the client's Finished is out (TLS 1.2: before the
+ * server's Finished is read; TLS 1.3: it is the last flight).
+ */
+static int bad_connect(struct bad *b, int version, const char *suite,
+		       bool half_close)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	const char *port = getenv("KTIX_PORT");
@@ -119,6 +127,11 @@ static int bad_connect(struct bad *b, int version, const char *suite)
 		r = SSL_do_handshake(b->ssl);
 		if (flush_out(b))
 			return -1;
+		if (half_close && (r == 1 ||
+				   SSL_get_state(b->ssl) == TLS_ST_CW_FINISHED)) {
+			shutdown(b->fd, SHUT_WR);
+			half_close = false;
+		}
 		if (r == 1)
 			return 0;
 		if (SSL_get_error(b->ssl, r) != SSL_ERROR_WANT_READ ||
@@ -227,7 +240,8 @@ FIXTURE_VARIANT_ADD(bad, tls13_chacha20_poly1305) {
 
 FIXTURE_SETUP(bad)
 {
-	ASSERT_EQ(0, bad_connect(&self->b, variant->version, variant->suite));
+	ASSERT_EQ(0, bad_connect(&self->b, variant->version, variant->suite,
+				 false));
 }
 
 FIXTURE_TEARDOWN(bad)
@@ -344,6 +358,52 @@ TEST_F(bad, tls13_record_of_a_type_not_allowed)
 	EXPECT_EQ(0, read_answer(&self->b));
 	EXPECT_EQ(SSL3_AL_FATAL, self->b.alert_level);
 	EXPECT_EQ(AL_UNEXPECTED_MESSAGE, self->b.alert_desc);
+}
+
+/* Reads until the server's FIN: the plaintext into @buf, 0 or -errno. */
+static int read_to_end(struct bad *b, char *buf, size_t len, size_t *got)
+{
+	int n, r, i;
+
+	*got = 0;
+	for (i = 0; i < 200; i++) {
+		n = fill_in(b, 5000);
+		while ((r = SSL_read(b->ssl, buf + *got,
+				     (int)(len - 1 - *got))) > 0)
+			*got += (size_t)r;
+		buf[*got] = '\0';
+		if (n <= 0)
+			return n;
+	}
+	return -E2BIG;
+}
+
+TEST_F(bad, half_close_after_finished_is_closed_in_order)
+{
+	char buf[4096];
+	size_t got;
+
+	bad_free(&self->b);
+	ASSERT_EQ(0, bad_connect(&self->b, variant->version, variant->suite,
+				 true));
+	/* Nothing to serve: the server ends the connection, with a FIN. */
+	EXPECT_EQ(0, read_to_end(&self->b, buf, sizeof(buf), &got));
+	EXPECT_EQ(0, got);
+}
+
+TEST_F(bad, half_close_after_request_is_answered)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[4096];
+	size_t got;
+
+	ASSERT_EQ((int)sizeof(req) - 1, SSL_write(self->b.ssl, req, sizeof(req) - 1));
+	ASSERT_EQ(0, flush_out(&self->b));
+	ASSERT_EQ(0, shutdown(self->b.fd, SHUT_WR));
+	/* Answered in full, then a FIN: the half-close is not a reset. */
+	EXPECT_EQ(0, read_to_end(&self->b, buf, sizeof(buf), &got));
+	EXPECT_EQ(0, strncmp(buf, "HTTP/1.1 200 OK\r\n", 17)) TH_LOG("got: %s", buf);
+	EXPECT_NE(NULL, strstr(buf, "hello from ktix-serve"));
 }
 
 TEST_HARNESS_MAIN

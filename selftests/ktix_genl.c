@@ -16,8 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/tls.h>
 #include <netlink/attr.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
 #include <netlink/msg.h>
+#include <sys/socket.h>
 
 #include "ktix_nl.h"
 #include "kselftest_harness.h"
@@ -475,6 +479,105 @@ TEST(many_network_namespaces)
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
+}
+
+/*
+ * Requests that carry secrets (KEY_ADD, SESS_PUT, OFFLOAD) and fail: the
+ * error ACK echoes the request (NETLINK_CAP_ACK off, as a client may
+ * leave it), and the kernel wipes the secret's nest before it answers, so
+ * the echo carries zeros where the secret was.  Each request is wrong in
+ * an attribute nested beside the secret, so that the nest fails to parse.
+ */
+#define SECRET_BYTE 0xa7
+
+static bool echo_has_secret(struct __test_metadata *_metadata, int fd,
+			    struct nl_msg *msg, int *err)
+{
+	uint8_t buf[8192];
+	struct nlmsgerr *e;
+	ssize_t n, i;
+	int run = 0;
+
+	ASSERT_EQ((ssize_t)nlmsg_hdr(msg)->nlmsg_len,
+		  send(fd, nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len, 0));
+	n = recv(fd, buf, sizeof(buf), 0);
+	ASSERT_LT((ssize_t)(NLMSG_HDRLEN + sizeof(*e)), n);
+	ASSERT_EQ(NLMSG_ERROR, ((struct nlmsghdr *)buf)->nlmsg_type);
+	e = NLMSG_DATA(buf);
+	*err = e->error;
+	/* The whole request came back: its length is the original's. */
+	EXPECT_EQ(nlmsg_hdr(msg)->nlmsg_len, e->msg.nlmsg_len);
+	for (i = 0; i < n; i++) {
+		run = buf[i] == SECRET_BYTE ? run + 1 : 0;
+		if (run >= 16)
+			return true;
+	}
+	return false;
+}
+
+TEST(secrets_are_wiped_from_error_acks)
+{
+	uint8_t secret[32], name[16] = { 1 };
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nlattr *nest, *dir;
+	struct nl_msg *msg;
+	int fd, family, err;
+
+	memset(secret, SECRET_BYTE, sizeof(secret));
+	ASSERT_NE(NULL, sk);
+	ASSERT_EQ(0, genl_connect(sk));
+	family = genl_ctrl_resolve(sk, KTIX_GENL_NAME);
+	ASSERT_LT(0, family);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	ASSERT_LE(0, fd);
+
+	/* KEY_ADD: a state out of range beside the keys. */
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 1, family, 0, NLM_F_REQUEST | NLM_F_ACK,
+		    KTIX_CMD_KEY_ADD, KTIX_GENL_VERSION);
+	nest = nla_nest_start(msg, KTIX_A_KEY | NLA_F_NESTED);
+	nla_put(msg, KTIX_KEY_A_NAME, 16, name);
+	nla_put(msg, KTIX_KEY_A_AES_KEY, 32, secret);
+	nla_put(msg, KTIX_KEY_A_HMAC_KEY, 32, secret);
+	nla_put_u32(msg, KTIX_KEY_A_STATE, 99);
+	nla_nest_end(msg, nest);
+	EXPECT_FALSE(echo_has_secret(_metadata, fd, msg, &err));
+	EXPECT_EQ(-ERANGE, err);
+	nlmsg_free(msg);
+
+	/* SESS_PUT: a lifetime out of range beside the session. */
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 2, family, 0, NLM_F_REQUEST | NLM_F_ACK,
+		    KTIX_CMD_SESS_PUT, KTIX_GENL_VERSION);
+	nest = nla_nest_start(msg, KTIX_A_SESSION | NLA_F_NESTED);
+	nla_put(msg, KTIX_SESS_A_ID, 4, "wipe");
+	nla_put(msg, KTIX_SESS_A_DATA, 32, secret);
+	nla_put_u32(msg, KTIX_SESS_A_LIFETIME, 0);
+	nla_nest_end(msg, nest);
+	EXPECT_FALSE(echo_has_secret(_metadata, fd, msg, &err));
+	EXPECT_EQ(-ERANGE, err);
+	nlmsg_free(msg);
+
+	/* OFFLOAD: a record sequence of the wrong length beside the key. */
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 3, family, 0, NLM_F_REQUEST | NLM_F_ACK,
+		    KTIX_CMD_OFFLOAD, KTIX_GENL_VERSION);
+	nest = nla_nest_start(msg, KTIX_A_OFFLOAD | NLA_F_NESTED);
+	nla_put_u32(msg, KTIX_OFFLOAD_A_FD, 0);
+	nla_put_u16(msg, KTIX_OFFLOAD_A_VERSION, TLS_1_3_VERSION);
+	nla_put_u16(msg, KTIX_OFFLOAD_A_CIPHER, TLS_CIPHER_AES_GCM_256);
+	nla_put_u32(msg, KTIX_OFFLOAD_A_KIND, KTIX_OFFLOAD_KIND_FULL);
+	dir = nla_nest_start(msg, KTIX_OFFLOAD_A_TX | NLA_F_NESTED);
+	nla_put(msg, KTIX_DIR_A_KEY, 32, secret);
+	nla_put(msg, KTIX_DIR_A_REC_SEQ, 3, secret);
+	nla_nest_end(msg, dir);
+	nla_nest_end(msg, nest);
+	EXPECT_FALSE(echo_has_secret(_metadata, fd, msg, &err));
+	EXPECT_EQ(-ERANGE, err);
+	nlmsg_free(msg);
+
+	close(fd);
+	nl_socket_free(sk);
 }
 
 TEST_HARNESS_MAIN

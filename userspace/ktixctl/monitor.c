@@ -74,9 +74,12 @@ int monitor_main(int argc, char **argv)
 			       "  ring EVENT generation N\n"
 			       "  revoke EVENT generation N [handle HEX until TIME]\n"
 			       "A ring EVENT is add, del, rotate or expire; a revoke EVENT is\n"
-			       "add or expire.  When the kernel drops notifications, a\n"
-			       "'lost' line says so: re-read the state.  With -j, one JSON\n"
-			       "object a line.  Runs until interrupted.\n",
+			       "add or expire.  The revocation group carries session\n"
+			       "handles and needs CAP_NET_ADMIN: without it, only the ring\n"
+			       "is followed (a note on standard error says so).  When the\n"
+			       "kernel drops notifications, a 'lost' line says so: re-read\n"
+			       "the state.  With -j, one JSON object a line.  Runs until\n"
+			       "interrupted.\n",
 			       prog, KTIX_MCGRP_RING, KTIX_MCGRP_REVOKE);
 			return 0;
 		}
@@ -89,8 +92,14 @@ int monitor_main(int argc, char **argv)
 	if (!nl)
 		return 1;
 	err = ktix_nl_subscribe(nl, KTIX_MCGRP_RING);
-	if (!err)
+	if (!err) {
 		err = ktix_nl_subscribe(nl, KTIX_MCGRP_REVOKE);
+		if (err == -EPERM) {
+			fprintf(stderr, "%s: monitor: the revocation group needs CAP_NET_ADMIN; following the ring only\n",
+				prog);
+			err = 0;
+		}
+	}
 	if (err) {
 		ctl_error(nl, "monitor", err);
 		ktix_nl_close(nl);

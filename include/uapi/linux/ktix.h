@@ -9,9 +9,12 @@
  * per network namespace: a request acts on the namespace of the netlink
  * socket it arrives on.  Commands marked [admin] need CAP_NET_ADMIN in the
  * user namespace that owns that network namespace; the others are open to
- * every caller.  Every attribute is validated strictly: an unknown
- * attribute, a wrong length or a value out of range is refused with
- * -EINVAL or -ERANGE and an extended-ACK message naming the attribute.
+ * every caller.  What identifies a client's session (its ID, its handle)
+ * is for [admin] callers only; the ring's events, the keys' names and
+ * times, the policy and the counters are open, for monitoring.  Every
+ * attribute is validated strictly: an unknown attribute, a wrong length or
+ * a value out of range is refused with -EINVAL or -ERANGE and an
+ * extended-ACK message naming the attribute.
  *
  * KTIX_CMD_VERSION
  *   Request: no attributes.
@@ -128,9 +131,9 @@
  *   Reply: KTIX_A_SESSION { ID, DATA, SIZE, CREATED, EXPIRES }, or ENOENT
  *   when there is no live entry.  A hit makes the entry most recently used.
  *
- * KTIX_CMD_SESS_GET (dump)
- *   Request: KTIX_A_FLAGS: u32, optional; KTIX_F_SESSION_DATA [admin]
- *            adds the sessions.
+ * KTIX_CMD_SESS_GET (dump) [admin]
+ *   Request: KTIX_A_FLAGS: u32, optional; KTIX_F_SESSION_DATA adds the
+ *            sessions.
  *   Reply: one message an entry: KTIX_A_SESSION { ID, SIZE, CREATED,
  *   EXPIRES, and DATA only when asked for }.  SIZE is the session's size
  *   in bytes; CREATED and EXPIRES are u64 seconds since the epoch.  A dump
@@ -170,16 +173,17 @@
  *   Reply: KTIX_A_GENERATION, the set's after the change, and
  *   KTIX_A_REVOKE { HANDLE, UNTIL }: the entry as it now is.
  *
- * KTIX_CMD_REVOKE_GET
+ * KTIX_CMD_REVOKE_GET [admin]
  *   Request: no attributes.
  *   Reply: KTIX_A_GENERATION, the set's generation now.
  *
- * KTIX_CMD_REVOKE_GET (dump)
+ * KTIX_CMD_REVOKE_GET (dump) [admin]
  *   Reply: one message an entry: KTIX_A_GENERATION, KTIX_A_REVOKE
  *   { HANDLE, UNTIL }.  A dump that spans a change is marked
  *   NLM_F_DUMP_INTR.
  *
- * KTIX_CMD_REVOKE_NOTIFY (multicast on KTIX_MCGRP_REVOKE only)
+ * KTIX_CMD_REVOKE_NOTIFY (multicast on KTIX_MCGRP_REVOKE only; joining
+ * the group needs CAP_NET_ADMIN, as for the commands marked [admin])
  *     KTIX_A_EVENT: u32, enum ktix_revoke_event
  *     KTIX_A_GENERATION: u64, the set's generation after the change
  *     KTIX_A_REVOKE: { HANDLE, UNTIL }, for KTIX_REVOKE_EV_ADD
