@@ -42,7 +42,7 @@ CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
 D_OBJS := $(D_SRCS:%.c=$(B)/obj/%.o)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(B)/obj/%.o)
 KSFT_SUITES := ktix_genl ktix_ring ktix_cache ktix_offload tls_keys ktix_client \
-	ktix_badrec ktix_revtool
+	ktix_badrec ktix_revtool ktix_nlfuzz
 KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
 
 # The kselftest harness and checkpatch come from Debian's linux-source
@@ -149,9 +149,13 @@ $(FZ)/%: fuzz/%.c $$(FUZZ_SRC_$$*)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FZ)/%)
 
+# The kernel's netlink family: selftests/ktix_nlfuzz in the VM, FUZZ_RUNS
+# messages from three processes (root, nobody, a user namespace's root).
 fuzz: deps
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory fuzz-build kmod selftests
 	selftests/fuzz.sh --runs $(FUZZ_RUNS) $(FUZZ_TARGETS)
+	selftests/vm/run --quiet --timeout 3600 -- \
+		build/selftests/ktix_nlfuzz -n $(FUZZ_RUNS) -s 3000
 
 # check and demo first install what is missing, then start make afresh so
 # that pkg-config and KDIR are looked up with the packages in place.

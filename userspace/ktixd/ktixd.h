@@ -217,6 +217,7 @@ struct ktixd_counters {
 	atomic_ulong resume_fail[KTIX_RESUME_MISS_MAX + 1];
 	atomic_ulong failed, busy, timeouts, bad_requests;
 	atomic_ulong revocations;	/* made for servers */
+	atomic_ulong half_closed;	/* clients that shut down too soon */
 };
 
 extern struct ktixd_counters counters;

@@ -350,6 +350,30 @@ static int offload(struct ktix_nl **nl, int fd, const struct ktix_tls_keys *k,
 		     tls_thread_nl_error();
 }
 
+/*
+ * The client shut its side down (a FIN after its Finished) before the
+ * offload: kTLS takes only established connections, so the connection
+ * cannot go on.  It ends as TLS asks: a close_notify, then what the client
+ * had sent is read and dropped, so that the server's close is a FIN and
+ * not a reset that would overtake the alert.  True if that was the case.
+ */
+static bool hs_half_closed(struct hs *h)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	char buf[4096];
+	int i;
+
+	if (getsockopt(h->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ||
+	    ti.tcpi_state != TCP_CLOSE_WAIT)
+		return false;
+	SSL_shutdown(h->ssl);
+	for (i = 0; i < 64 && recv(h->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
+		;
+	atomic_fetch_add(&counters.half_closed, 1);
+	return true;
+}
+
 static void hs_done(struct worker *w, struct hs *h)
 {
 	struct hs_info *info = tls_info(h->ssl);
@@ -384,6 +408,10 @@ static void hs_done(struct worker *w, struct hs *h)
 	r.tls_version = keys.version;
 	r.cipher = keys.cipher;
 	ktix_tls_keys_wipe(&keys);
+	if (err == -ENOTCONN && hs_half_closed(h)) {
+		hs_fail(w, h, err, "the client shut its side down before the offload (kTLS needs an established connection): close_notify sent");
+		return;
+	}
 	if (err) {
 		hs_fail(w, h, err, "offload: %s%s%s", strerror(-err),
 			nl && *ktix_nl_errmsg(nl) ? ": " : "",
@@ -1021,7 +1049,7 @@ static void workers_stop(void)
 static void log_counters(void)
 {
 	log_msg(LOG_INFO,
-		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu, revocations %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu, context %lu, future %lu, revoke_stale %lu",
+		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu, revocations %lu, half-closed before the offload %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu, context %lu, future %lu, revoke_stale %lu",
 		atomic_load(&counters.handshakes[KTIX_RESUMED_NONE]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_TICKET]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_SESSION_ID]),
@@ -1030,6 +1058,7 @@ static void log_counters(void)
 		atomic_load(&counters.busy),
 		atomic_load(&counters.bad_requests),
 		atomic_load(&counters.revocations),
+		atomic_load(&counters.half_closed),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_UNKNOWN_KEY]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_BAD_TICKET]),
 		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_REVOKED]),
