@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,8 +78,13 @@ static int rate(int threads, int n)
 	double t0, t1;
 	int i, j, err = 0;
 
+	struct rlimit nofile = { 65536, 65536 };
+
 	if (threads < 1 || threads > 16)
 		return 2;
+	/* Two descriptors a pair, every pair made beforehand. */
+	if (setrlimit(RLIMIT_NOFILE, &nofile))
+		perror("offloadbench: RLIMIT_NOFILE");
 	pthread_barrier_init(&go, NULL, (unsigned int)threads + 1);
 	for (i = 0; i < threads; i++) {
 		w[i] = (struct worker) { .n = n };
