@@ -2,7 +2,9 @@
 #
 # make            build kmod/ktix.ko and the userspace programs
 # make check      install what is missing, build, run every test (native and
-#                 in the VM) and print "N passed, N failed"
+#                 in the VM; the kernel suites on 6.12 too) and print
+#                 "N passed, N failed"
+# make check-all  every suite on both builds and on both kernels
 # make demo       boot the VM, load the module, show it working
 # make fuzz       every libFuzzer target for FUZZ_RUNS (10^6) executions
 # make checkpatch kernel style check of kmod/ and the uapi header
@@ -10,12 +12,21 @@
 #                 the systemd unit and ktix.ko (DESTDIR=, PREFIX=/usr/local)
 # make clean      remove everything the build made
 #
-# KDIR=DIR        kernel build directory (default: scripts/kdir)
+# KDIR=DIR        kernel build directory (default: scripts/kdir, Debian's
+#                 default kernel's headers)
+# KVER=VERSION    shorthand for KDIR=/usr/src/linux-headers-VERSION
+#                 (e.g. KVER=6.12.117+deb12-amd64)
 # WERROR=1        warnings are errors (default in CI)
 # SAN=1           build userspace with ASan and UBSan into build-san/
 
 VERSION := $(shell cat VERSION)
-KDIR ?= $(shell scripts/kdir)
+KVER ?=
+KDIR ?= $(if $(KVER),/usr/src/linux-headers-$(KVER),$(shell scripts/kdir))
+# The other stock kernel of Debian 12 (6.12 beside the default 6.1): its
+# module is built in a copy of the sources, build/kmod-VERSION/, and
+# make check runs the kernel and end-to-end suites on it too.
+KVER_OTHER ?= $(shell scripts/kdir --other)
+KMOD_OTHER := build/kmod-$(KVER_OTHER)
 PKG_CONFIG ?= pkg-config
 CI ?=
 WERROR ?= $(if $(filter true 1,$(CI)),1,0)
@@ -57,7 +68,8 @@ SUITES ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all kmod userspace selftests check check-run demo demo-run deps \
+.PHONY: all kmod kmod-other userspace selftests check check-all check-run demo \
+	demo-run deps \
 	checkpatch install clean fuzz fuzz-build
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -66,7 +78,14 @@ all: kmod userspace
 
 kmod:
 	@test -n "$(KDIR)" || { echo "make: no kernel build directory (KDIR)" >&2; exit 1; }
+	@test -f "$(KDIR)/Makefile" || { echo "make: $(KDIR): no kernel headers there (KVER=$(KVER))" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+kmod-other:
+	@test -n "$(KVER_OTHER)" || { echo "make: no second stock kernel installed (scripts/install-deps installs 6.12)" >&2; exit 1; }
+	@mkdir -p $(KMOD_OTHER)
+	cp -r Kbuild VERSION kmod include $(KMOD_OTHER)/
+	$(MAKE) -C /usr/src/linux-headers-$(KVER_OTHER) M=$(CURDIR)/$(KMOD_OTHER) modules
 
 userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve \
 	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload \
@@ -162,12 +181,18 @@ fuzz: deps
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
+# Every suite on both builds, then every suite again on the other kernel.
+check-all: deps
+	@$(MAKE) --no-print-directory check-run SUITES=all
+	KTIX_VM_KERNEL=other selftests/run_tests all
+
 # The sanitizer build (build-san/) of the userspace code runs in the suites
 # too.  SUITES="a b" runs only those (see selftests/run_tests).  Each build
 # uses every CPU.
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 check-run:
 	@$(MAKE) --no-print-directory -j$(NPROC) all selftests
+	@$(MAKE) --no-print-directory kmod-other
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=1 userspace selftests
 	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	selftests/run_tests $(SUITES)

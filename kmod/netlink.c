@@ -16,6 +16,7 @@
 #include <net/sock.h>
 #include <uapi/linux/ktix.h>
 
+#include "compat.h"
 #include "main.h"
 #include "netlink.h"
 #include "offload.h"
@@ -391,7 +392,7 @@ static int ktix_put_key(struct sk_buff *msg, const struct ktix_key *k,
 
 static int ktix_nl_key_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = ktix_dump_attrs(cb);
 	struct ktix_key_dump *ctx = (struct ktix_key_dump *)cb->ctx;
 	struct net *net = sock_net(cb->skb->sk);
 	struct ktix_net *kn = ktix_pernet(net);
@@ -400,8 +401,8 @@ static int ktix_nl_key_dump_start(struct netlink_callback *cb)
 	int err;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
-	if (info->attrs && info->attrs[KTIX_A_FLAGS])
-		flags = nla_get_u32(info->attrs[KTIX_A_FLAGS]);
+	if (attrs && attrs[KTIX_A_FLAGS])
+		flags = nla_get_u32(attrs[KTIX_A_FLAGS]);
 	admin = netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
 	ctx->pos = 0;
 	ctx->material = flags & KTIX_F_KEY_MATERIAL;
@@ -796,21 +797,21 @@ static int ktix_walk_done(struct netlink_callback *cb)
 
 static int ktix_nl_sess_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = ktix_dump_attrs(cb);
 	struct net *net = sock_net(cb->skb->sk);
 	struct ktix_net *kn = ktix_pernet(net);
 	struct ktix_walk *w;
 	u32 flags = 0;
 	int err;
 
-	if (info->attrs && info->attrs[KTIX_A_FLAGS])
-		flags = nla_get_u32(info->attrs[KTIX_A_FLAGS]);
+	if (attrs && attrs[KTIX_A_FLAGS])
+		flags = nla_get_u32(attrs[KTIX_A_FLAGS]);
 	err = ktix_walk_start(cb, &kn->cache.ht);
 	if (err)
 		return err;
 	w = ktix_walk_of(cb);
 	w->data = flags & KTIX_F_SESSION_DATA;
-	w->bad_attr = info->attrs && info->attrs[KTIX_A_SESSION];
+	w->bad_attr = attrs && attrs[KTIX_A_SESSION];
 	/* Room for the largest session the cache takes. */
 	if (flags & KTIX_F_SESSION_DATA)
 		cb->min_dump_alloc = NLMSG_HDRLEN + GENL_HDRLEN +

@@ -84,10 +84,11 @@ matrix() {	# matrix VERSION CIPHER
 		grep -q '^New,' "$W/t" || { echo "first connection not new"; cat "$W/t"; return 1; }
 		[ "$(last_kind 8443)" = full ] || { echo "ktix-serve: $(tail -n1 "$W/serve-8443.log")"; return 1; }
 		grep -q 'hello from ktix-serve' "$W/t" || { echo "no page"; return 1; }
-		sc 8443 "$W/t" "${opts[@]}" "${f[@]}" -sess_in "$s" || { tail "$W/t"; return 1; }
+		sc 8443 "$W/t" "${opts[@]}" "${f[@]}" -sess_in "$s" ||
+			{ grep -a -v '[^[:print:][:space:]]' "$W/t" | tail -n 8; tail -n 3 "$W/serve-8443.log"; return 1; }
 		grep -q "^Reused, TLSv$v, Cipher is $c" "$W/t" || { echo "$k: not reused"; grep -E '^(New|Reused)' "$W/t"; return 1; }
 		[ "$(last_kind 8443)" = "$k" ] || { echo "ktix-serve says $(last_kind 8443), not $k"; return 1; }
-		body_ok "$W/t" || return 1
+		body_ok "$W/t" || { tail -n 3 "$W/serve-8443.log"; return 1; }
 		echo "TLSv$v $c: full, then $k; 10 MiB intact"
 	done
 }
