@@ -72,6 +72,7 @@ static pthread_t thread;
 static atomic_bool stopping;
 static atomic_uint nl_epoch;
 static atomic_bool module_gone;
+static bool started;		/* the thread runs */
 static struct ktix_nl *events, *query;
 static void (*refresh_hook)(uint64_t generation);
 
@@ -495,8 +496,6 @@ static void *mirror_thread(void *arg)
 	}
 	return NULL;
 }
-
-static bool started;
 
 int mirror_start(void)
 {
