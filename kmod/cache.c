@@ -2,11 +2,12 @@
 /*
  * ktix: the session-ID cache of a network namespace.
  *
- * An rhashtable keyed by session ID, so that lookups from many helper
- * threads take no lock: they run under RCU and copy the session into the
+ * An rhashtable keyed by session ID: lookups from many helper threads
+ * find the entry under RCU, without a lock, and copy the session into the
  * reply there.  A spinlock guards the rest: the LRU list (least recently
  * used first), the entry and byte counts, the limits taken from the policy
- * and each entry's dead flag.  Nothing sleeps under it.
+ * and each entry's dead flag.  A hit takes it for a moment, to move the
+ * entry to the list's end; nothing sleeps under it.
  *
  * An entry leaves the table and the list together, under the lock, and is
  * freed after a grace period, its session wiped first.  Expired entries are
