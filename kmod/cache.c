@@ -82,9 +82,9 @@ static void sess_unlink(struct ktix_cache *c, struct ktix_sess *s)
 	sess_retire(c, s);
 }
 
-/* Evicts least recently used entries until extra more fit; never keep. */
+/* Evicts least recently used entries until extra more fit. */
 static void cache_make_room(struct ktix_net *kn, u64 extra_bytes,
-			    unsigned int extra_n, const struct ktix_sess *keep)
+			    unsigned int extra_n)
 {
 	struct ktix_cache *c = &kn->cache;
 	struct ktix_sess *s;
@@ -93,7 +93,7 @@ static void cache_make_room(struct ktix_net *kn, u64 extra_bytes,
 	while (c->n + extra_n > c->max_entries ||
 	       c->bytes + extra_bytes > c->max_bytes) {
 		s = list_first_entry_or_null(&c->lru, struct ktix_sess, lru);
-		if (!s || s == keep)
+		if (!s)
 			break;
 		sess_unlink(c, s);
 		KTIX_INC_STATS(kn, KTIX_MIB_SESS_EVICTIONS);
@@ -140,7 +140,7 @@ int ktix_cache_put(struct ktix_net *kn, const struct ktix_sess_key *key,
 			goto out_unlock;
 		sess_retire(c, old);
 	}
-	cache_make_room(kn, sess_cost(s), 1, NULL);
+	cache_make_room(kn, sess_cost(s), 1);
 	if (!old) {
 		err = rhashtable_insert_fast(&c->ht, &s->node, ktix_sess_params);
 		if (err) {
@@ -242,7 +242,7 @@ void ktix_cache_set_policy(struct ktix_net *kn, const struct ktix_policy *p)
 	c->max_bytes = p->cache_bytes;
 	c->max_lifetime = p->session_lifetime;
 	c->max_size = p->session_max_size;
-	cache_make_room(kn, 0, 0, NULL);
+	cache_make_room(kn, 0, 0);
 	spin_unlock(&c->lock);
 }
 

@@ -132,7 +132,7 @@ void ktix_stats_free(struct ktix_mib __percpu *mib)
 	free_percpu(mib);
 }
 
-void ktix_stats_read(struct ktix_mib __percpu *mib, u64 *out)
+static void ktix_stats_read(struct ktix_mib __percpu *mib, u64 *out)
 {
 	int cpu, i;
 

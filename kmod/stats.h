@@ -61,7 +61,6 @@ struct ktix_mib {
 
 struct ktix_mib __percpu *ktix_stats_alloc(void);
 void ktix_stats_free(struct ktix_mib __percpu *mib);
-void ktix_stats_read(struct ktix_mib __percpu *mib, u64 *out);
 /* The whole KTIX_A_STATS nest: gauges and counters. */
 int ktix_stats_fill(struct sk_buff *msg, struct ktix_net *kn);
 size_t ktix_stats_size(void);

@@ -54,6 +54,13 @@
 
 struct ktixd_counters counters;
 
+/* libktix's kinds are the module's, number for number (ktix.h says so). */
+_Static_assert((int)KTIX_RESUMED_NONE == (int)KTIX_OFFLOAD_KIND_FULL &&
+	       (int)KTIX_RESUMED_TICKET == (int)KTIX_OFFLOAD_KIND_TICKET &&
+	       (int)KTIX_RESUMED_SESSION_ID == (int)KTIX_OFFLOAD_KIND_SESSION_ID &&
+	       (int)KTIX_RESUMED_PSK == (int)KTIX_OFFLOAD_KIND_PSK,
+	       "enum ktix_resumed and enum ktix_offload_kind differ");
+
 /* What an epoll event points at. */
 enum ev_type { EV_WAKE, EV_CONN, EV_HS };
 
