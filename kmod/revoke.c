@@ -121,13 +121,8 @@ static void revoke_schedule(struct ktix_net *kn, time64_t when)
 			 min_t(time64_t, when - now, REVOKE_MAX_SLEEP) * HZ : 0);
 }
 
-/**
- * ktix_revoke_max_entries() - how many handles @kn's policy lets it hold
- * @kn: the namespace
- *
- * Return: the policy's revoke_bytes over KTIX_REVOKE_ENTRY_COST.
- */
-unsigned long ktix_revoke_max_entries(const struct ktix_net *kn)
+/* How many handles @kn's policy lets it hold. */
+static unsigned long ktix_revoke_max_entries(const struct ktix_net *kn)
 {
 	return div64_u64(kn->policy.revoke_bytes, KTIX_REVOKE_ENTRY_COST);
 }

@@ -43,7 +43,6 @@ int ktix_revoke_init(struct ktix_net *kn);
 void ktix_revoke_exit(struct ktix_net *kn);
 int ktix_revoke_add(struct ktix_net *kn, const u8 *handle, time64_t *until,
 		    struct netlink_ext_ack *extack);
-unsigned long ktix_revoke_max_entries(const struct ktix_net *kn);
 bool ktix_revoke_fits(const struct ktix_net *kn, u64 bytes);
 
 #endif /* _KTIX_REVOKE_H */

@@ -54,6 +54,8 @@
 
 #include <linux/ktix.h>
 
+#include "lib/tls_pair.h"
+
 enum kind { U8, U16, U32, U64, BIN, NEST, FLAG, STR };
 
 struct aspec {
@@ -177,24 +179,6 @@ enum { FD_TCP, FD_LISTEN, FD_UNCONNECTED, FD_UDP, FD_PIPE, FD_ULP, N_FDS };
 
 static int fds[N_FDS + 2];	/* and the other end of the TCP pair, pipe */
 
-static int tcp_pair(int *c, int *s)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
-	    getsockname(l, (struct sockaddr *)&a, &len))
-		return -1;
-	*c = socket(AF_INET, SOCK_STREAM, 0);
-	if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	*s = accept(l, NULL, NULL);
-	close(l);
-	return *s < 0 ? -1 : 0;
-}
-
 static void fds_close(void)
 {
 	int i;
@@ -213,7 +197,7 @@ static void fds_make(void)
 	int p[2], peer;
 
 	fds_close();
-	tcp_pair(&fds[N_FDS], &fds[FD_TCP]);
+	tls_pair_tcp(&fds[N_FDS], &fds[FD_TCP]);
 	fds[FD_LISTEN] = socket(AF_INET, SOCK_STREAM, 0);
 	bind(fds[FD_LISTEN], (struct sockaddr *)&a, sizeof(a));
 	listen(fds[FD_LISTEN], 1);
@@ -223,7 +207,7 @@ static void fds_make(void)
 		fds[FD_PIPE] = p[0];
 		fds[N_FDS + 1] = p[1];
 	}
-	if (!tcp_pair(&peer, &fds[FD_ULP])) {
+	if (!tls_pair_tcp(&peer, &fds[FD_ULP])) {
 		setsockopt(fds[FD_ULP], SOL_TCP, TCP_ULP, "tls", 3);
 		close(peer);
 	}
