@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/tls.h>
@@ -713,6 +714,35 @@ TEST(unprivileged_is_refused)
 	ASSERT_EQ(0, ktix_nl_open(&nl));
 	EXPECT_EQ(-EPERM, ktix_nl_offload(nl, 0, &k, KTIX_OFFLOAD_KIND_FULL));
 	ktix_nl_close(nl);
+}
+
+/*
+ * ktix_ktls_can_rekey() asks kTLS itself; the answer must be the one the
+ * running kernel's version implies for Debian's stock kernels (rekeying
+ * arrived in 6.14), or the probe tried something else than TLS_RX twice.
+ */
+TEST(rekey_capability_matches_the_kernel)
+{
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+	int expect;
+
+	ASSERT_EQ(0, uname(&u));
+	ASSERT_EQ(2, sscanf(u.release, "%u.%u", &major, &minor));
+	expect = major > 6 || (major == 6 && minor >= 14);
+	TH_LOG("kernel %s: expecting %s", u.release, expect ? "yes" : "no");
+	EXPECT_EQ(expect, ktix_ktls_can_rekey());
+}
+
+/* With no loopback to try it on, it says so: never a guess. */
+TEST(rekey_capability_unknown_without_loopback)
+{
+	int r;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));	/* lo is down in a new one */
+	r = ktix_ktls_can_rekey();
+	TH_LOG("%d (%s)", r, r < 0 ? strerror(-r) : "an answer");
+	EXPECT_GT(0, r);
 }
 
 TEST_HARNESS_MAIN

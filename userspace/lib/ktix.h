@@ -189,7 +189,8 @@ const char *ktix_resumed_name(uint32_t resumed);
  *   -EBADMSG    a record that does not decrypt: bad_record_mac, fatal
  *   -EMSGSIZE   a record over the size limit: record_overflow, fatal
  *   -EPROTO     a TLS 1.3 KeyUpdate, which kTLS before Linux 6.14 cannot
- *               follow: close_notify (the client reconnects); any other
+ *               follow and ktix does not follow yet on any kernel:
+ *               close_notify (the client reconnects); any other
  *               handshake message or a record type not allowed after the
  *               handshake: unexpected_message, fatal
  * A TLS 1.2 ClientHello (renegotiation) gets a no_renegotiation warning
@@ -215,5 +216,15 @@ ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
 		       unsigned int max_record);
 /* Sends a close_notify alert (TLS 1.2 and 1.3), then closes fd. */
 int ktix_ktls_close(int fd);
+/*
+ * Whether the running kernel's kTLS takes new keys on a live TLS 1.3
+ * socket (Linux 6.14 and later), which following a peer's KeyUpdate
+ * needs: 1 if it does, 0 if it does not (ktix_ktls_recv() then ends the
+ * connection at a KeyUpdate, as described above), or -errno when it could
+ * not be told: -ENOENT (kTLS is not loaded: modprobe tls), or an errno of
+ * connecting over the loopback interface of the caller's namespace.  It
+ * tries it, on a throwaway loopback connection with keys of zeros.
+ */
+int ktix_ktls_can_rekey(void);
 
 #endif /* KTIX_H */
