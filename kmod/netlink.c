@@ -195,7 +195,7 @@ static const struct nla_policy ktix_offload_cmd_nl_policy[KTIX_A_MAX + 1] = {
 	[KTIX_A_OFFLOAD]	= { .type = NLA_NESTED },
 };
 
-static int ktix_nl_version(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -250,7 +250,7 @@ static int ktix_put_policy(struct sk_buff *msg, const struct ktix_policy *p)
 	return 0;
 }
 
-static int ktix_nl_policy_get(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct ktix_policy p;
@@ -282,7 +282,7 @@ static void ktix_policy_apply_u32(u32 *field, struct nlattr **tb, int type)
 		*field = nla_get_u32(tb[type]);
 }
 
-static int ktix_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct nlattr *tb[KTIX_POLICY_A_MAX + 1];
@@ -390,7 +390,7 @@ static int ktix_put_key(struct sk_buff *msg, const struct ktix_key *k,
 	return 0;
 }
 
-static int ktix_nl_key_dump_start(struct netlink_callback *cb)
+static int ktix_nl_key_get_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = ktix_dump_attrs(cb);
 	struct ktix_key_dump *ctx = (struct ktix_key_dump *)cb->ctx;
@@ -420,7 +420,7 @@ static int ktix_nl_key_dump_start(struct netlink_callback *cb)
 	return err;
 }
 
-static int ktix_nl_key_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int ktix_nl_key_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ktix_key_dump *ctx = (struct ktix_key_dump *)cb->ctx;
 	struct ktix_net *kn = ktix_pernet(sock_net(skb->sk));
@@ -558,7 +558,7 @@ static int __ktix_nl_key_add(struct genl_info *info)
 	return err;
 }
 
-static int ktix_nl_key_add(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_key_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	int err = __ktix_nl_key_add(info);
 
@@ -566,7 +566,7 @@ static int ktix_nl_key_add(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int ktix_nl_key_del(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct nlattr *tb[KTIX_KEY_A_MAX + 1];
@@ -598,7 +598,7 @@ static int ktix_reply_generation(struct sk_buff *msg, struct genl_info *info,
 	return genlmsg_reply(msg, info);
 }
 
-static int ktix_nl_key_rotate(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_key_rotate_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct sk_buff *msg;
@@ -662,7 +662,7 @@ static int __ktix_nl_sess_put(struct genl_info *info)
 	return err;
 }
 
-static int ktix_nl_sess_put(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_sess_put_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	int err = __ktix_nl_sess_put(info);
 
@@ -698,7 +698,7 @@ static size_t ktix_sess_msg_size(u32 size)
 	       2 * nla_total_size_64bit(sizeof(u64)) + nla_total_size(size);
 }
 
-static int ktix_nl_sess_get(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_sess_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
 	struct ktix_net *kn = ktix_pernet(net);
@@ -773,7 +773,7 @@ static struct ktix_walk *ktix_walk_of(struct netlink_callback *cb)
 	return *(struct ktix_walk **)cb->ctx;
 }
 
-static int ktix_walk_start(struct netlink_callback *cb, struct rhashtable *ht)
+static int ktix_nl_walk_start(struct netlink_callback *cb, struct rhashtable *ht)
 {
 	struct ktix_walk *w = kzalloc(sizeof(*w), GFP_KERNEL);
 
@@ -784,7 +784,7 @@ static int ktix_walk_start(struct netlink_callback *cb, struct rhashtable *ht)
 	return 0;
 }
 
-static int ktix_walk_done(struct netlink_callback *cb)
+static int ktix_nl_walk_done(struct netlink_callback *cb)
 {
 	struct ktix_walk *w = ktix_walk_of(cb);
 
@@ -795,7 +795,7 @@ static int ktix_walk_done(struct netlink_callback *cb)
 	return 0;
 }
 
-static int ktix_nl_sess_dump_start(struct netlink_callback *cb)
+static int ktix_nl_sess_get_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = ktix_dump_attrs(cb);
 	struct net *net = sock_net(cb->skb->sk);
@@ -806,7 +806,7 @@ static int ktix_nl_sess_dump_start(struct netlink_callback *cb)
 
 	if (attrs && attrs[KTIX_A_FLAGS])
 		flags = nla_get_u32(attrs[KTIX_A_FLAGS]);
-	err = ktix_walk_start(cb, &kn->cache.ht);
+	err = ktix_nl_walk_start(cb, &kn->cache.ht);
 	if (err)
 		return err;
 	w = ktix_walk_of(cb);
@@ -819,7 +819,7 @@ static int ktix_nl_sess_dump_start(struct netlink_callback *cb)
 	return 0;
 }
 
-static int ktix_nl_sess_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int ktix_nl_sess_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ktix_walk *w = ktix_walk_of(cb);
 	time64_t now = ktime_get_real_seconds();
@@ -861,7 +861,7 @@ static int ktix_nl_sess_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return err ?: skb->len;
 }
 
-static int ktix_nl_sess_del(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_sess_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct nlattr *tb[KTIX_SESS_A_MAX + 1];
@@ -878,7 +878,7 @@ static int ktix_nl_sess_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int ktix_nl_sess_flush(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_sess_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	ktix_cache_flush(ktix_pernet(genl_info_net(info)));
 	return 0;
@@ -900,7 +900,7 @@ static int ktix_put_revoked(struct sk_buff *msg, const u8 *handle, u64 until)
 	return 0;
 }
 
-static int ktix_nl_revoke_add(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_revoke_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	static const int required[] = { KTIX_REVOKE_A_HANDLE };
@@ -957,7 +957,7 @@ static int ktix_nl_revoke_add(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-static int ktix_nl_revoke_get(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_revoke_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct sk_buff *msg;
@@ -969,12 +969,12 @@ static int ktix_nl_revoke_get(struct sk_buff *skb, struct genl_info *info)
 				     READ_ONCE(kn->revoke.generation));
 }
 
-static int ktix_nl_revoke_dump_start(struct netlink_callback *cb)
+static int ktix_nl_revoke_get_start(struct netlink_callback *cb)
 {
-	return ktix_walk_start(cb, &ktix_pernet(sock_net(cb->skb->sk))->revoke.ht);
+	return ktix_nl_walk_start(cb, &ktix_pernet(sock_net(cb->skb->sk))->revoke.ht);
 }
 
-static int ktix_nl_revoke_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int ktix_nl_revoke_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ktix_net *kn = ktix_pernet(sock_net(skb->sk));
 	struct ktix_walk *w = ktix_walk_of(cb);
@@ -1019,7 +1019,7 @@ static int ktix_nl_revoke_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return err ?: skb->len;
 }
 
-static int ktix_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktix_net *kn = ktix_pernet(genl_info_net(info));
 	struct sk_buff *msg;
@@ -1082,7 +1082,7 @@ static int __ktix_nl_offload(struct genl_info *info)
 	return ktix_offload(kn, &req, info->extack);
 }
 
-static int ktix_nl_offload(struct sk_buff *skb, struct genl_info *info)
+static int ktix_nl_offload_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	int err = __ktix_nl_offload(info);
 
@@ -1150,82 +1150,82 @@ void ktix_genl_notify_ring(struct net *net, u32 event, u64 generation)
 static const struct genl_ops ktix_genl_ops[] = {
 	{
 		.cmd = KTIX_CMD_VERSION,
-		.doit = ktix_nl_version,
+		.doit = ktix_nl_version_doit,
 	}, {
 		.cmd = KTIX_CMD_POLICY_GET,
-		.doit = ktix_nl_policy_get,
+		.doit = ktix_nl_policy_get_doit,
 	}, {
 		.cmd = KTIX_CMD_POLICY_SET,
-		.doit = ktix_nl_policy_set,
+		.doit = ktix_nl_policy_set_doit,
 		.policy = ktix_policy_set_nl_policy,
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_KEY_GET,
-		.start = ktix_nl_key_dump_start,
-		.dumpit = ktix_nl_key_dump,
+		.start = ktix_nl_key_get_start,
+		.dumpit = ktix_nl_key_get_dumpit,
 		.policy = ktix_key_get_nl_policy,
 		.maxattr = KTIX_A_MAX,
 	}, {
 		.cmd = KTIX_CMD_KEY_ADD,
-		.doit = ktix_nl_key_add,
+		.doit = ktix_nl_key_add_doit,
 		.policy = ktix_key_cmd_nl_policy,
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_KEY_DEL,
-		.doit = ktix_nl_key_del,
+		.doit = ktix_nl_key_del_doit,
 		.policy = ktix_key_cmd_nl_policy,
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_KEY_ROTATE,
-		.doit = ktix_nl_key_rotate,
+		.doit = ktix_nl_key_rotate_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_SESS_PUT,
-		.doit = ktix_nl_sess_put,
+		.doit = ktix_nl_sess_put_doit,
 		.policy = ktix_sess_cmd_nl_policy,
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_SESS_GET,
-		.doit = ktix_nl_sess_get,
-		.start = ktix_nl_sess_dump_start,
-		.dumpit = ktix_nl_sess_dump,
-		.done = ktix_walk_done,
+		.doit = ktix_nl_sess_get_doit,
+		.start = ktix_nl_sess_get_start,
+		.dumpit = ktix_nl_sess_get_dumpit,
+		.done = ktix_nl_walk_done,
 		.policy = ktix_sess_cmd_nl_policy,
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_SESS_DEL,
-		.doit = ktix_nl_sess_del,
+		.doit = ktix_nl_sess_del_doit,
 		.policy = ktix_sess_cmd_nl_policy,
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_SESS_FLUSH,
-		.doit = ktix_nl_sess_flush,
+		.doit = ktix_nl_sess_flush_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_REVOKE_ADD,
-		.doit = ktix_nl_revoke_add,
+		.doit = ktix_nl_revoke_add_doit,
 		.policy = ktix_revoke_cmd_nl_policy,
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_REVOKE_GET,
-		.doit = ktix_nl_revoke_get,
-		.start = ktix_nl_revoke_dump_start,
-		.dumpit = ktix_nl_revoke_dump,
-		.done = ktix_walk_done,
+		.doit = ktix_nl_revoke_get_doit,
+		.start = ktix_nl_revoke_get_start,
+		.dumpit = ktix_nl_revoke_get_dumpit,
+		.done = ktix_nl_walk_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = KTIX_CMD_STATS_GET,
-		.doit = ktix_nl_stats_get,
+		.doit = ktix_nl_stats_get_doit,
 	}, {
 		.cmd = KTIX_CMD_OFFLOAD,
-		.doit = ktix_nl_offload,
+		.doit = ktix_nl_offload_doit,
 		.policy = ktix_offload_cmd_nl_policy,
 		.maxattr = KTIX_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
