@@ -37,18 +37,40 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 CFLAGS ?= -O2 -g
 KTIX_CFLAGS = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-D_GNU_SOURCE -DKTIX_TOOL_VERSION='"$(VERSION)"' \
-	-Iinclude/uapi -Iuserspace/lib -Iuserspace/ktixd $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0) \
+	-Iinclude/uapi $(INC) \
 	$(if $(filter 1,$(SAN)),$(SAN_FLAGS)) \
 	-MMD -MP
 KTIX_LDFLAGS = $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0)
 CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 
-LIB_SRCS := $(wildcard userspace/lib/*.c)
+# Three libraries, each in its own directory, and each program sees the
+# headers of the ones it links and its own, nothing else:
+#   libktix      the ktixd client API and the kTLS socket helpers (ktix.h,
+#                the one installed); no libnl, no OpenSSL
+#   libktix-nl   the netlink client of the module (ktix_nl.h, libnl-genl-3)
+#   libktix-tls  record keys from OpenSSL (ktix_tls.h, ktix_keys.h)
+# and, not installed, what the programs share beside (userspace/common:
+# libktix-common.a, reading numbers with units).
+LIBK := userspace/libktix
+LIBNL := userspace/libktix-nl
+LIBTLS := userspace/libktix-tls
+COMMON := userspace/common
+NL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0)
+LIB_SRCS := $(wildcard $(LIBK)/*.c)
+LIBNL_SRCS := $(wildcard $(LIBNL)/*.c)
+LIBTLS_SRCS := $(wildcard $(LIBTLS)/*.c)
+COMMON_SRCS := $(wildcard $(COMMON)/*.c)
 CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
 D_SRCS := $(wildcard userspace/ktixd/*.c)
 SERVE_SRCS := $(wildcard userspace/ktix-serve/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIBNL_OBJS := $(LIBNL_SRCS:%.c=$(B)/obj/%.o)
+LIBTLS_OBJS := $(LIBTLS_SRCS:%.c=$(B)/obj/%.o)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/obj/%.o)
+LIBCOMMON := $(B)/lib/libktix-common.a
+LIBS_ALL := $(B)/lib/libktix-nl.a $(B)/lib/libktix-tls.a $(B)/lib/libktix.a \
+	$(LIBCOMMON)
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
 D_OBJS := $(D_SRCS:%.c=$(B)/obj/%.o)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(B)/obj/%.o)
@@ -91,6 +113,19 @@ userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve \
 	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload \
 	$(B)/bench/ticketbench $(B)/bench/ringbench $(B)/bench/handoffbench
 
+# Which headers each part sees.
+INC_K := -I$(LIBK)
+INC_NL := -I$(LIBNL) -I$(LIBTLS) $(NL_CFLAGS)
+INC_ALL := -I$(LIBK) -I$(LIBNL) -I$(LIBTLS) $(NL_CFLAGS)
+$(B)/obj/$(LIBK)/%.o: INC = $(INC_K)
+$(B)/obj/$(LIBNL)/%.o: INC = $(INC_NL)
+$(B)/obj/$(LIBTLS)/%.o: INC = -I$(LIBTLS)
+$(B)/obj/$(COMMON)/%.o: INC = -I$(COMMON)
+$(B)/obj/userspace/ktix-serve/%.o: INC = $(INC_K) -I$(COMMON)
+$(B)/obj/userspace/ktixctl/%.o: INC = -I$(LIBK) -I$(LIBNL) -I$(COMMON) $(NL_CFLAGS)
+$(B)/obj/userspace/ktixd/%.o: INC = $(INC_ALL) -I$(COMMON)
+$(B)/obj/bench/%.o: INC = $(INC_ALL) -Iuserspace/ktixd -I$(COMMON)
+
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(KTIX_CFLAGS) -c $< -o $@
@@ -99,26 +134,38 @@ $(B)/lib/libktix.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(B)/bin/ktixctl: $(CTL_OBJS) $(B)/lib/libktix.a
+$(B)/lib/libktix-nl.a: $(LIBNL_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/lib/libktix-tls.a: $(LIBTLS_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/bin/ktixctl: $(CTL_OBJS) $(B)/lib/libktix-nl.a $(B)/lib/libktix.a $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
 
-$(B)/bin/ktixd: $(D_OBJS) $(B)/lib/libktix.a
+$(B)/bin/ktixd: $(D_OBJS) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 
-$(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a
+$(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ -lhttp_parser
 
 # ktixd's ticket path and ring mirror, without its main loop.
 $(B)/bench/ticketbench $(B)/bench/ringbench: $(B)/bench/%: $(B)/obj/bench/%.o \
 		$(B)/obj/bench/stubs.o $(filter-out %/main.o %/server.o,$(D_OBJS)) \
-		$(B)/lib/libktix.a
+		$(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 
-$(B)/bench/%: $(B)/obj/bench/%.o $(B)/lib/libktix.a
+$(B)/bench/%: $(B)/obj/bench/%.o $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
 
@@ -131,10 +178,11 @@ $(KSRC)/.stamp:
 
 selftests: $(KSFT_BINS)
 
-$(B)/selftests/%: selftests/%.c $(B)/lib/libktix.a $(KSRC)/.stamp
+$(B)/selftests/%: INC = $(INC_ALL)
+$(B)/selftests/%: selftests/%.c $(LIBS_ALL) $(KSRC)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(KTIX_CFLAGS) -DKTIX_EXPECT_VERSION='"$(VERSION)"' \
-		-isystem $(KSRC)/tools/testing/selftests -o $@ $< $(B)/lib/libktix.a \
+		-isystem $(KSRC)/tools/testing/selftests -o $@ $< $(LIBS_ALL) \
 		$(KTIX_LDFLAGS) $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 
 deps:
@@ -150,21 +198,28 @@ FZ := build-fuzz
 FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra \
 	$(if $(filter 1,$(WERROR)),-Werror) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Iinclude/uapi -Iuserspace/lib -Iuserspace/ktixd -Iuserspace/ktixctl \
-	-Iuserspace/ktix-serve -Iselftests $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0)
+	-Iinclude/uapi -I$(LIBK) -I$(LIBNL) -I$(LIBTLS) -I$(COMMON) -Iselftests $(NL_CFLAGS)
+# Each target sees the private headers of the one program it fuzzes.
+FUZZ_INC_sni := -Iuserspace/ktixd
+FUZZ_INC_request := -Iuserspace/ktixd
+FUZZ_INC_ticket := -Iuserspace/ktixd
+FUZZ_INC_keyfile := -Iuserspace/ktixctl
+FUZZ_INC_urlpath := -Iuserspace/ktix-serve
+FUZZ_INC_result := -I$(LIBK)
 FUZZ_SRC_sni := userspace/ktixd/sni.c
 FUZZ_SRC_request := userspace/ktixd/request.c
 FUZZ_SRC_keyfile := userspace/ktixctl/keyfile.c
 FUZZ_LIBS_keyfile := $(CRYPTO_LIBS)
 FUZZ_SRC_urlpath := userspace/ktix-serve/path.c
 FUZZ_LIBS_urlpath := -lhttp_parser
-FUZZ_SRC_result := userspace/lib/client.c
-FUZZ_SRC_ticket := $(filter-out %/main.c %/server.c %/secret.c,$(D_SRCS)) $(LIB_SRCS)
+FUZZ_SRC_result := $(LIBK)/client.c
+FUZZ_SRC_ticket := $(filter-out %/main.c %/server.c %/secret.c,$(D_SRCS)) \
+	$(LIB_SRCS) $(LIBNL_SRCS) $(LIBTLS_SRCS) $(COMMON_SRCS)
 FUZZ_LIBS_ticket := $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 
 $(FZ)/%: fuzz/%.c $$(FUZZ_SRC_$$*)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_INC_$*) -o $@ $^ $(FUZZ_LIBS_$*)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FZ)/%)
 
@@ -216,7 +271,7 @@ install: all
 	install -D -m 0644 man/ktixd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixd.8
 	install -D -m 0644 man/ktixd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktixd.conf.5
 	install -D -m 0644 man/ktix-serve.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktix-serve.1
-	install -D -m 0644 userspace/lib/ktix.h $(DESTDIR)$(PREFIX)/include/ktix.h
+	install -D -m 0644 $(LIBK)/ktix.h $(DESTDIR)$(PREFIX)/include/ktix.h
 	install -D -m 0644 $(B)/lib/libktix.a $(DESTDIR)$(PREFIX)/lib/libktix.a
 	install -D -m 0644 etc/ktixd.conf $(DESTDIR)$(PREFIX)/share/doc/ktix/ktixd.conf.example
 	install -D -m 0644 etc/ktix.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/ktix.conf
@@ -230,4 +285,4 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(KSFT_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(KSFT_BINS:=.d)

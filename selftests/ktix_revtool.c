@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
@@ -358,11 +359,12 @@ static int revoke_one(const char *sock, const char *hex)
 	struct ktix_client *cl;
 	struct ktix_result res;
 	uint8_t h[16];
-	int i, err;
+	size_t len = 0;
+	int err;
 
-	for (i = 0; i < 16; i++)
-		if (strlen(hex) != 32 || sscanf(hex + 2 * i, "%2hhx", &h[i]) != 1)
-			return 2;
+	if (!OPENSSL_hexstr2buf_ex(h, sizeof(h), &len, hex, '\0') ||
+	    len != sizeof(h))
+		return 2;
 	if (open_client(sock, &cl))
 		return 1;
 	err = ktix_revoke(cl, h, 0, &res);

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh
 B=${KTIX_BUILD:-build}
 
-ktap_plan 6
+ktap_plan 7
 
 ktap_test "checkpatch --strict: kmod/ and the uapi header are clean" make -s --no-print-directory checkpatch
 
@@ -24,15 +24,28 @@ ktap_test "the uapi header is self-contained" uapi_self_contained
 
 analyzer() {
 	local f rc=0 out
-	for f in userspace/lib/*.c userspace/ktixctl/*.c userspace/ktixd/*.c \
+	for f in userspace/libktix*/*.c userspace/common/*.c userspace/ktixctl/*.c userspace/ktixd/*.c \
 		 userspace/ktix-serve/*.c bench/*.c; do
 		out=$(cc -std=gnu11 -fanalyzer -Wall -Wextra -D_GNU_SOURCE -Iinclude/uapi \
-			-DKTIX_TOOL_VERSION=\"0\" -Iuserspace/lib -Iuserspace/ktixd $(pkg-config --cflags libnl-genl-3.0) -c "$f" -o /dev/null 2>&1)
+			-DKTIX_TOOL_VERSION=\"0\" -Iuserspace/libktix -Iuserspace/libktix-nl \
+			-Iuserspace/libktix-tls -Iuserspace/common -Iuserspace/ktixd $(pkg-config --cflags libnl-genl-3.0) \
+			-c "$f" -o /dev/null 2>&1)
 		[ -z "$out" ] || { echo "$out"; rc=1; }
 	done
 	return $rc
 }
 ktap_test "gcc -fanalyzer: userspace has no findings" analyzer
+
+# Each program links only the libraries it uses: ktix-serve is a server
+# on libktix alone, with no netlink and no OpenSSL in it.
+serve_links_little() {
+	local libs
+	libs=$(ldd build/bin/ktix-serve) || return 1
+	echo "$libs"
+	! grep -Eq 'libnl|libssl|libcrypto' <<< "$libs" &&
+		! nm build/bin/ktix-serve | grep -Eq ' [TU] (ktix_nl_|ktix_tls_)'
+}
+ktap_test "ktix-serve links neither libnl nor OpenSSL" serve_links_little
 
 module_info() {
 	modinfo kmod/ktix.ko | grep -E '^(version|alias|license|vermagic):'

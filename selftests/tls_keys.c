@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <linux/tls.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -38,18 +39,12 @@ static void hex(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* Exactly n bytes from s, by OpenSSL's parser. */
 static int unhex(const char *s, uint8_t *out, size_t n)
 {
-	size_t i;
+	size_t len = 0;
 
-	for (i = 0; i < n; i++) {
-		unsigned int v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return OPENSSL_hexstr2buf_ex(out, n, &len, s, '\0') && len == n ? 0 : -1;
 }
 
 /* RFC 8448 3, "Simple 1-RTT Handshake": the server's application keys. */

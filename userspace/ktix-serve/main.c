@@ -38,6 +38,7 @@
 #include <http_parser.h>
 
 #include "ktix.h"
+#include "ktix_units.h"
 #include "path.h"
 
 #define REQ_MAX		8192
@@ -642,26 +643,14 @@ static void usage(FILE *f)
 /* "500ms", "10s", "2m": milliseconds, from 1 ms to 1 day; -1 if not. */
 static long parse_duration(const char *s)
 {
-	unsigned long long v, mul;
-	char *end;
+	static const struct ktix_unit u[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { NULL, 0 },
+	};
+	uint64_t ms;
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
+	if (ktix_parse_scaled(s, u, &ms) || !ms || ms > 86400000)
 		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	if (!strcmp(end, "ms"))
-		mul = 1;
-	else if (!strcmp(end, "s"))
-		mul = 1000;
-	else if (!strcmp(end, "m"))
-		mul = 60000;
-	else
-		return -1;
-	if (!v || v > 86400000ull / mul)
-		return -1;
-	return (long)(v * mul);
+	return (long)ms;
 }
 
 static int set_limit(const char *name, const char *arg, unsigned int *out)

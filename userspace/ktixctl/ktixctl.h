@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ktix_units.h"
+
 struct ktix_nl;
 
 struct subcommand {
@@ -43,14 +45,8 @@ void print_time(uint64_t t, int width);
 void print_hex(const uint8_t *b, size_t n);
 /* Hex digits, an even number, at most max bytes. */
 int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len);
-/* A number with one of the suffixes of units, scaled. */
-struct unit {
-	const char *suffix;
-	uint64_t mul;
-};
-
-extern const struct unit duration_units[], size_units[], no_units[];
-int parse_scaled(const char *s, const struct unit *units, uint64_t *out);
+/* Seconds, bytes, plain numbers: tables for ktix_parse_scaled(). */
+extern const struct ktix_unit duration_units[], size_units[], no_units[];
 /* "90", "90s", "15m", "12h", "7d" in seconds. */
 int parse_duration(const char *s, uint64_t *out);
 /* "+DURATION" from now, "YYYY-MM-DDTHH:MM:SSZ" or "@SECONDS". */

@@ -58,7 +58,7 @@ static int parse_value(const struct field *f, const char *s, uint64_t *out)
 		*out = 0;
 		return f->type == KTIX_POLICY_A_ROTATE_INTERVAL ? 0 : -EINVAL;
 	}
-	err = parse_scaled(s, f->kind == DURATION ? duration_units :
+	err = ktix_parse_scaled(s, f->kind == DURATION ? duration_units :
 			   f->kind == SIZE ? size_units : no_units, &v);
 	if (err)
 		return err;

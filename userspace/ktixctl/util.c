@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "ktixctl.h"
 
 void print_time(uint64_t t, int width)
@@ -31,74 +33,35 @@ void print_hex(const uint8_t *b, size_t n)
 		printf("%02x", b[i]);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
 {
-	size_t n = strlen(s), i;
+	size_t n = 0;
 
-	if (!n || n % 2 || n / 2 > max)
+	/* OpenSSL's parser: even length, hex digits only, no separator. */
+	if (!*s || !OPENSSL_hexstr2buf_ex(out, max, &n, s, '\0'))
 		return -EINVAL;
-	for (i = 0; i < n / 2; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
+	*len = n;
 	return 0;
 }
 
-const struct unit duration_units[] = {
+const struct ktix_unit duration_units[] = {
 	{ "", 1 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 },
 	{ NULL, 0 },
 };
 
-const struct unit size_units[] = {
+const struct ktix_unit size_units[] = {
 	{ "", 1 }, { "B", 1 }, { "K", 1ULL << 10 }, { "KiB", 1ULL << 10 },
 	{ "M", 1ULL << 20 }, { "MiB", 1ULL << 20 }, { "G", 1ULL << 30 },
 	{ "GiB", 1ULL << 30 }, { NULL, 0 },
 };
 
-const struct unit no_units[] = {
+const struct ktix_unit no_units[] = {
 	{ "", 1 }, { NULL, 0 },
 };
 
-int parse_scaled(const char *s, const struct unit *units, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -ERANGE;
-	for (; units->suffix; units++) {
-		if (strcmp(end, units->suffix))
-			continue;
-		if (v > UINT64_MAX / units->mul)
-			return -ERANGE;
-		*out = v * units->mul;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 int parse_duration(const char *s, uint64_t *out)
 {
-	return parse_scaled(s, duration_units, out);
+	return ktix_parse_scaled(s, duration_units, out);
 }
 
 int parse_time(const char *s, uint64_t now, uint64_t *out)

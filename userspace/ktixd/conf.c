@@ -16,6 +16,7 @@
 
 #include "ktix.h"
 #include "ktixd.h"
+#include "ktix_units.h"
 
 void conf_defaults(struct ktixd_config *c)
 {
@@ -47,29 +48,20 @@ void conf_free(struct ktixd_config *c)
 
 int parse_ms(const char *s, unsigned int *out)
 {
-	static const struct { const char *suffix; unsigned long mul; } u[] = {
+	/* A bare number is in seconds, as ever in ktixd.conf. */
+	static const struct ktix_unit u[] = {
 		{ "ms", 1 }, { "s", 1000 }, { "", 1000 }, { "m", 60000 },
-		{ "h", 3600000 },
+		{ "h", 3600000 }, { NULL, 0 },
 	};
-	unsigned long v;
-	unsigned int i;
-	char *end;
+	uint64_t v;
+	int err = ktix_parse_scaled(s, u, &v);
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno)
+	if (err)
+		return err;
+	if (v > UINT_MAX)
 		return -ERANGE;
-	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
-		if (strcmp(end, u[i].suffix))
-			continue;
-		if (v > UINT_MAX / u[i].mul)
-			return -ERANGE;
-		*out = (unsigned int)(v * u[i].mul);
-		return 0;
-	}
-	return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
 }
 
 static int parse_bool(const char *s, bool *out)

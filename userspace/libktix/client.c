@@ -179,6 +179,8 @@ int ktix_result_decode(struct ktix_result *res, size_t n)
 
 /* ktixd answers within the handshake's timeout; this is for its crossing. */
 #define KTIX_WAIT_MARGIN_MS	2000
+/* ktixd answers a revocation without a handshake: this is for its queue. */
+#define KTIX_REVOKE_WAIT_MS	8000
 
 static int64_t ms_of(const struct timespec *ts)
 {
@@ -238,23 +240,35 @@ static int answer_failed(struct ktix_result *res, int err)
 	return err;
 }
 
+/*
+ * The blocking half of a call whose request went out (submit_err 0): res
+ * becomes the answer to cookie, or says why there is none.
+ */
+static int await_answer(struct ktix_client *cl, uint64_t cookie,
+			int submit_err, int wait_ms, struct ktix_result *res)
+{
+	struct timespec now;
+	int err = submit_err;
+
+	if (!err) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		err = wait_answer(cl, cookie, ms_of(&now) + wait_ms +
+				  KTIX_WAIT_MARGIN_MS, res);
+	}
+	return err ? answer_failed(res, err) : res->status;
+}
+
 int ktix_handshake(struct ktix_client *cl, int fd,
 		   const struct ktix_options *opt, struct ktix_result *res)
 {
 	/* Answers come in the order handshakes finish: match the cookie. */
 	uint64_t cookie = own_cookie();
-	struct timespec now;
-	int err;
 
 	memset(res, 0, sizeof(*res));
-	err = ktix_handshake_submit(cl, fd, opt, cookie);
-	if (err)
-		return answer_failed(res, err);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	err = wait_answer(cl, cookie, ms_of(&now) +
-			  (opt && opt->timeout_ms ? opt->timeout_ms :
-			   KTIX_WAIT_MS) + KTIX_WAIT_MARGIN_MS, res);
-	return err ? answer_failed(res, err) : res->status;
+	return await_answer(cl, cookie,
+			    ktix_handshake_submit(cl, fd, opt, cookie),
+			    opt && opt->timeout_ms ? opt->timeout_ms :
+			    KTIX_WAIT_MS, res);
 }
 
 int ktix_revoke_submit(struct ktix_client *cl, const uint8_t handle[16],
@@ -286,17 +300,11 @@ int ktix_revoke(struct ktix_client *cl, const uint8_t handle[16],
 		uint64_t until, struct ktix_result *res)
 {
 	uint64_t cookie = own_cookie();
-	struct timespec now;
-	int err;
 
 	memset(res, 0, sizeof(*res));
-	err = ktix_revoke_submit(cl, handle, until, cookie);
-	if (err)
-		return answer_failed(res, err);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	err = wait_answer(cl, cookie, ms_of(&now) + KTIX_WAIT_MARGIN_MS + 8000,
-			  res);
-	return err ? answer_failed(res, err) : res->status;
+	return await_answer(cl, cookie,
+			    ktix_revoke_submit(cl, handle, until, cookie),
+			    KTIX_REVOKE_WAIT_MS, res);
 }
 
 const char *ktix_resumed_name(uint32_t resumed)

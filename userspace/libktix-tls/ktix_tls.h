@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libktix: record keys from an OpenSSL 3 connection, and their offload
- * into kTLS through the ktix module.
+ * libktix-tls: record keys from an OpenSSL 3 connection, for kTLS.  Their
+ * offload into kTLS through the ktix module is libktix-nl's
+ * (ktix_nl_offload()).
  *
  *	ktix_tls_ctx_init(ctx);		once, before handshakes on ctx
  *	... SSL_accept() or SSL_connect() completes ...
@@ -20,27 +21,7 @@
 
 #include <openssl/ssl.h>
 
-struct ktix_nl;
-
-/* One direction's keys, laid out as kTLS wants them. */
-struct ktix_tls_dir {
-	uint8_t key[32];
-	uint8_t iv[12];		/* TLS 1.2 GCM/CCM: the first explicit nonce */
-	uint8_t salt[4];	/* GCM/CCM: the implicit part of the nonce */
-	uint8_t rec_seq[8];	/* big-endian: the next record's number */
-	uint8_t key_len, iv_len, salt_len;
-};
-
-struct ktix_tls_keys {
-	uint16_t version;	/* TLS_1_2_VERSION, TLS_1_3_VERSION */
-	uint16_t cipher;	/* TLS_CIPHER_* of <linux/tls.h> */
-	struct ktix_tls_dir tx, rx;
-	/*
-	 * Set by the caller, for TLS 1.3: the peer is trusted not to pad its
-	 * records, which lets kTLS decrypt in place (TLS_RX_EXPECT_NO_PAD).
-	 */
-	bool rx_no_pad;
-};
+#include "ktix_keys.h"
 
 /*
  * Makes every SSL of ctx keep what ktix_tls_keys() needs: the TLS 1.3
@@ -75,19 +56,5 @@ int ktix_tls12_key_block(const EVP_MD *md, const uint8_t *master,
 			 size_t master_len, const uint8_t client_random[32],
 			 const uint8_t server_random[32], uint8_t *out,
 			 size_t out_len);
-
-/*
- * Hands fd's record keys to kTLS (KTIX_CMD_OFFLOAD).  kind is an enum
- * ktix_offload_kind.  The request is wiped once sent.
- */
-int ktix_nl_offload(struct ktix_nl *nl, int fd, const struct ktix_tls_keys *k,
-		    uint32_t kind);
-/*
- * The same, for a full handshake that followed a failed resumption: miss
- * (enum ktix_resume_miss, 0 for none) is counted by the module.
- */
-int ktix_nl_offload_miss(struct ktix_nl *nl, int fd,
-			 const struct ktix_tls_keys *k, uint32_t kind,
-			 uint32_t miss);
 
 #endif /* KTIX_TLS_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libktix: the netlink client of the ktix module (libnl-genl-3).
+ * libktix-nl: the netlink client of the ktix module (libnl-genl-3).
  *
  * Every function returns 0 or a negative errno.  When the kernel refused a
  * request, ktix_nl_errmsg() gives its extended-ACK message ("" if none).
@@ -17,6 +17,7 @@
 struct nl_msg;
 struct nlattr;
 struct ktix_nl;
+struct ktix_tls_keys;	/* ktix_keys.h */
 
 struct ktix_version_info {
 	char version[64];
@@ -243,5 +244,19 @@ int ktix_nl_stats(struct ktix_nl *nl, struct ktix_stats *out);
 
 /* Names for the feature bits; NULL past the last one. */
 const char *ktix_feature_name(unsigned int bit);
+
+/*
+ * Hands fd's record keys to kTLS (KTIX_CMD_OFFLOAD).  kind is an enum
+ * ktix_offload_kind.  The request is wiped once sent.
+ */
+int ktix_nl_offload(struct ktix_nl *nl, int fd, const struct ktix_tls_keys *k,
+		    uint32_t kind);
+/*
+ * The same, for a full handshake that followed a failed resumption: miss
+ * (enum ktix_resume_miss, 0 for none) is counted by the module.
+ */
+int ktix_nl_offload_miss(struct ktix_nl *nl, int fd,
+			 const struct ktix_tls_keys *k, uint32_t kind,
+			 uint32_t miss);
 
 #endif /* KTIX_NL_H */

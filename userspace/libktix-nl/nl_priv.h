@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libktix: what the files of the netlink client share, and nothing else
- * sees.
+ * libktix-nl: what the files of the netlink client share, and nothing
+ * else sees.
  */
 #ifndef KTIX_NL_PRIV_H
 #define KTIX_NL_PRIV_H
@@ -13,7 +13,44 @@
 
 #include <netlink/attr.h>
 
+#include "ktix_nl.h"
+
 struct nl_msg;
+struct nl_sock;
+
+/* One socket to the family, and what its last request left behind. */
+struct ktix_nl {
+	struct nl_sock *sk;
+	int family;
+	int err;		/* errno of the last NLMSG_ERROR, 0 if none */
+	int err_offset;		/* NLMSGERR_ATTR_OFFS, -1 if none */
+	char errmsg[256];	/* NLMSGERR_ATTR_MSG */
+	bool has_range;		/* NLMSGERR_ATTR_POLICY had a range */
+	uint64_t range_min, range_max;
+	int err_type;		/* the attribute err_offset points at */
+	int err_outer;		/* the attribute nesting it, or -1 */
+	bool done;		/* its ACK, error or dump end has arrived */
+	bool intr;		/* the dump was interrupted by a change */
+	ktix_nl_parse_fn parse;
+	void *parse_arg;
+	int parse_err;
+};
+
+/* libnl's error code as a negative errno. */
+int ktix_nl_errno(int nlerr);
+
+/*
+ * A dump of cmd into out (KTIX_A_FLAGS = flags when not 0), taken again
+ * while the module says something changed during it (NLM_F_DUMP_INTR),
+ * up to 5 times.  free_out empties out before each try and on failure:
+ * out is zeroed by the caller first.
+ */
+int ktix_nl_dump_consistent(struct ktix_nl *nl, uint8_t cmd, uint32_t flags,
+			    ktix_nl_parse_fn parse, void *out,
+			    void (*free_out)(void *out));
+
+/* A reply's KTIX_A_GENERATION into the uint64_t at arg (ktix_nl_parse_fn). */
+int ktix_nl_parse_generation(struct nlattr **tb, void *arg);
 
 /* A request with room for payload bytes of attributes, and more. */
 struct nl_msg *ktix_nl_msg_sized(struct ktix_nl *nl, uint8_t cmd,
