@@ -29,6 +29,14 @@ sc() {
 		-ign_eof "$@" >"$out" 2>&1
 }
 
+# sc_failed FILE: why s_client failed, from its transcript (which holds the
+# binary body too), and what kTLS counted
+sc_failed() {
+	echo "s_client failed; transcript $(stat -c %s "$1") bytes; its errors:"
+	LC_ALL=C grep -a -E 'error|alert|errno|closed|DONE' "$1" | LC_ALL=C tr -c '[:print:]\n' '?' | tail -n 8
+	grep -v ' 0$' /proc/net/tls_stat
+}
+
 # body_ok FILE: the HTTP body in an s_client transcript is the 10 MiB file
 body_ok() {
 	python3 - "$1" "$W/10m.sha256" <<'EOF'
@@ -85,7 +93,7 @@ matrix() {	# matrix VERSION CIPHER
 		[ "$(last_kind 8443)" = full ] || { echo "ktix-serve: $(tail -n1 "$W/serve-8443.log")"; return 1; }
 		grep -q 'hello from ktix-serve' "$W/t" || { echo "no page"; return 1; }
 		sc 8443 "$W/t" "${opts[@]}" "${f[@]}" -sess_in "$s" ||
-			{ grep -a -v '[^[:print:][:space:]]' "$W/t" | tail -n 8; tail -n 3 "$W/serve-8443.log"; return 1; }
+			{ sc_failed "$W/t"; tail -n 3 "$W/serve-8443.log"; return 1; }
 		grep -q "^Reused, TLSv$v, Cipher is $c" "$W/t" || { echo "$k: not reused"; grep -E '^(New|Reused)' "$W/t"; return 1; }
 		[ "$(last_kind 8443)" = "$k" ] || { echo "ktix-serve says $(last_kind 8443), not $k"; return 1; }
 		body_ok "$W/t" || { tail -n 3 "$W/serve-8443.log"; return 1; }
