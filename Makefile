@@ -37,7 +37,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 CFLAGS ?= -O2 -g
 KTIX_CFLAGS = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-D_GNU_SOURCE -DKTIX_TOOL_VERSION='"$(VERSION)"' \
-	-Iinclude/uapi $(INC) \
+	-Iinclude/uapi -Iinclude $(INC) \
 	$(if $(filter 1,$(SAN)),$(SAN_FLAGS)) \
 	-MMD -MP
 KTIX_LDFLAGS = $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
@@ -80,11 +80,13 @@ KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
 
 # The kselftest harness and checkpatch come from Debian's linux-source
 # tarball at build time; they are never committed.
-KSRC_TAR = $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz)))
+# The default kernel's source (package linux-source), whatever else is installed.
+KSRC_TAR = $(wildcard /usr/src/linux-source-6.1.tar.xz)
 KSRC := $(B)/ksrc
 KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 	tools/testing/selftests/kselftest.h \
-	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
+	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch \
+	scripts/kernel-doc
 
 SUITES ?=
 PREFIX ?= /usr/local
@@ -198,7 +200,8 @@ FZ := build-fuzz
 FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra \
 	$(if $(filter 1,$(WERROR)),-Werror) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Iinclude/uapi -I$(LIBK) -I$(LIBNL) -I$(LIBTLS) -I$(COMMON) -Iselftests $(NL_CFLAGS)
+	-Iinclude/uapi -Iinclude -I$(LIBK) -I$(LIBNL) -I$(LIBTLS) -I$(COMMON) -Iselftests \
+	$(NL_CFLAGS)
 # Each target sees the private headers of the one program it fuzzes.
 FUZZ_INC_sni := -Iuserspace/ktixd
 FUZZ_INC_request := -Iuserspace/ktixd
@@ -261,7 +264,8 @@ demo-run: all
 checkpatch: $(KSRC)/.stamp
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --show-types \
 		--ignore FILE_PATH_CHANGES \
-		-f $(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h include/uapi/linux/ktix.h
+		-f $(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h include/uapi/linux/ktix.h \
+		include/ktix/tables.h
 
 install: all
 	install -D -m 0755 $(B)/bin/ktixctl $(DESTDIR)$(PREFIX)/sbin/ktixctl

@@ -56,6 +56,13 @@ static void sess_free_rcu(struct rcu_head *head)
 	sess_free(container_of(head, struct ktix_sess, rcu));
 }
 
+/**
+ * ktix_sess_live() - whether a cached session may still be returned
+ * @s: the entry
+ * @now: the time, in seconds since the epoch
+ *
+ * Return: true if @s is linked and has not expired at @now.
+ */
 bool ktix_sess_live(const struct ktix_sess *s, time64_t now)
 {
 	return s->expires > now;
@@ -100,6 +107,22 @@ static void cache_make_room(struct ktix_net *kn, u64 extra_bytes,
 	}
 }
 
+/**
+ * ktix_cache_put() - cache a session under its ID, replacing any entry
+ * @kn: the namespace
+ * @key: the session ID, zero-padded
+ * @data: the DER-encoded session, copied
+ * @size: its length in bytes
+ * @lifetime: seconds it may live; 0 or more than the policy's
+ *	session_lifetime means that
+ * @extack: for the reason of a refusal
+ *
+ * Evicts the least recently used entries for room first.  Takes the
+ * cache's spinlock; may sleep to allocate.
+ *
+ * Return: 0; -EMSGSIZE when @size exceeds the policy's session_max_size;
+ * -ENOMEM, or an errno of the hash table when it could not grow.
+ */
 int ktix_cache_put(struct ktix_net *kn, const struct ktix_sess_key *key,
 		   const u8 *data, u32 size, u32 lifetime,
 		   struct netlink_ext_ack *extack)
@@ -164,6 +187,18 @@ out_unlock:
 	return err;
 }
 
+/**
+ * ktix_cache_lookup_rcu() - find the live entry of a session ID
+ * @kn: the namespace
+ * @key: the session ID, zero-padded
+ *
+ * Called under rcu_read_lock(); the entry stays valid until it is
+ * released.  Takes no lock on a miss; a hit is then counted, and the
+ * entry made most recently used, by ktix_cache_hit(), which takes the
+ * cache's spinlock.  A NULL answer is counted by ktix_cache_miss().
+ *
+ * Return: the entry, or NULL.
+ */
 struct ktix_sess *ktix_cache_lookup_rcu(struct ktix_net *kn,
 					const struct ktix_sess_key *key)
 {
@@ -175,6 +210,12 @@ struct ktix_sess *ktix_cache_lookup_rcu(struct ktix_net *kn,
 	return s;
 }
 
+/**
+ * ktix_cache_hit() - count a hit and make the entry most recently used
+ * @kn: the namespace
+ * @s: the entry ktix_cache_lookup_rcu() returned, under the same RCU read
+ *	section
+ */
 void ktix_cache_hit(struct ktix_net *kn, struct ktix_sess *s)
 {
 	struct ktix_cache *c = &kn->cache;
@@ -186,11 +227,22 @@ void ktix_cache_hit(struct ktix_net *kn, struct ktix_sess *s)
 	KTIX_INC_STATS(kn, KTIX_MIB_SESS_HITS);
 }
 
+/**
+ * ktix_cache_miss() - count a lookup that found no live entry
+ * @kn: the namespace
+ */
 void ktix_cache_miss(struct ktix_net *kn)
 {
 	KTIX_INC_STATS(kn, KTIX_MIB_SESS_MISSES);
 }
 
+/**
+ * ktix_cache_del() - remove and wipe the entry of a session ID
+ * @kn: the namespace
+ * @key: the session ID, zero-padded
+ *
+ * Return: 0, or -ENOENT when no entry has that ID.
+ */
 int ktix_cache_del(struct ktix_net *kn, const struct ktix_sess_key *key)
 {
 	struct ktix_cache *c = &kn->cache;
@@ -209,6 +261,10 @@ int ktix_cache_del(struct ktix_net *kn, const struct ktix_sess_key *key)
 	return err;
 }
 
+/**
+ * ktix_cache_flush() - remove and wipe every entry
+ * @kn: the namespace
+ */
 void ktix_cache_flush(struct ktix_net *kn)
 {
 	struct ktix_cache *c = &kn->cache;
@@ -233,6 +289,14 @@ void ktix_cache_flush(struct ktix_net *kn)
 	}
 }
 
+/**
+ * ktix_cache_set_policy() - take the cache's limits from a policy
+ * @kn: the namespace
+ * @p: the new policy, already checked
+ *
+ * Evicts at once, least recently used first, what no longer fits.  The
+ * new lifetime applies to sessions put afterwards.
+ */
 void ktix_cache_set_policy(struct ktix_net *kn, const struct ktix_policy *p)
 {
 	struct ktix_cache *c = &kn->cache;
@@ -292,6 +356,12 @@ next:
 				   CACHE_GC_PERIOD);
 }
 
+/**
+ * ktix_cache_init() - set up a new namespace's cache
+ * @kn: the namespace, its policy set
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int ktix_cache_init(struct ktix_net *kn)
 {
 	struct ktix_cache *c = &kn->cache;
@@ -309,6 +379,10 @@ static void sess_free_now(void *ptr, void *arg)
 	sess_free(ptr);
 }
 
+/**
+ * ktix_cache_exit() - wipe and free every entry of a namespace that goes
+ * @kn: the namespace; no request or worker can reach it any more
+ */
 void ktix_cache_exit(struct ktix_net *kn)
 {
 	struct ktix_cache *c = &kn->cache;
@@ -324,12 +398,20 @@ void ktix_cache_exit(struct ktix_net *kn)
 	c->bytes = 0;
 }
 
+/**
+ * ktix_cache_module_init() - create the slab of cache entries
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int __init ktix_cache_module_init(void)
 {
 	ktix_sess_slab = KMEM_CACHE(ktix_sess, 0);
 	return ktix_sess_slab ? 0 : -ENOMEM;
 }
 
+/**
+ * ktix_cache_module_exit() - destroy the slab, once RCU frees are done
+ */
 void ktix_cache_module_exit(void)
 {
 	/* Entries freed after a grace period use the slab. */

@@ -62,11 +62,6 @@ void ktix_cache_set_policy(struct ktix_net *kn, const struct ktix_policy *p);
 int ktix_cache_put(struct ktix_net *kn, const struct ktix_sess_key *key,
 		   const u8 *data, u32 size, u32 lifetime,
 		   struct netlink_ext_ack *extack);
-/*
- * Under rcu_read_lock(): the live entry for key, or NULL.  ktix_cache_hit()
- * then counts the hit and makes it most recently used; a NULL answer is
- * counted by ktix_cache_miss().
- */
 struct ktix_sess *ktix_cache_lookup_rcu(struct ktix_net *kn,
 					const struct ktix_sess_key *key);
 void ktix_cache_hit(struct ktix_net *kn, struct ktix_sess *s);

@@ -59,62 +59,31 @@ static const struct genl_multicast_group ktix_mcgrps[] = {
 				    .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-static struct netlink_range_validation rotate_interval_range = {
-	.min = 0, .max = 604800,
-};
-
-static struct netlink_range_validation retention_range = {
-	.min = 60, .max = 1209600,
-};
-
-static struct netlink_range_validation ticket_lifetime_range = {
-	.min = 60, .max = 604800,
-};
-
-static struct netlink_range_validation cache_entries_range = {
-	.min = 1, .max = 10000000,
-};
-
-static struct netlink_range_validation cache_bytes_range = {
-	.min = 65536, .max = 16ULL << 30,
-};
-
-static struct netlink_range_validation session_lifetime_range = {
-	.min = 1, .max = 86400,
-};
-
-static struct netlink_range_validation session_max_size_range = {
-	.min = 64, .max = 65000,
-};
-
-static struct netlink_range_validation revoke_bytes_range = {
-	.min = 1ULL << 20, .max = 16ULL << 30,
+/* Each field's range, from <ktix/tables.h>. */
+#define KTIX_POLICY(attr, field, name, type, lo, hi, def, unit)			\
+	[KTIX_POLICY_A_##attr] = { .min = lo, .max = hi },
+static struct netlink_range_validation ktix_policy_ranges[KTIX_POLICY_A_MAX + 1] = {
+#include <ktix/tables.h>
 };
 
 /* The policy's session_max_size narrows it further. */
 static struct netlink_range_validation session_data_range = {
-	.min = 1, .max = 65000,
+	.min = 1, .max = KTIX_SESS_DATA_MAX_LEN,
 };
 
+#define KTIX_POLICY(attr, field, name, type, lo, hi, def, unit)			\
+	[KTIX_POLICY_A_##attr] =					\
+		NLA_POLICY_FULL_RANGE(NLA_##type,			\
+				      &ktix_policy_ranges[KTIX_POLICY_A_##attr]),
 static const struct nla_policy ktix_policy_nl_policy[KTIX_POLICY_A_MAX + 1] = {
-	[KTIX_POLICY_A_ROTATE_INTERVAL]	=
-		NLA_POLICY_FULL_RANGE(NLA_U32, &rotate_interval_range),
-	[KTIX_POLICY_A_RETENTION]	=
-		NLA_POLICY_FULL_RANGE(NLA_U32, &retention_range),
-	[KTIX_POLICY_A_TICKET_LIFETIME]	=
-		NLA_POLICY_FULL_RANGE(NLA_U32, &ticket_lifetime_range),
-	[KTIX_POLICY_A_MAX_KEYS]	=
-		NLA_POLICY_RANGE(NLA_U32, 2, KTIX_MAX_KEYS_LIMIT),
-	[KTIX_POLICY_A_CACHE_ENTRIES]	=
-		NLA_POLICY_FULL_RANGE(NLA_U32, &cache_entries_range),
-	[KTIX_POLICY_A_CACHE_BYTES]	=
-		NLA_POLICY_FULL_RANGE(NLA_U64, &cache_bytes_range),
-	[KTIX_POLICY_A_SESSION_LIFETIME] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &session_lifetime_range),
-	[KTIX_POLICY_A_SESSION_MAX_SIZE] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &session_max_size_range),
-	[KTIX_POLICY_A_REVOKE_BYTES]	=
-		NLA_POLICY_FULL_RANGE(NLA_U64, &revoke_bytes_range),
+#include <ktix/tables.h>
+};
+
+#define KTIX_POLICY(attr, field, name, type, lo, hi, def, unit)	\
+	KTIX_POLICY_N_##attr,
+enum {
+#include <ktix/tables.h>
+	__KTIX_POLICY_N
 };
 
 static const struct nla_policy ktix_policy_set_nl_policy[KTIX_A_MAX + 1] = {
@@ -149,7 +118,7 @@ static const struct nla_policy ktix_sess_nl_policy[KTIX_SESS_A_MAX + 1] = {
 	[KTIX_SESS_A_DATA]	= NLA_POLICY_FULL_RANGE(NLA_BINARY,
 							&session_data_range),
 	[KTIX_SESS_A_LIFETIME]	= NLA_POLICY_FULL_RANGE(NLA_U32,
-							&session_lifetime_range),
+		&ktix_policy_ranges[KTIX_POLICY_A_SESSION_LIFETIME]),
 };
 
 static const struct nla_policy ktix_sess_cmd_nl_policy[KTIX_A_MAX + 1] = {
@@ -1102,6 +1071,18 @@ static void ktix_genl_multicast(struct net *net, struct sk_buff *msg,
 	rcu_read_unlock();
 }
 
+/**
+ * ktix_genl_notify_revoke() - announce a change of the revocation set
+ * @net: the namespace
+ * @event: enum ktix_revoke_event
+ * @generation: the set's generation after the change
+ * @handle: the handle revoked (KTIX_REVOKE_EV_ADD), or NULL
+ * @until: its time, with @handle
+ *
+ * Sends KTIX_CMD_REVOKE_NOTIFY to the "revoke" group of @net.  Does not
+ * sleep; a message that cannot be allocated is not sent, and listeners
+ * learn it from the next generation.
+ */
 void ktix_genl_notify_revoke(struct net *net, u32 event, u64 generation,
 			     const u8 *handle, u64 until)
 {
@@ -1127,6 +1108,14 @@ void ktix_genl_notify_revoke(struct net *net, u32 event, u64 generation,
 	ktix_genl_multicast(net, msg, KTIX_MCGRP_REVOKE_IDX);
 }
 
+/**
+ * ktix_genl_notify_ring() - announce a change of the key ring
+ * @net: the namespace
+ * @event: enum ktix_ring_event
+ * @generation: the ring's generation after the change
+ *
+ * Sends KTIX_CMD_RING_NOTIFY to the "ring" group of @net.  Does not sleep.
+ */
 void ktix_genl_notify_ring(struct net *net, u32 event, u64 generation)
 {
 	struct sk_buff *msg;
@@ -1251,15 +1240,29 @@ static struct genl_family ktix_genl_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(ktix_mcgrps),
 };
 
+/**
+ * ktix_genl_init() - register the "ktix" generic netlink family
+ *
+ * Return: 0, or the errno of genl_register_family().
+ */
 int __init ktix_genl_init(void)
 {
-	int err = genl_register_family(&ktix_genl_family);
+	int err;
 
+	/* Every KTIX_POLICY_A_* but UNSPEC and PAD is in <ktix/tables.h>. */
+	BUILD_BUG_ON(KTIX_POLICY_A_MAX - 1 - __KTIX_POLICY_N);
+	err = genl_register_family(&ktix_genl_family);
 	if (!err)
 		WRITE_ONCE(ktix_genl_live, true);
 	return err;
 }
 
+/**
+ * ktix_genl_exit() - unregister the family
+ *
+ * Announcements stop first, and those in flight finish, so that no worker
+ * multicasts on a family that is gone.
+ */
 void __exit ktix_genl_exit(void)
 {
 	WRITE_ONCE(ktix_genl_live, false);

@@ -218,6 +218,21 @@ static int ktix_sock_check(struct socket *sock, struct ktix_net *kn,
 	return 0;
 }
 
+/**
+ * ktix_offload() - install a handshake's record keys into kTLS on a socket
+ * @kn: the namespace, for its counters
+ * @req: the parsed request: descriptor, version, cipher, keys, kind
+ * @extack: for the reason of a refusal
+ *
+ * Everything is checked before the socket is touched; then the "tls" ULP
+ * is attached and TLS_TX and TLS_RX are set.  Wipes its copies of the
+ * keys, and @req's, whatever happens.
+ *
+ * Return: 0; -EINVAL (cipher, version, key lengths, a direction missing),
+ * -EBADF, -ENOTSOCK, -EPROTOTYPE (not TCP), -ENOTCONN (not established),
+ * -EEXIST (a ULP already attached), all with the socket unchanged; or the
+ * errno of kTLS (e.g. -ENOMEM), after which the socket must be closed.
+ */
 int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		 struct netlink_ext_ack *extack)
 {
@@ -322,6 +337,10 @@ err_wipe:
 	return err;
 }
 
+/**
+ * ktix_offload_wipe() - wipe the key material of a request
+ * @req: the request; its pointers into the netlink message stay valid
+ */
 void ktix_offload_wipe(const struct ktix_offload_req *req)
 {
 	if (req->tx)

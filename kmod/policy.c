@@ -2,9 +2,10 @@
 /*
  * ktix: the per-namespace policy for the ticket-key ring and session cache.
  *
- * Documentation/ktix.rst explains the defaults.  The bounds of each field
- * alone are enforced by the netlink policy (netlink.c); this file holds the
- * defaults and the rules that tie the fields together.
+ * Documentation/ktix.rst explains the defaults.  Each field's bounds and
+ * default are in <ktix/tables.h>, its bounds enforced by the netlink
+ * policy (netlink.c); this file holds the rules that tie the fields
+ * together.
  */
 
 #include <linux/math.h>
@@ -13,26 +14,27 @@
 
 #include "policy.h"
 
+/**
+ * ktix_policy_init() - a new namespace's policy
+ * @p: filled with the defaults of <ktix/tables.h>
+ */
 void ktix_policy_init(struct ktix_policy *p)
 {
+#define KTIX_POLICY(attr, field, name, type, lo, hi, def, unit)	.field = def,
 	*p = (struct ktix_policy) {
-		.rotate_interval = 3600,	/* 1 hour */
-		.retention = 12 * 3600,		/* 12 hours */
-		.ticket_lifetime = 12 * 3600,	/* 12 hours */
-		.max_keys = 16,
-		.cache_entries = 100000,
-		.cache_bytes = 64ULL << 20,	/* 64 MiB */
-		.session_lifetime = 3600,	/* 1 hour */
-		.session_max_size = 16384,
-		/*
-		 * 1677721 handles at KTIX_REVOKE_ENTRY_COST: 35 revocations
-		 * a second, sustained, at the default 13 hours an entry
-		 * lasts (retention plus rotation interval).
-		 */
-		.revoke_bytes = 128ULL << 20,
+#include <ktix/tables.h>
 	};
 }
 
+/**
+ * ktix_policy_check() - check the rules that tie the fields together
+ * @p: a policy whose fields are each in range
+ * @extack: for the rule broken
+ *
+ * Return: 0, or -EINVAL when the retention is shorter than the ticket
+ * lifetime or max_keys cannot hold the keys retained at the rotation
+ * interval.
+ */
 int ktix_policy_check(const struct ktix_policy *p,
 		      struct netlink_ext_ack *extack)
 {

@@ -236,12 +236,20 @@ static void revoke_work(struct work_struct *work)
 	mutex_unlock(&kn->lock);
 }
 
+/**
+ * ktix_revoke_module_init() - create the slab of revoked handles
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int __init ktix_revoke_module_init(void)
 {
 	ktix_revoked_slab = KMEM_CACHE(ktix_revoked, SLAB_ACCOUNT);
 	return ktix_revoked_slab ? 0 : -ENOMEM;
 }
 
+/**
+ * ktix_revoke_module_exit() - destroy the slab, once RCU frees are done
+ */
 void ktix_revoke_module_exit(void)
 {
 	/* Entries freed after a grace period use the slab. */
@@ -249,6 +257,12 @@ void ktix_revoke_module_exit(void)
 	kmem_cache_destroy(ktix_revoked_slab);
 }
 
+/**
+ * ktix_revoke_init() - set up a new namespace's revocation set
+ * @kn: the namespace
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int ktix_revoke_init(struct ktix_net *kn)
 {
 	kn->revoke.n = 0;
@@ -264,6 +278,10 @@ static void revoked_free(void *ptr, void *arg)
 	kmem_cache_free(ktix_revoked_slab, ptr);
 }
 
+/**
+ * ktix_revoke_exit() - free the set of a namespace that goes
+ * @kn: the namespace; no request or worker can reach it any more
+ */
 void ktix_revoke_exit(struct ktix_net *kn)
 {
 	cancel_delayed_work_sync(&kn->revoke.work);

@@ -153,7 +153,15 @@ static bool ring_evict_one(struct ktix_net *kn)
 	return true;
 }
 
-/* The ring's first keys, in automatic mode: a primary and a next key. */
+/**
+ * ktix_ring_prepare() - give an empty ring its first keys
+ * @kn: the namespace; its lock is held
+ *
+ * With automatic rotation, an empty ring gets a random primary and a
+ * random next key, as on any first use; with manual rotation, nothing.
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int ktix_ring_prepare(struct ktix_net *kn)
 {
 	struct ktix_key *primary, *next;
@@ -231,6 +239,16 @@ static int ring_rotate(struct ktix_net *kn)
 	return 0;
 }
 
+/**
+ * ktix_ring_rotate() - rotate now, and announce it
+ * @kn: the namespace; its lock is held
+ *
+ * The next key (without one, a fresh random key) becomes the primary,
+ * the primary retires, and a fresh next key is made; when the ring is
+ * full, the retiring key closest to expiry is wiped early.
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int ktix_ring_rotate(struct ktix_net *kn)
 {
 	int err;
@@ -242,6 +260,19 @@ int ktix_ring_rotate(struct ktix_net *kn)
 	return err;
 }
 
+/**
+ * ktix_ring_add() - add a key to the ring, and announce it
+ * @kn: the namespace; its lock is held
+ * @p: the key and its state; its material is copied
+ * @extack: for the reason of a refusal
+ *
+ * A primary added retires the current one.
+ *
+ * Return: 0; -EEXIST (the name is taken, or a second next key); -ENOSPC
+ * (the ring holds the policy's max_keys); -EINVAL (no primary yet for a
+ * key that is not one; decrypt_until in the past); -ERANGE
+ * (decrypt_until beyond the retention); -ENOMEM.
+ */
 int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		  struct netlink_ext_ack *extack)
 {
@@ -306,6 +337,15 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 	return 0;
 }
 
+/**
+ * ktix_ring_del() - delete and wipe a key, and announce it
+ * @kn: the namespace; its lock is held
+ * @name: KTIX_KEY_NAME_LEN bytes
+ * @extack: for the reason of a refusal
+ *
+ * Return: 0; -ENOENT (no key of that name); -EBUSY (the primary, while
+ * other keys remain: rotate first).
+ */
 int ktix_ring_del(struct ktix_net *kn, const u8 *name,
 		  struct netlink_ext_ack *extack)
 {
@@ -328,6 +368,13 @@ int ktix_ring_del(struct ktix_net *kn, const u8 *name,
 	return 0;
 }
 
+/**
+ * ktix_ring_policy_changed() - follow a new policy's times
+ * @kn: the namespace; its lock is held
+ *
+ * Recomputes every key's times and the next rotation, and announces
+ * KTIX_RING_EV_POLICY so that helpers read the ring again.
+ */
 void ktix_ring_policy_changed(struct ktix_net *kn)
 {
 	lockdep_assert_held(&kn->lock);
@@ -372,6 +419,10 @@ static void ring_work(struct work_struct *work)
 	mutex_unlock(&kn->lock);
 }
 
+/**
+ * ktix_ring_init() - set up a new namespace's empty ring
+ * @kn: the namespace
+ */
 void ktix_ring_init(struct ktix_net *kn)
 {
 	INIT_LIST_HEAD(&kn->ring.keys);
@@ -379,6 +430,10 @@ void ktix_ring_init(struct ktix_net *kn)
 	INIT_DELAYED_WORK(&kn->ring.work, ring_work);
 }
 
+/**
+ * ktix_ring_exit() - stop the rotation worker, wipe and free every key
+ * @kn: the namespace that goes
+ */
 void ktix_ring_exit(struct ktix_net *kn)
 {
 	struct ktix_key *k, *tmp;

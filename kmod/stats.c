@@ -4,6 +4,7 @@
  * of /proc/net/tls_stat: one "Name<TAB>value" line a counter.
  */
 
+#include <linux/build_bug.h>
 #include <linux/cpumask.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -19,95 +20,20 @@ struct ktix_stat_desc {
 	int attr;			/* KTIX_STATS_A_* */
 };
 
+#define KTIX_GAUGE(attr, proc, json)	KTIX_GAUGE_##attr,
 enum {
-	KTIX_GAUGE_RING_KEYS,
-	KTIX_GAUGE_CACHE_ENTRIES,
-	KTIX_GAUGE_CACHE_BYTES,
-	KTIX_GAUGE_REVOKED,
-	KTIX_GAUGE_REVOKE_BYTES,
+#include <ktix/tables.h>
 	__KTIX_GAUGE_MAX
 };
 
+#define KTIX_GAUGE(attr, proc, json)	{ proc, KTIX_STATS_A_##attr },
 static const struct ktix_stat_desc ktix_gauges[__KTIX_GAUGE_MAX] = {
-	[KTIX_GAUGE_RING_KEYS] = { "KtixRingKeys", KTIX_STATS_A_RING_KEYS },
-	[KTIX_GAUGE_CACHE_ENTRIES] = { "KtixCacheEntries",
-				       KTIX_STATS_A_CACHE_ENTRIES },
-	[KTIX_GAUGE_CACHE_BYTES] = { "KtixCacheBytes", KTIX_STATS_A_CACHE_BYTES },
-	[KTIX_GAUGE_REVOKED] = { "KtixRevoked", KTIX_STATS_A_REVOKED },
-	[KTIX_GAUGE_REVOKE_BYTES] = { "KtixRevokeBytes",
-				      KTIX_STATS_A_REVOKE_BYTES },
+#include <ktix/tables.h>
 };
 
+#define KTIX_COUNTER(attr, proc, json)	{ proc, KTIX_STATS_A_##attr },
 static const struct ktix_stat_desc ktix_mibs[__KTIX_MIB_MAX] = {
-	[KTIX_MIB_POLICY_UPDATES] = { "KtixPolicyUpdates",
-				      KTIX_STATS_A_POLICY_UPDATES },
-	[KTIX_MIB_ROTATIONS] = { "KtixRotations", KTIX_STATS_A_ROTATIONS },
-	[KTIX_MIB_KEYS_WIPED] = { "KtixKeysWiped", KTIX_STATS_A_KEYS_WIPED },
-	[KTIX_MIB_KEYS_EXPIRED] = { "KtixKeysExpired", KTIX_STATS_A_KEYS_EXPIRED },
-	[KTIX_MIB_KEYS_EVICTED] = { "KtixKeysEvicted", KTIX_STATS_A_KEYS_EVICTED },
-	[KTIX_MIB_SESS_PUTS] = { "KtixSessPuts", KTIX_STATS_A_SESS_PUTS },
-	[KTIX_MIB_SESS_HITS] = { "KtixSessHits", KTIX_STATS_A_SESS_HITS },
-	[KTIX_MIB_SESS_MISSES] = { "KtixSessMisses", KTIX_STATS_A_SESS_MISSES },
-	[KTIX_MIB_SESS_DELETES] = { "KtixSessDeletes",
-				    KTIX_STATS_A_SESS_DELETES },
-	[KTIX_MIB_SESS_EVICTIONS] = { "KtixSessEvictions",
-				      KTIX_STATS_A_SESS_EVICTIONS },
-	[KTIX_MIB_SESS_EXPIRATIONS] = { "KtixSessExpirations",
-					KTIX_STATS_A_SESS_EXPIRATIONS },
-	[KTIX_MIB_REVOCATIONS] = { "KtixRevocations",
-				   KTIX_STATS_A_REVOCATIONS },
-	[KTIX_MIB_REVOKE_EXPIRED] = { "KtixRevokeExpired",
-				      KTIX_STATS_A_REVOKE_EXPIRED },
-	[KTIX_MIB_REVOKE_FULL] = { "KtixRevokeFull", KTIX_STATS_A_REVOKE_FULL },
-	[KTIX_MIB_OFFLOADS] = { "KtixOffloads", KTIX_STATS_A_OFFLOADS },
-	[KTIX_MIB_OFFLOAD_TLS12] = { "KtixOffloadTls12",
-				     KTIX_STATS_A_OFFLOAD_TLS12 },
-	[KTIX_MIB_OFFLOAD_TLS13] = { "KtixOffloadTls13",
-				     KTIX_STATS_A_OFFLOAD_TLS13 },
-	[KTIX_MIB_OFFLOAD_AES_GCM_128] = { "KtixOffloadAesGcm128",
-					   KTIX_STATS_A_OFFLOAD_AES_GCM_128 },
-	[KTIX_MIB_OFFLOAD_AES_GCM_256] = { "KtixOffloadAesGcm256",
-					   KTIX_STATS_A_OFFLOAD_AES_GCM_256 },
-	[KTIX_MIB_OFFLOAD_CHACHA20_POLY1305] = {
-		"KtixOffloadChacha20Poly1305",
-		KTIX_STATS_A_OFFLOAD_CHACHA20_POLY1305 },
-	[KTIX_MIB_OFFLOAD_AES_CCM_128] = { "KtixOffloadAesCcm128",
-					   KTIX_STATS_A_OFFLOAD_AES_CCM_128 },
-	[KTIX_MIB_OFFLOAD_FULL] = { "KtixOffloadFull",
-				    KTIX_STATS_A_OFFLOAD_FULL },
-	[KTIX_MIB_OFFLOAD_TICKET] = { "KtixOffloadTicket",
-				      KTIX_STATS_A_OFFLOAD_TICKET },
-	[KTIX_MIB_OFFLOAD_SESSION_ID] = { "KtixOffloadSessionId",
-					  KTIX_STATS_A_OFFLOAD_SESSION_ID },
-	[KTIX_MIB_OFFLOAD_PSK] = { "KtixOffloadPsk", KTIX_STATS_A_OFFLOAD_PSK },
-	[KTIX_MIB_OFFLOAD_ERR_SOCKET] = { "KtixOffloadErrSocket",
-					  KTIX_STATS_A_OFFLOAD_ERR_SOCKET },
-	[KTIX_MIB_OFFLOAD_ERR_ULP] = { "KtixOffloadErrUlp",
-				       KTIX_STATS_A_OFFLOAD_ERR_ULP },
-	[KTIX_MIB_OFFLOAD_ERR_KEYS] = { "KtixOffloadErrKeys",
-					KTIX_STATS_A_OFFLOAD_ERR_KEYS },
-	[KTIX_MIB_OFFLOAD_ERR_KTLS] = { "KtixOffloadErrKtls",
-					KTIX_STATS_A_OFFLOAD_ERR_KTLS },
-	[KTIX_MIB_RESUME_MISS_UNKNOWN_KEY] = {
-		"KtixResumeMissUnknownKey",
-		KTIX_STATS_A_RESUME_MISS_UNKNOWN_KEY },
-	[KTIX_MIB_RESUME_MISS_BAD_TICKET] = {
-		"KtixResumeMissBadTicket",
-		KTIX_STATS_A_RESUME_MISS_BAD_TICKET },
-	[KTIX_MIB_RESUME_MISS_REVOKED] = { "KtixResumeMissRevoked",
-					   KTIX_STATS_A_RESUME_MISS_REVOKED },
-	[KTIX_MIB_RESUME_MISS_CACHE_MISS] = {
-		"KtixResumeMissCacheMiss",
-		KTIX_STATS_A_RESUME_MISS_CACHE_MISS },
-	[KTIX_MIB_RESUME_MISS_EXPIRED] = { "KtixResumeMissExpired",
-					   KTIX_STATS_A_RESUME_MISS_EXPIRED },
-	[KTIX_MIB_RESUME_MISS_CONTEXT] = { "KtixResumeMissContext",
-					   KTIX_STATS_A_RESUME_MISS_CONTEXT },
-	[KTIX_MIB_RESUME_MISS_FUTURE] = { "KtixResumeMissFuture",
-					  KTIX_STATS_A_RESUME_MISS_FUTURE },
-	[KTIX_MIB_RESUME_MISS_REVOKE_STALE] = {
-		"KtixResumeMissRevokeStale",
-		KTIX_STATS_A_RESUME_MISS_REVOKE_STALE },
+#include <ktix/tables.h>
 };
 
 static void ktix_gauges_read(struct ktix_net *kn, u64 *out)
@@ -122,11 +48,20 @@ static void ktix_gauges_read(struct ktix_net *kn, u64 *out)
 				       KTIX_REVOKE_ENTRY_COST;
 }
 
+/**
+ * ktix_stats_alloc() - a new namespace's counters, all zero
+ *
+ * Return: the per-CPU counters, or NULL.
+ */
 struct ktix_mib __percpu *ktix_stats_alloc(void)
 {
 	return alloc_percpu(struct ktix_mib);
 }
 
+/**
+ * ktix_stats_free() - free a namespace's counters
+ * @mib: from ktix_stats_alloc(), or NULL
+ */
 void ktix_stats_free(struct ktix_mib __percpu *mib)
 {
 	free_percpu(mib);
@@ -145,13 +80,27 @@ static void ktix_stats_read(struct ktix_mib __percpu *mib, u64 *out)
 	}
 }
 
+/**
+ * ktix_stats_size() - the room ktix_stats_fill() needs in a message
+ *
+ * Return: the bytes of the KTIX_A_STATS nest.
+ */
 size_t ktix_stats_size(void)
 {
+	/* Every KTIX_STATS_A_* but UNSPEC and PAD is in <ktix/tables.h>. */
+	BUILD_BUG_ON(__KTIX_GAUGE_MAX + __KTIX_MIB_MAX != KTIX_STATS_A_MAX - 1);
 	return nla_total_size(0) +
 	       (__KTIX_GAUGE_MAX + __KTIX_MIB_MAX) *
 	       nla_total_size_64bit(sizeof(u64));
 }
 
+/**
+ * ktix_stats_fill() - put every gauge and counter into a message
+ * @msg: the reply, with ktix_stats_size() bytes of room
+ * @kn: the namespace
+ *
+ * Return: 0, or -EMSGSIZE (the nest is cancelled).
+ */
 int ktix_stats_fill(struct sk_buff *msg, struct ktix_net *kn)
 {
 	u64 gauge[__KTIX_GAUGE_MAX], val[__KTIX_MIB_MAX];
@@ -198,6 +147,12 @@ static int ktix_stats_seq_show(struct seq_file *seq, void *v)
 }
 #endif
 
+/**
+ * ktix_stats_proc_init() - create /proc/net/ktix_stat in a namespace
+ * @net: the namespace
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int ktix_stats_proc_init(struct net *net)
 {
 #ifdef CONFIG_PROC_FS
@@ -208,6 +163,10 @@ int ktix_stats_proc_init(struct net *net)
 	return 0;
 }
 
+/**
+ * ktix_stats_proc_exit() - remove /proc/net/ktix_stat from a namespace
+ * @net: the namespace
+ */
 void ktix_stats_proc_exit(struct net *net)
 {
 	remove_proc_entry("ktix_stat", net->proc_net);

@@ -12,23 +12,22 @@
 
 static const char *ring_event_name(uint32_t ev)
 {
-	switch (ev) {
-	case KTIX_RING_EV_ADD:		return "add";
-	case KTIX_RING_EV_DEL:		return "del";
-	case KTIX_RING_EV_ROTATE:	return "rotate";
-	case KTIX_RING_EV_EXPIRE:	return "expire";
-	case KTIX_RING_EV_POLICY:	return "policy";
-	default:			return "unknown";
-	}
+#define KTIX_RING_EV_NAME(value, name)	[KTIX_RING_EV_##value] = name,
+	static const char *const names[__KTIX_RING_EV_LAST] = {
+#include <ktix/tables.h>
+	};
+
+	return ev < __KTIX_RING_EV_LAST && names[ev] ? names[ev] : "unknown";
 }
 
 static const char *revoke_event_name(uint32_t ev)
 {
-	switch (ev) {
-	case KTIX_REVOKE_EV_ADD:	return "add";
-	case KTIX_REVOKE_EV_EXPIRE:	return "expire";
-	default:			return "unknown";
-	}
+#define KTIX_REVOKE_EV_NAME(value, name)	[KTIX_REVOKE_EV_##value] = name,
+	static const char *const names[__KTIX_REVOKE_EV_LAST] = {
+#include <ktix/tables.h>
+	};
+
+	return ev < __KTIX_REVOKE_EV_LAST && names[ev] ? names[ev] : "unknown";
 }
 
 static void print_event(const struct ktix_event *e)

@@ -13,32 +13,32 @@
 #include "ktix_nl.h"
 #include "ktixctl.h"
 
-enum kind { DURATION, COUNT, SIZE };
-
-/* How to read, print and explain each field of libktix's table. */
+/*
+ * How to explain each field of libktix-nl's table; its range, default and
+ * unit come from there (<ktix/tables.h>).
+ */
 static const struct field {
 	int type;
-	enum kind kind;
 	const char *help;
 } fields[] = {
-	{ KTIX_POLICY_A_ROTATE_INTERVAL, DURATION,
+	{ KTIX_POLICY_A_ROTATE_INTERVAL,
 	  "time between automatic key rotations; 0 or 'manual' turns them off" },
-	{ KTIX_POLICY_A_RETENTION, DURATION,
+	{ KTIX_POLICY_A_RETENTION,
 	  "how long a retired key still decrypts tickets" },
-	{ KTIX_POLICY_A_TICKET_LIFETIME, DURATION,
-	  "lifetime of the tickets issued (at most 7d)" },
-	{ KTIX_POLICY_A_MAX_KEYS, COUNT,
-	  "most keys in the ring (2 to 64)" },
-	{ KTIX_POLICY_A_CACHE_ENTRIES, COUNT,
+	{ KTIX_POLICY_A_TICKET_LIFETIME,
+	  "lifetime of the tickets issued" },
+	{ KTIX_POLICY_A_MAX_KEYS,
+	  "most keys in the ring" },
+	{ KTIX_POLICY_A_CACHE_ENTRIES,
 	  "most sessions in the session-ID cache" },
-	{ KTIX_POLICY_A_CACHE_BYTES, SIZE,
+	{ KTIX_POLICY_A_CACHE_BYTES,
 	  "most bytes of sessions in the session-ID cache" },
-	{ KTIX_POLICY_A_SESSION_LIFETIME, DURATION,
-	  "longest a cached session lives (at most 1d)" },
-	{ KTIX_POLICY_A_SESSION_MAX_SIZE, SIZE,
+	{ KTIX_POLICY_A_SESSION_LIFETIME,
+	  "longest a cached session lives" },
+	{ KTIX_POLICY_A_SESSION_MAX_SIZE,
 	  "largest encoded session the cache accepts" },
-	{ KTIX_POLICY_A_REVOKE_BYTES, SIZE,
-	  "memory the revocation set may use, 80 bytes a handle (1M to 16G)" },
+	{ KTIX_POLICY_A_REVOKE_BYTES,
+	  "memory the revocation set may use, 80 bytes a handle" },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -54,12 +54,14 @@ static int parse_value(const struct field *f, const char *s, uint64_t *out)
 	uint64_t v;
 	int err;
 
-	if (f->kind == DURATION && (!strcmp(s, "manual") || !strcmp(s, "off"))) {
+	if (lib(f)->unit == KTIX_UNIT_SECONDS &&
+	    (!strcmp(s, "manual") || !strcmp(s, "off"))) {
 		*out = 0;
 		return f->type == KTIX_POLICY_A_ROTATE_INTERVAL ? 0 : -EINVAL;
 	}
-	err = ktix_parse_scaled(s, f->kind == DURATION ? duration_units :
-			   f->kind == SIZE ? size_units : no_units, &v);
+	err = ktix_parse_scaled(s, lib(f)->unit == KTIX_UNIT_SECONDS ?
+				duration_units : lib(f)->unit == KTIX_UNIT_BYTES ?
+				size_units : no_units, &v);
 	if (err)
 		return err;
 	if (lib(f)->size < sizeof(v) && v > UINT32_MAX)
@@ -68,30 +70,30 @@ static int parse_value(const struct field *f, const char *s, uint64_t *out)
 	return 0;
 }
 
-static void print_duration(uint64_t s)
+/* "12h", "64MiB", "16": a value as ktixctl shows it. */
+static const char *fmt_value(const struct ktix_policy_field *f, uint64_t v,
+			     char *buf, size_t len)
 {
-	if (s == 0)
-		printf("manual");
-	else if (s % 86400 == 0)
-		printf("%" PRIu64 "d", s / 86400);
-	else if (s % 3600 == 0)
-		printf("%" PRIu64 "h", s / 3600);
-	else if (s % 60 == 0)
-		printf("%" PRIu64 "m", s / 60);
-	else
-		printf("%" PRIu64 "s", s);
-}
+	static const struct { uint64_t mul; const char *suffix; }
+	secs[] = { { 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" } },
+	bytes[] = { { 1ULL << 30, "GiB" }, { 1ULL << 20, "MiB" },
+		    { 1ULL << 10, "KiB" }, { 1, "B" } };
+	unsigned int i;
 
-static void print_size(uint64_t b)
-{
-	if (b && b % (1ULL << 30) == 0)
-		printf("%" PRIu64 "GiB", b >> 30);
-	else if (b && b % (1ULL << 20) == 0)
-		printf("%" PRIu64 "MiB", b >> 20);
-	else if (b && b % (1ULL << 10) == 0)
-		printf("%" PRIu64 "KiB", b >> 10);
-	else
-		printf("%" PRIu64 "B", b);
+	for (i = 0; i < 4; i++) {
+		if (f->unit == KTIX_UNIT_SECONDS && v && v % secs[i].mul == 0) {
+			snprintf(buf, len, "%" PRIu64 "%s", v / secs[i].mul,
+				 secs[i].suffix);
+			return buf;
+		}
+		if (f->unit == KTIX_UNIT_BYTES && v && v % bytes[i].mul == 0) {
+			snprintf(buf, len, "%" PRIu64 "%s", v / bytes[i].mul,
+				 bytes[i].suffix);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%" PRIu64, v);
+	return buf;
 }
 
 int policy_show(struct ktix_nl *nl)
@@ -122,16 +124,13 @@ int policy_show(struct ktix_nl *nl)
 		return 0;
 	}
 	for (i = 0; i < N_FIELDS; i++) {
-		uint64_t v = ktix_policy_field_get(&p, lib(&fields[i]));
+		const struct ktix_policy_field *lf = lib(&fields[i]);
+		uint64_t v = ktix_policy_field_get(&p, lf);
+		char buf[32];
 
-		printf("%-18s", lib(&fields[i])->name);
-		if (fields[i].kind == DURATION)
-			print_duration(v);
-		else if (fields[i].kind == SIZE)
-			print_size(v);
-		else
-			printf("%" PRIu64, v);
-		printf("\n");
+		printf("%-18s%s\n", lf->name,
+		       lf->type == KTIX_POLICY_A_ROTATE_INTERVAL && !v ?
+		       "manual" : fmt_value(lf, v, buf, sizeof(buf)));
 	}
 	return 0;
 }
@@ -148,10 +147,18 @@ static void policy_usage(FILE *f)
 		"checked as a whole and applied entirely or not at all.\n\n"
 		"Durations take a suffix s, m, h or d (default s); sizes K, M or G\n"
 		"(powers of 1024, default bytes).\n\n"
-		"Names:\n", prog, prog);
-	for (i = 0; i < N_FIELDS; i++)
-		fprintf(f, "  %-18s %s\n", lib(&fields[i])->name,
-			fields[i].help);
+		"Names, with what the module accepts and a new namespace's value:\n",
+		prog, prog);
+	for (i = 0; i < N_FIELDS; i++) {
+		const struct ktix_policy_field *lf = lib(&fields[i]);
+		char lo[32], hi[32], def[32];
+
+		fprintf(f, "  %-18s %s\n  %-18s (%s to %s; default %s)\n",
+			lf->name, fields[i].help, "",
+			fmt_value(lf, lf->min, lo, sizeof(lo)),
+			fmt_value(lf, lf->max, hi, sizeof(hi)),
+			fmt_value(lf, lf->def, def, sizeof(def)));
+	}
 }
 
 static int policy_set(int argc, char **argv)
@@ -188,8 +195,9 @@ static int policy_set(int argc, char **argv)
 		if (err) {
 			fprintf(stderr, "%s: policy set: %s: '%s' is not a valid %s\n",
 				prog, argv[i], argv[i + 1],
-				f->kind == DURATION ? "duration" :
-				f->kind == SIZE ? "size" : "number");
+				lib(f)->unit == KTIX_UNIT_SECONDS ? "duration" :
+				lib(f)->unit == KTIX_UNIT_BYTES ? "size" :
+				"number");
 			return 1;
 		}
 		ktix_policy_field_set(&p, lib(f), v);

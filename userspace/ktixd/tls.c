@@ -78,21 +78,15 @@ static __thread struct ktix_nl *thread_nl;
 static __thread int thread_nl_err;
 static __thread unsigned int thread_nl_epoch;
 
-static const char *const fail_names[KTIX_RESUME_MISS_MAX + 1] = {
-	[KTIX_RESUME_MISS_NONE] = "none",
-	[KTIX_RESUME_MISS_UNKNOWN_KEY] = "unknown_key",
-	[KTIX_RESUME_MISS_BAD_TICKET] = "bad_ticket",
-	[KTIX_RESUME_MISS_REVOKED] = "revoked",
-	[KTIX_RESUME_MISS_CACHE_MISS] = "cache_miss",
-	[KTIX_RESUME_MISS_EXPIRED] = "expired",
-	[KTIX_RESUME_MISS_CONTEXT] = "context",
-	[KTIX_RESUME_MISS_FUTURE] = "future",
-	[KTIX_RESUME_MISS_REVOKE_STALE] = "revoke_stale",
-};
-
 const char *resume_fail_name(uint32_t f)
 {
-	return f <= KTIX_RESUME_MISS_MAX ? fail_names[f] : "?";
+#define KTIX_RESUME_MISS_NAME(value, name)	[KTIX_RESUME_MISS_##value] = name,
+	static const char *const names[KTIX_RESUME_MISS_MAX + 1] = {
+		[KTIX_RESUME_MISS_NONE] = "none",
+#include <ktix/tables.h>
+	};
+
+	return f <= KTIX_RESUME_MISS_MAX ? names[f] : "?";
 }
 
 static void set_put(struct ctx_set *set)

@@ -36,13 +36,9 @@ int ktix_nl_version(struct ktix_nl *nl, struct ktix_version_info *out)
 
 const char *ktix_feature_name(unsigned int bit)
 {
+#define KTIX_FEATURE_NAME(value, name)	[__builtin_ctz(KTIX_F_##value)] = name,
 	static const char *const names[] = {
-		"policy",
-		"ring",
-		"cache",
-		"revoke",
-		"stats",
-		"offload",
+#include <ktix/tables.h>
 	};
 
 	return bit < sizeof(names) / sizeof(names[0]) ? names[bit] : NULL;

@@ -56,6 +56,10 @@ struct ktix_policy_field {
 	unsigned int bit;	/* KTIX_POLICY_SET_* */
 	size_t offset;		/* in struct ktix_policy_info */
 	size_t size;		/* 4 (u32) or 8 (u64) */
+	uint64_t min, max;	/* what the module accepts */
+	uint64_t def;		/* a new namespace's value */
+	enum ktix_policy_unit { KTIX_UNIT_SECONDS, KTIX_UNIT_COUNT,
+				KTIX_UNIT_BYTES } unit;
 };
 
 /* Every field, in the order of the attributes; NULL name ends it. */

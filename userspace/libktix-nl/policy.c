@@ -14,22 +14,16 @@
 #include "ktix_nl.h"
 #include "nl_priv.h"
 
-#define FIELD(n, t, m) {							\
-	.name = n, .type = KTIX_POLICY_A_##t, .bit = KTIX_POLICY_SET_##t,	\
-	.offset = offsetof(struct ktix_policy_info, m),				\
-	.size = sizeof(((struct ktix_policy_info *)0)->m),			\
-}
-
+/* From <ktix/tables.h>, as the module's own policy is. */
+#define KTIX_POLICY(attr, fld, nm, tp, lo, hi, dflt, un) {		\
+	.name = nm, .type = KTIX_POLICY_A_##attr,			\
+	.bit = KTIX_POLICY_SET_##attr,					\
+	.offset = offsetof(struct ktix_policy_info, fld),		\
+	.size = sizeof(((struct ktix_policy_info *)0)->fld),		\
+	.min = lo, .max = hi, .def = dflt, .unit = KTIX_UNIT_##un,	\
+},
 const struct ktix_policy_field ktix_policy_fields[] = {
-	FIELD("rotate-interval", ROTATE_INTERVAL, rotate_interval),
-	FIELD("retention", RETENTION, retention),
-	FIELD("ticket-lifetime", TICKET_LIFETIME, ticket_lifetime),
-	FIELD("max-keys", MAX_KEYS, max_keys),
-	FIELD("cache-entries", CACHE_ENTRIES, cache_entries),
-	FIELD("cache-bytes", CACHE_BYTES, cache_bytes),
-	FIELD("session-lifetime", SESSION_LIFETIME, session_lifetime),
-	FIELD("session-max-size", SESSION_MAX_SIZE, session_max_size),
-	FIELD("revoke-bytes", REVOKE_BYTES, revoke_bytes),
+#include <ktix/tables.h>
 	{ .name = NULL },
 };
 

@@ -135,10 +135,11 @@ int ktix_nl_key_rotate(struct ktix_nl *nl, uint64_t *generation)
 
 const char *ktix_key_state_name(uint32_t state)
 {
-	switch (state) {
-	case KTIX_KEY_STATE_NEXT:	return "next";
-	case KTIX_KEY_STATE_PRIMARY:	return "primary";
-	case KTIX_KEY_STATE_RETIRING:	return "retiring";
-	default:			return "unknown";
-	}
+#define KTIX_KEY_STATE_NAME(value, name)	[KTIX_KEY_STATE_##value] = name,
+	static const char *const names[KTIX_KEY_STATE_MAX + 1] = {
+#include <ktix/tables.h>
+	};
+
+	return state <= KTIX_KEY_STATE_MAX && names[state] ? names[state] :
+	       "unknown";
 }

@@ -15,6 +15,8 @@
 
 #include <linux/tls.h>
 
+#include <linux/ktix.h>
+
 #include "ktix.h"
 #include "result.h"
 
@@ -309,15 +311,12 @@ int ktix_revoke(struct ktix_client *cl, const uint8_t handle[16],
 
 const char *ktix_resumed_name(uint32_t resumed)
 {
-	switch (resumed) {
-	case KTIX_RESUMED_NONE:
-		return "full";
-	case KTIX_RESUMED_TICKET:
-		return "ticket";
-	case KTIX_RESUMED_SESSION_ID:
-		return "session_id";
-	case KTIX_RESUMED_PSK:
-		return "psk";
-	}
-	return "unknown";
+	/* KTIX_RESUMED_* are the module's enum ktix_offload_kind. */
+#define KTIX_OFFLOAD_KIND_NAME(value, name)	[KTIX_OFFLOAD_KIND_##value] = name,
+	static const char *const names[KTIX_OFFLOAD_KIND_MAX + 1] = {
+#include <ktix/tables.h>
+	};
+
+	return resumed <= KTIX_OFFLOAD_KIND_MAX && names[resumed] ?
+	       names[resumed] : "unknown";
 }

@@ -134,96 +134,192 @@ struct ktix_options {
 
 struct ktix_client;
 
-/* Connects to ktixd at path (NULL: KTIX_HELPER_SOCKET). */
+/**
+ * ktix_client_open() - connect to ktixd
+ * @path: its socket, or NULL for KTIX_HELPER_SOCKET
+ * @out: the client, for ktix_client_close()
+ *
+ * Return: 0; -ENAMETOOLONG for @path; -ENOMEM; or the errno of connect(2):
+ * -ENOENT (no ktixd there), -ECONNREFUSED (it is gone), -EACCES (the
+ * socket's mode and group keep this process out).
+ */
 int ktix_client_open(const char *path, struct ktix_client **out);
+/**
+ * ktix_client_close() - disconnect and free a client
+ * @cl: the client, or NULL
+ *
+ * Handshakes submitted and not completed go on in ktixd; their answers
+ * are lost, and their sockets are closed by ktixd.
+ */
 void ktix_client_close(struct ktix_client *cl);
-/* Readable when an answer waits: poll it for POLLIN. */
+/**
+ * ktix_client_fd() - the descriptor to poll for answers
+ * @cl: the client
+ *
+ * Return: a descriptor that is readable (POLLIN) when an answer waits.
+ */
 int ktix_client_fd(const struct ktix_client *cl);
 
-/*
- * Hands fd to ktixd and waits for its answer.  The result is also the
- * answer on failure: res->status and res->error say why (the return value
- * is res->status, or the errno of talking to ktixd: -ECONNRESET when ktixd
- * went away, -ETIMEDOUT when it gave no answer in time, see KTIX_WAIT_MS).
- * On success fd is a kTLS socket; on failure the server should close it.
- * A client is used
- * either this way, by one thread at a time, or with the two calls below,
- * not both: this one drops answers that are not its own.
+/**
+ * ktix_handshake() - have ktixd make a TLS server of an accepted socket
+ * @cl: the client
+ * @fd: the accepted TCP socket; ktixd gets a copy of it
+ * @opt: the timeout and ALPN list, or NULL for ktixd's settings
+ * @res: the answer, also on failure: res->status and res->error say why
+ *
+ * Hands @fd to ktixd and waits for its answer.  On success @fd is a kTLS
+ * socket; on failure the server should close it.  A client is used either
+ * this way, by one thread at a time, or with ktix_handshake_submit() and
+ * ktix_handshake_complete(), not both: this one drops answers that are not
+ * its own.
+ *
+ * Return: res->status: 0, or ktixd's errno for the handshake
+ * (Documentation/helper.rst lists them; e.g. -ECONNRESET when the client
+ * went away, -ETIMEDOUT past the deadline, -EPROTO for a TLS failure);
+ * or the errno of talking to ktixd: -EBADF (@fd), -EINVAL (@opt's ALPN
+ * list), -ECONNRESET (ktixd went away), -ETIMEDOUT (no answer within
+ * KTIX_WAIT_MS or @opt's timeout, and 2 s more), -EPROTO (not an answer of
+ * ktixd).
  */
 int ktix_handshake(struct ktix_client *cl, int fd,
 		   const struct ktix_options *opt, struct ktix_result *res);
-/* The same in two halves, for servers with an event loop. */
+/**
+ * ktix_handshake_submit() - hand a socket to ktixd, without waiting
+ * @cl: the client
+ * @fd: the accepted TCP socket; the server may close its copy at once
+ * @opt: as for ktix_handshake()
+ * @cookie: comes back in the answer's res.cookie; answers come in the
+ *	order handshakes finish
+ *
+ * Return: 0; -EBADF (@fd); -EINVAL (@opt's ALPN list); or the errno of
+ * sendmsg(2) to ktixd (-EPIPE or -ECONNRESET: ktixd went away).
+ */
 int ktix_handshake_submit(struct ktix_client *cl, int fd,
 			  const struct ktix_options *opt, uint64_t cookie);
-/* -EAGAIN when no answer waits. */
+/**
+ * ktix_handshake_complete() - take one answer, without waiting
+ * @cl: the client
+ * @res: the answer of a submitted handshake or revocation
+ *
+ * Return: 0 (the answer is in @res, its status in res->status); -EAGAIN
+ * when no answer waits; -ECONNRESET when ktixd went away; -EPROTO for
+ * what is not an answer of ktixd; or the errno of recvmsg(2).
+ */
 int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res);
 
-/*
- * Logs a session out, everywhere ktix could resume it: no helper of this
- * network namespace resumes the session with this handle (res.handle of
- * any of its handshakes, flag KTIX_RES_F_HANDLE), whether by ticket, TLS
- * 1.3 PSK or session ID, once this returns 0 (this ktixd at once, the
- * others within the bound of Documentation/resumption.rst).  until is
- * when the revocation may end, 0 for the longest any of its tickets can
- * be accepted.  ktixd asks the module (KTIX_CMD_REVOKE_ADD) on the
- * server's behalf.  Used as ktix_handshake() is: res is the answer, and
- * the return value is res->status: -ENOSPC when the namespace's
- * revocation set is full (policy revoke-bytes), -EINVAL or -ERANGE for
- * until, -ENOENT when the module is not loaded, or an errno of talking
- * to ktixd.
+/**
+ * ktix_revoke() - log a session out, everywhere ktix could resume it
+ * @cl: the client
+ * @handle: the session's handle: res.handle of any of its handshakes
+ *	(flag KTIX_RES_F_HANDLE)
+ * @until: when the revocation may end, in seconds since the epoch; 0 for
+ *	the longest any of its tickets can be accepted
+ * @res: the answer, as a handshake's
+ *
+ * No helper of this network namespace resumes the session, by ticket,
+ * TLS 1.3 PSK or session ID, once this returns 0 (this ktixd at once, the
+ * others within the bound of Documentation/resumption.rst).  ktixd asks
+ * the module (KTIX_CMD_REVOKE_ADD) on the server's behalf.
+ *
+ * Return: res->status: 0; -ENOSPC when the namespace's revocation set is
+ * full (policy revoke-bytes); -EINVAL or -ERANGE for @until; -ENOENT when
+ * the module is not loaded; or an errno of talking to ktixd, as for
+ * ktix_handshake().
  */
 int ktix_revoke(struct ktix_client *cl, const uint8_t handle[16],
 		uint64_t until, struct ktix_result *res);
-/* The same, for servers with an event loop: the answer as a handshake's. */
+/**
+ * ktix_revoke_submit() - ktix_revoke() for servers with an event loop
+ * @cl: the client
+ * @handle: as for ktix_revoke()
+ * @until: as for ktix_revoke()
+ * @cookie: comes back in the answer, which ktix_handshake_complete() takes
+ *
+ * Return: 0, or the errno of sendmsg(2) to ktixd.
+ */
 int ktix_revoke_submit(struct ktix_client *cl, const uint8_t handle[16],
 		       uint64_t until, uint64_t cookie);
 
-/* "full", "ticket", "session_id", "psk". */
+/**
+ * ktix_resumed_name() - how a handshake was made, as ktixd logs it
+ * @resumed: res.resumed, enum ktix_resumed
+ *
+ * Return: "full", "ticket", "session_id", "psk", or "unknown".
+ */
 const char *ktix_resumed_name(uint32_t resumed);
 
-/*
- * Reading a kTLS socket as a TLS server must (RFC 8446 6, RFC 5246 7.2):
- * data records come back as data; a close_notify alert is the end of the
- * stream (0); any other alert of the peer's is -ECONNRESET.  And it
- * answers what the peer should not have sent, with an alert:
- *   -EBADMSG    a record that does not decrypt: bad_record_mac, fatal
- *   -EMSGSIZE   a record over the size limit: record_overflow, fatal
- *   -EPROTO     a TLS 1.3 KeyUpdate, which kTLS before Linux 6.14 cannot
- *               follow and ktix does not follow yet on any kernel:
- *               close_notify (the client reconnects); any other
- *               handshake message or a record type not allowed after the
- *               handshake: unexpected_message, fatal
- * A TLS 1.2 ClientHello (renegotiation) gets a no_renegotiation warning
- * and is skipped: the call goes on reading.  After any negative return
- * but -EAGAIN and -EINTR, end the connection with ktix_ktls_abort().
- * Blocks as the socket does.
+/**
+ * ktix_ktls_recv() - read a kTLS socket as a TLS server must
+ * @fd: the kTLS socket
+ * @buf: for the data
+ * @len: its size
+ * @flags: as for recvmsg(2)
+ *
+ * Data records come back as data; a close_notify alert is the end of the
+ * stream; any other alert of the peer's is an error.  What the peer should
+ * not have sent is answered with an alert (RFC 8446 6, RFC 5246 7.2),
+ * through kTLS.  A TLS 1.2 ClientHello (renegotiation) gets a
+ * no_renegotiation warning and is skipped: the call goes on reading.
+ * After any negative return but -EAGAIN and -EINTR, end the connection
+ * with ktix_ktls_abort().  Blocks as the socket does.
+ *
+ * Return: the bytes of data read; 0 at the peer's close_notify;
+ * -ECONNRESET for another alert of the peer's; -EBADMSG for a record that
+ * does not decrypt (bad_record_mac sent, fatal); -EMSGSIZE for a record
+ * over the size limit (record_overflow, fatal); -EPROTO for a TLS 1.3
+ * KeyUpdate, which kTLS before Linux 6.14 cannot follow and ktix does not
+ * follow yet on any kernel (close_notify sent: the client reconnects), or
+ * for any other handshake message or a record type not allowed after the
+ * handshake (unexpected_message, fatal); or the errno of recvmsg(2).
  */
 ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags);
-/*
- * Ends a connection after ktix_ktls_recv() failed (its alert is sent):
- * shuts the write side down, waits up to wait_ms for the peer to close,
- * so that the alert is not overtaken by a reset, then closes fd.
+/**
+ * ktix_ktls_abort() - end a connection after ktix_ktls_recv() failed
+ * @fd: the kTLS socket; closed
+ * @wait_ms: the longest to wait for the peer to close
+ *
+ * Shuts the write side down, so that the alert already sent is followed
+ * by a FIN, waits for the peer to close, then closes @fd: closing at once
+ * with unread bytes would send a reset that can overtake the alert.
+ *
+ * Return: 0, or the errno of close(2).
  */
 int ktix_ktls_abort(int fd, int wait_ms);
-/*
- * Writing a kTLS socket in records of at most max_record bytes of
- * plaintext (the result's; 0 or 16384: no cap), as send(2) with flags
- * (MSG_MORE is ignored under a cap: each call ends its records).  The
- * bytes sent, which may be fewer than len on a non-blocking socket, or
- * -errno.
+/**
+ * ktix_ktls_send() - write a kTLS socket in records of a capped size
+ * @fd: the kTLS socket
+ * @buf: the data
+ * @len: its length
+ * @flags: as for send(2); MSG_MORE is ignored under a cap (each call ends
+ *	its records)
+ * @max_record: res.max_record, the most plaintext a record may carry; 0 or
+ *	16384 for no cap
+ *
+ * Return: the bytes sent, which may be fewer than @len on a non-blocking
+ * socket, or the errno of send(2) when none was sent.
  */
 ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
 		       unsigned int max_record);
-/* Sends a close_notify alert (TLS 1.2 and 1.3), then closes fd. */
+/**
+ * ktix_ktls_close() - end a connection as TLS asks
+ * @fd: the kTLS socket; closed
+ *
+ * Sends a close_notify alert (TLS 1.2 and 1.3), then closes @fd.
+ *
+ * Return: 0, or the errno of sending the alert or of close(2).
+ */
 int ktix_ktls_close(int fd);
-/*
- * Whether the running kernel's kTLS takes new keys on a live TLS 1.3
- * socket (Linux 6.14 and later), which following a peer's KeyUpdate
- * needs: 1 if it does, 0 if it does not (ktix_ktls_recv() then ends the
- * connection at a KeyUpdate, as described above), or -errno when it could
- * not be told: -ENOENT (kTLS is not loaded: modprobe tls), or an errno of
- * connecting over the loopback interface of the caller's namespace.  It
- * tries it, on a throwaway loopback connection with keys of zeros.
+/**
+ * ktix_ktls_can_rekey() - whether this kernel's kTLS takes new keys
+ *
+ * Tells whether the running kernel's kTLS takes new keys on a live TLS 1.3
+ * socket (Linux 6.14 and later), which following a peer's KeyUpdate needs.
+ * It tries it, on a throwaway loopback connection with keys of zeros.
+ *
+ * Return: 1 if it does; 0 if it does not (ktix_ktls_recv() then ends the
+ * connection at a KeyUpdate); -ENOENT when kTLS is not loaded (modprobe
+ * tls); or the errno of connecting over the loopback interface of the
+ * caller's namespace (-ENETUNREACH when it is down).
  */
 int ktix_ktls_can_rekey(void);
 

@@ -31,28 +31,27 @@
  *   Request:
  *     KTIX_A_POLICY: NLA_NESTED, one or more of
  *       KTIX_POLICY_A_ROTATE_INTERVAL: u32, seconds between automatic key
- *                                      rotations, 0 for manual rotation,
- *                                      otherwise 1 to 604800
+ *                                      rotations, 0 for manual rotation
  *       KTIX_POLICY_A_RETENTION: u32, seconds a retiring key still
- *                                decrypts, 60 to 1209600, never less than
- *                                the ticket lifetime
- *       KTIX_POLICY_A_TICKET_LIFETIME: u32, seconds, 60 to 604800
- *                                      (RFC 8446 4.6.1: at most 7 days)
- *       KTIX_POLICY_A_MAX_KEYS: u32, 2 to KTIX_MAX_KEYS_LIMIT; with
+ *                                decrypts, never less than the ticket
+ *                                lifetime
+ *       KTIX_POLICY_A_TICKET_LIFETIME: u32, seconds (RFC 8446 4.6.1: at
+ *                                      most 7 days)
+ *       KTIX_POLICY_A_MAX_KEYS: u32, at most KTIX_MAX_KEYS_LIMIT; with
  *                               automatic rotation at least
  *                               2 + ceil(retention / rotate_interval)
- *       KTIX_POLICY_A_CACHE_ENTRIES: u32, session-ID cache entries,
- *                                    1 to 10000000
- *       KTIX_POLICY_A_CACHE_BYTES: u64, session-ID cache payload bytes,
- *                                  65536 to 17179869184
+ *       KTIX_POLICY_A_CACHE_ENTRIES: u32, session-ID cache entries
+ *       KTIX_POLICY_A_CACHE_BYTES: u64, session-ID cache payload bytes
  *       KTIX_POLICY_A_SESSION_LIFETIME: u32, seconds a cached session
- *                                       lives at most, 1 to 86400
+ *                                       lives at most
  *       KTIX_POLICY_A_SESSION_MAX_SIZE: u32, largest DER session accepted,
- *                                       64 to 65000 bytes
+ *                                       at most KTIX_SESS_DATA_MAX_LEN
  *       KTIX_POLICY_A_REVOKE_BYTES: u64, memory the revocation set may
- *                                   use, 1048576 to 17179869184 bytes;
- *                                   a handle counts 80 bytes
+ *                                   use; a handle counts 80 bytes
  *                                   (Documentation/ktix.rst)
+ *   Each field's range and default are in include/ktix/tables.h of the
+ *   source tree (and "ktixctl help policy"); a value out of range is
+ *   refused with ERANGE and the bounds in the extended ACK.
  *   Attributes not given keep their value.  The new policy is checked as a
  *   whole and applied entirely or not at all.  Reply: an ACK.
  *
@@ -121,9 +120,9 @@
  *       KTIX_SESS_A_ID: 1 to KTIX_SESS_ID_MAX_LEN bytes
  *       KTIX_SESS_A_DATA: the DER session, 1 to policy session_max_size
  *                         bytes (EMSGSIZE beyond)
- *       KTIX_SESS_A_LIFETIME: u32 seconds, optional, 1 to 86400; the
- *                             policy's session_lifetime is the default
- *                             and the cap
+ *       KTIX_SESS_A_LIFETIME: u32 seconds, optional, in the range of
+ *                             the policy's session_lifetime, which is
+ *                             the default and the cap
  *   An entry with the same ID is replaced.  Reply: an ACK.
  *
  * KTIX_CMD_SESS_GET [admin]
@@ -244,6 +243,8 @@
 
 /* TLS session IDs are 1 to 32 bytes (RFC 5246 7.4.1.2). */
 #define KTIX_SESS_ID_MAX_LEN	32
+/* The largest session any policy lets the cache hold (session_max_size). */
+#define KTIX_SESS_DATA_MAX_LEN	65000
 
 #define KTIX_REVOKE_HANDLE_LEN	16
 /* The latest KTIX_REVOKE_A_UNTIL accepted, from now: 28 days. */
