@@ -63,6 +63,8 @@ LIBTLS_SRCS := $(wildcard $(LIBTLS)/*.c)
 COMMON_SRCS := $(wildcard $(COMMON)/*.c)
 CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
 D_SRCS := $(wildcard userspace/ktixd/*.c)
+# ktixd's main loop and server, which benchmarks and fuzzers leave out.
+KTIXD_LOOP := main server worker dispatch handshake reply
 SERVE_SRCS := $(wildcard userspace/ktix-serve/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIBNL_OBJS := $(LIBNL_SRCS:%.c=$(B)/obj/%.o)
@@ -162,7 +164,7 @@ $(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a $(LIBCOMMON)
 
 # ktixd's ticket path and ring mirror, without its main loop.
 $(B)/bench/ticketbench $(B)/bench/ringbench: $(B)/bench/%: $(B)/obj/bench/%.o \
-		$(B)/obj/bench/stubs.o $(filter-out %/main.o %/server.o,$(D_OBJS)) \
+		$(B)/obj/bench/stubs.o $(filter-out $(KTIXD_LOOP:%=\%/%.o),$(D_OBJS)) \
 		$(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
@@ -216,7 +218,7 @@ FUZZ_LIBS_keyfile := $(CRYPTO_LIBS)
 FUZZ_SRC_urlpath := userspace/ktix-serve/path.c
 FUZZ_LIBS_urlpath := -lhttp_parser
 FUZZ_SRC_result := $(LIBK)/client.c
-FUZZ_SRC_ticket := $(filter-out %/main.c %/server.c %/secret.c,$(D_SRCS)) \
+FUZZ_SRC_ticket := $(filter-out $(KTIXD_LOOP:%=\%/%.c) %/secret.c,$(D_SRCS)) \
 	$(LIB_SRCS) $(LIBNL_SRCS) $(LIBTLS_SRCS) $(COMMON_SRCS)
 FUZZ_LIBS_ticket := $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 

@@ -173,7 +173,7 @@ void revoke_request(const struct request *req, struct ktix_result *r);
  */
 int sni_parse(const uint8_t *ext, size_t len, char *out, size_t out_len);
 
-/* ---- TLS (tls.c) ---- */
+/* ---- TLS (tls.c; ticket.c, sessid.c, context.c, alpn.c: tls_priv.h) ---- */
 
 struct hs_info {
 	bool ticket_used;	/* TLS 1.2 ticket decrypted and used */
@@ -204,7 +204,8 @@ struct ktix_nl *tls_thread_nl(void);
 int tls_thread_nl_error(void);
 void tls_thread_nl_close(void);
 
-/* ---- the server (server.c) ---- */
+/* ---- the server (server.c; worker.c, dispatch.c, handshake.c, reply.c:
+ * server.h) ---- */
 
 /* Binds the Unix socket (before daemonizing): its fd, or -errno. */
 int server_listen(const struct ktixd_config *c);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktixd: OpenSSL contexts, session tickets against the mirrored ring, and
- * session IDs in the kernel's cache.
+ * ktixd: OpenSSL contexts and what each SSL keeps; tickets (ticket.c),
+ * session IDs (sessid.c), the security context (context.c) and SNI and
+ * ALPN (alpn.c) plug into them, sharing tls_priv.h.
  *
  * Tickets are OpenSSL's format (key name | IV | AES-CBC | HMAC-SHA256),
  * made by OpenSSL through SSL_CTX_set_tlsext_ticket_key_evp_cb with keys
@@ -23,57 +24,27 @@
  * of another name gets a full handshake.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
-#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
-#include <openssl/x509v3.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "ktix_nl.h"
 #include "ktix_tls.h"
-#include "ktixd.h"
-
-#define APPDATA_VERSION	1
-/* A ticket issued further in the future than this is refused (seconds). */
-#define CLOCK_SKEW	60
-
-/* The ktix block in a ticket. */
-struct ticket_appdata {
-	uint8_t version;
-	uint8_t handle[16];
-	uint8_t issued[8];	/* big-endian seconds */
-};
-
-/* Every context of one configuration; SSLs hold a reference. */
-struct ctx_set {
-	atomic_int refs;
-	SSL_CTX *ctx[KTIXD_MAX_CERTS];
-	uint8_t sid_ctx[KTIXD_MAX_CERTS][SHA256_DIGEST_LENGTH];
-	unsigned int n;
-	unsigned char *alpn;		/* wire format */
-	size_t alpn_len;
-};
-
-/* What ktixd keeps for each SSL (ex_data). */
-struct ssl_data {
-	struct hs_info info;
-	struct ctx_set *set;
-	unsigned int ctx_idx;		/* the context in use, in set */
-	char sni[256];			/* the ClientHello's, lower case, or "" */
-	uint8_t alpn[255];		/* the server's own list, or none */
-	size_t alpn_len;
-};
+#include "tls_priv.h"
 
 static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ctx_set *current;
-static int ex_index = -1;
-static EVP_CIPHER *aes128, *aes256;
+struct ctx_set *tls_current;
+int tls_ex_index = -1;
+EVP_CIPHER *tls_aes128, *tls_aes256;
 static __thread struct ktix_nl *thread_nl;
 static __thread int thread_nl_err;
 static __thread unsigned int thread_nl_epoch;
@@ -83,7 +54,6 @@ const char *resume_fail_name(uint32_t f)
 #define KTIX_RESUME_MISS_NAME(value, name)	[KTIX_RESUME_MISS_##value] = name,
 	static const char *const names[KTIX_RESUME_MISS_MAX + 1] = {
 		[KTIX_RESUME_MISS_NONE] = "none",
-#include <ktix/tables.h>
 	};
 
 	return f <= KTIX_RESUME_MISS_MAX ? names[f] : "?";
@@ -116,14 +86,14 @@ static void data_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 
 struct hs_info *tls_info(SSL *ssl)
 {
-	struct ssl_data *d = SSL_get_ex_data(ssl, ex_index);
+	struct ssl_data *d = SSL_get_ex_data(ssl, tls_ex_index);
 
 	return d ? &d->info : NULL;
 }
 
 int tls_set_alpn(SSL *ssl, const uint8_t *alpn, size_t len)
 {
-	struct ssl_data *d = SSL_get_ex_data(ssl, ex_index);
+	struct ssl_data *d = SSL_get_ex_data(ssl, tls_ex_index);
 
 	if (!d || len > sizeof(d->alpn))
 		return -EINVAL;
@@ -162,386 +132,6 @@ void tls_thread_nl_close(void)
 	ktix_nl_close(thread_nl);
 	thread_nl = NULL;
 }
-
-/* ---- the security context of a session ---- */
-
-/*
- * Whether @sess may resume on @s: made in this context (its session-ID
- * context) and for the name the client asks for now.  Sets the miss.
- */
-static bool session_in_context(SSL *s, const SSL_SESSION *sess)
-{
-	struct ssl_data *d = SSL_get_ex_data(s, ex_index);
-	const unsigned char *sid;
-	const char *host;
-	unsigned int len;
-
-	if (!d)
-		return false;
-	sid = SSL_SESSION_get0_id_context(sess, &len);
-	host = SSL_SESSION_get0_hostname(sess);
-	if (len != SHA256_DIGEST_LENGTH ||
-	    CRYPTO_memcmp(sid, d->set->sid_ctx[d->ctx_idx], len) ||
-	    strcasecmp(host ? host : "", d->sni)) {
-		d->info.fail = KTIX_RESUME_MISS_CONTEXT;
-		return false;
-	}
-	return true;
-}
-
-/*
- * Before OpenSSL looks for a session: the server name, and the context of
- * the certificate for it, so that the session-ID context compared is the
- * one of the certificate the client will get.
- */
-static int client_hello_cb(SSL *s, int *alert, void *arg)
-{
-	struct ssl_data *d = SSL_get_ex_data(s, ex_index);
-	const unsigned char *ext;
-	unsigned int i;
-	size_t len;
-
-	(void)alert; (void)arg;
-	if (!d)
-		return SSL_CLIENT_HELLO_ERROR;
-	if (!SSL_client_hello_get0_ext(s, TLSEXT_TYPE_server_name, &ext, &len) ||
-	    sni_parse(ext, len, d->sni, sizeof(d->sni)))
-		d->sni[0] = '\0';
-	if (!d->sni[0] || d->set->n < 2)
-		return SSL_CLIENT_HELLO_SUCCESS;
-	for (i = 0; i < d->set->n; i++) {
-		X509 *x = SSL_CTX_get0_certificate(d->set->ctx[i]);
-
-		if (x && X509_check_host(x, d->sni, 0, 0, NULL) == 1)
-			break;
-	}
-	if (i == d->set->n)
-		i = 0;			/* no match: the default certificate */
-	if (i != d->ctx_idx) {
-		if (!SSL_set_SSL_CTX(s, d->set->ctx[i]))
-			return SSL_CLIENT_HELLO_ERROR;
-		d->ctx_idx = i;
-	}
-	return SSL_CLIENT_HELLO_SUCCESS;
-}
-
-/* ---- tickets ---- */
-
-int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
-		      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
-{
-	struct hs_info *info = tls_info(s);
-	struct mirror_key k;
-	bool primary = true;
-	int ret = -1;
-
-	if (enc) {
-		if (!mirror_primary(&k))
-			return 0;	/* no key yet: no ticket */
-		memcpy(name, k.name, 16);
-		if (RAND_bytes(iv, 16) <= 0)
-			goto out;
-	} else if (!mirror_find(name, &k, &primary)) {
-		if (info)
-			info->fail = KTIX_RESUME_MISS_UNKNOWN_KEY;
-		return 0;		/* a full handshake, and a new ticket */
-	}
-	{
-		OSSL_PARAM p[] = {
-			OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
-			OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, k.hmac,
-						k.hmac_len),
-			OSSL_PARAM_END,
-		};
-		EVP_CIPHER *c = k.aes_len == 32 ? aes256 : aes128;
-
-		if (!EVP_MAC_CTX_set_params(hctx, p) ||
-		    !EVP_CipherInit_ex(cctx, c, NULL, k.aes, iv, enc))
-			goto out;
-	}
-	ret = primary ? 1 : 2;		/* 2: renew under the primary */
-out:
-	OPENSSL_cleanse(&k, sizeof(k));
-	return ret;
-}
-
-/*
- * Puts the ktix block in @sess: the connection's handle (a new one for a
- * full handshake) and the time now.  1, or 0 on failure.
- */
-static int appdata_set(struct hs_info *info, SSL_SESSION *sess)
-{
-	struct ticket_appdata ad = { .version = APPDATA_VERSION };
-	uint64_t now = (uint64_t)time(NULL);
-	int i;
-
-	if (!info->has_handle) {
-		if (RAND_bytes(info->handle, sizeof(info->handle)) <= 0)
-			return 0;
-		info->has_handle = true;
-	}
-	memcpy(ad.handle, info->handle, sizeof(ad.handle));
-	for (i = 0; i < 8; i++)
-		ad.issued[i] = (uint8_t)(now >> (56 - 8 * i));
-	return SSL_SESSION_set1_ticket_appdata(sess, &ad, sizeof(ad));
-}
-
-/* The ktix block of @sess, or NULL for a session that is not ktix's. */
-static const struct ticket_appdata *appdata_get(SSL_SESSION *sess)
-{
-	struct ticket_appdata *ad;
-	size_t len;
-
-	if (!SSL_SESSION_get0_ticket_appdata(sess, (void **)&ad, &len) ||
-	    len != sizeof(*ad) || ad->version != APPDATA_VERSION)
-		return NULL;
-	return ad;
-}
-
-/*
- * Whether the handle of @ad may resume: not revoked, and checked against
- * a current mirror.  Sets the miss; takes the handle for the result.
- */
-static bool handle_may_resume(struct hs_info *info,
-			      const struct ticket_appdata *ad)
-{
-	switch (mirror_revoked(ad->handle)) {
-	case REV_CLEAR:
-		memcpy(info->handle, ad->handle, sizeof(info->handle));
-		info->has_handle = true;
-		return true;
-	case REV_REVOKED:
-		info->fail = KTIX_RESUME_MISS_REVOKED;
-		return false;
-	default:
-		info->fail = KTIX_RESUME_MISS_REVOKE_STALE;
-		return false;
-	}
-}
-
-static int gen_cb(SSL *s, void *arg)
-{
-	struct hs_info *info = tls_info(s);
-	SSL_SESSION *sess = SSL_get0_session(s);
-
-	(void)arg;
-	if (!info || !sess)
-		return 0;
-	SSL_SESSION_set_timeout(sess, (long)mirror_ticket_timeout());
-	return appdata_set(info, sess);
-}
-
-SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
-				    const unsigned char *keyname,
-				    size_t keyname_len,
-				    SSL_TICKET_STATUS status, void *arg)
-{
-	struct hs_info *info = tls_info(s);
-	const struct ticket_appdata *ad;
-	uint64_t issued, now;
-	int i;
-
-	(void)keyname; (void)keyname_len; (void)arg;
-	if (!info)
-		return SSL_TICKET_RETURN_ABORT;
-	switch (status) {
-	case SSL_TICKET_EMPTY:
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	case SSL_TICKET_NO_DECRYPT:
-		if (info->fail == KTIX_RESUME_MISS_NONE)
-			info->fail = KTIX_RESUME_MISS_BAD_TICKET;
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	case SSL_TICKET_SUCCESS:
-	case SSL_TICKET_SUCCESS_RENEW:
-		break;
-	default:
-		return SSL_TICKET_RETURN_ABORT;
-	}
-	ad = appdata_get(ss);
-	if (!ad) {
-		/* Not one of ours: no handle to check, so not resumed. */
-		info->fail = KTIX_RESUME_MISS_BAD_TICKET;
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	}
-	if (!session_in_context(s, ss))
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	/* The lifetime is the policy's now: shortening it ends older tickets. */
-	for (i = 0, issued = 0; i < 8; i++)
-		issued = issued << 8 | ad->issued[i];
-	now = (uint64_t)time(NULL);
-	if (issued > now + CLOCK_SKEW) {
-		/* Else it would outlive the ticket lifetime. */
-		info->fail = KTIX_RESUME_MISS_FUTURE;
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	}
-	if (now > issued + mirror_ticket_lifetime()) {
-		info->fail = KTIX_RESUME_MISS_EXPIRED;
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	}
-	if (!handle_may_resume(info, ad))
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	info->ticket_used = true;
-	info->fail = KTIX_RESUME_MISS_NONE;
-	/*
-	 * TLS 1.3: new tickets after every resumption, whatever key the
-	 * ticket was under: clients that use each ticket once (RFC 8446
-	 * appendix C.4) would otherwise resume only every second time.
-	 */
-	if (status == SSL_TICKET_SUCCESS &&
-	    SSL_SESSION_get_protocol_version(ss) != TLS1_3_VERSION)
-		return SSL_TICKET_RETURN_USE;
-	return SSL_TICKET_RETURN_USE_RENEW;
-}
-
-/* ---- session IDs, in the kernel's cache ---- */
-
-static int new_cb(SSL *s, SSL_SESSION *sess)
-{
-	unsigned int id_len;
-	const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
-	struct ktix_nl *nl = tls_thread_nl();
-	struct hs_info *info = tls_info(s);
-	unsigned char *der = NULL;
-	int len, err;
-
-	/* TLS 1.3 sessions travel in their tickets. */
-	if (!nl || !info || !id_len || SSL_version(s) != TLS1_2_VERSION)
-		return 0;
-	/* Its handle, the ticket's if one was issued: one session, one. */
-	if (!appdata_get(sess) && !appdata_set(info, sess))
-		return 0;
-	len = i2d_SSL_SESSION(sess, &der);
-	if (len <= 0)
-		return 0;
-	err = ktix_nl_sess_put(nl, id, id_len, der, (size_t)len, 0);
-	if (err)
-		log_msg(LOG_WARNING, "session cache: put: %s%s%s",
-			strerror(-err), *ktix_nl_errmsg(nl) ? ": " : "",
-			ktix_nl_errmsg(nl));
-	OPENSSL_clear_free(der, (size_t)len);
-	return 0;		/* we kept no reference */
-}
-
-static SSL_SESSION *get_cb(SSL *s, const unsigned char *id, int id_len,
-			   int *copy)
-{
-	struct hs_info *info = tls_info(s);
-	struct ktix_nl *nl = tls_thread_nl();
-	struct ktix_sess_info si = { 0 };
-	const struct ticket_appdata *ad;
-	const unsigned char *p;
-	SSL_SESSION *sess = NULL;
-	int err;
-
-	*copy = 0;
-	if (!nl || id_len <= 0)
-		return NULL;
-	err = ktix_nl_sess_get(nl, id, (size_t)id_len, &si);
-	if (err) {
-		if (err != -ENOENT)
-			log_msg(LOG_WARNING, "session cache: get: %s",
-				strerror(-err));
-		if (info)
-			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
-		return NULL;
-	}
-	p = si.data;
-	sess = d2i_SSL_SESSION(NULL, &p, si.size);
-	ktix_sess_info_free(&si);
-	if (!sess) {
-		if (info)
-			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
-		return NULL;
-	}
-	if (!session_in_context(s, sess)) {
-		SSL_SESSION_free(sess);
-		return NULL;
-	}
-	ad = appdata_get(sess);
-	if (!ad) {
-		/* Not one of ours (no handle to check): not resumed. */
-		if (info)
-			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
-		SSL_SESSION_free(sess);
-		return NULL;
-	}
-	if (!info || !handle_may_resume(info, ad)) {
-		SSL_SESSION_free(sess);
-		return NULL;
-	}
-	return sess;
-}
-
-static void remove_cb(SSL_CTX *ctx, SSL_SESSION *sess)
-{
-	unsigned int id_len;
-	const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
-	struct ktix_nl *nl = tls_thread_nl();
-
-	(void)ctx;
-	if (nl && id_len)
-		ktix_nl_sess_del(nl, id, id_len);
-}
-
-/* ---- SNI and ALPN ---- */
-
-/*
- * The certificate was chosen in the ClientHello callback; acknowledging
- * the name makes OpenSSL keep it in the session, where the next
- * resumption finds it.
- */
-static int sni_cb(SSL *s, int *alert, void *arg)
-{
-	(void)s; (void)alert; (void)arg;
-	return SSL_TLSEXT_ERR_OK;
-}
-
-static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
-		   const unsigned char *in, unsigned int inlen, void *arg)
-{
-	struct ssl_data *d = SSL_get_ex_data(s, ex_index);
-	unsigned char *o;
-
-	(void)arg;
-	if (!d || (!d->alpn_len && !d->set->alpn))
-		return SSL_TLSEXT_ERR_NOACK;
-	/* The server's own list, else ktixd's alpn setting. */
-	if (SSL_select_next_proto(&o, outlen,
-				  d->alpn_len ? d->alpn : d->set->alpn,
-				  (unsigned int)(d->alpn_len ? d->alpn_len :
-						 d->set->alpn_len),
-				  in, inlen) != OPENSSL_NPN_NEGOTIATED)
-		return SSL_TLSEXT_ERR_NOACK;
-	*out = o;
-	return SSL_TLSEXT_ERR_OK;
-}
-
-/* "h2,http/1.1" to its wire format: length-prefixed names. */
-static int alpn_wire(const char *list, unsigned char **out, size_t *len)
-{
-	size_t n = strlen(list), i = 0, start = 0, pos = 0;
-	unsigned char *w = malloc(n + 1);
-
-	if (!w)
-		return -ENOMEM;
-	for (i = 0; i <= n; i++) {
-		if (i < n && list[i] != ',')
-			continue;
-		if (i == start || i - start > 255) {
-			free(w);
-			return -EINVAL;
-		}
-		w[pos++] = (unsigned char)(i - start);
-		memcpy(w + pos, list + start, i - start);
-		pos += i - start;
-		start = i + 1;
-	}
-	*out = w;
-	*len = pos;
-	return 0;
-}
-
-/* ---- contexts ---- */
 
 static void ssl_errors(const char *what)
 {
@@ -660,15 +250,15 @@ static SSL_CTX *ctx_new(const struct ktixd_config *c,
 	SSL_CTX_set_timeout(ctx, (long)mirror_ticket_timeout());
 	if (c->tickets &&
 	    (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, tls_ticket_key_cb) != 1 ||
-	     !SSL_CTX_set_session_ticket_cb(ctx, gen_cb, tls_ticket_dec_cb,
+	     !SSL_CTX_set_session_ticket_cb(ctx, ticket_gen_cb, tls_ticket_dec_cb,
 					    NULL)))
 		goto err;
 	if (c->session_ids) {
 		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER |
 					       SSL_SESS_CACHE_NO_INTERNAL);
-		SSL_CTX_sess_set_new_cb(ctx, new_cb);
-		SSL_CTX_sess_set_get_cb(ctx, get_cb);
-		SSL_CTX_sess_set_remove_cb(ctx, remove_cb);
+		SSL_CTX_sess_set_new_cb(ctx, sessid_new_cb);
+		SSL_CTX_sess_set_get_cb(ctx, sessid_get_cb);
+		SSL_CTX_sess_set_remove_cb(ctx, sessid_remove_cb);
 	} else {
 		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	}
@@ -705,9 +295,9 @@ err:
 
 static void ex_init(void)
 {
-	ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, data_free);
-	aes128 = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
-	aes256 = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+	tls_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, data_free);
+	tls_aes128 = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+	tls_aes256 = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
 }
 
 int tls_contexts_load(const struct ktixd_config *c)
@@ -717,7 +307,7 @@ int tls_contexts_load(const struct ktixd_config *c)
 	unsigned int i;
 
 	pthread_once(&once, ex_init);
-	if (ex_index < 0 || !aes128 || !aes256)
+	if (tls_ex_index < 0 || !tls_aes128 || !tls_aes256)
 		return -ENOMEM;
 	set = calloc(1, sizeof(*set));
 	if (!set)
@@ -738,8 +328,8 @@ int tls_contexts_load(const struct ktixd_config *c)
 		set->n++;
 	}
 	pthread_mutex_lock(&set_lock);
-	old = current;
-	current = set;
+	old = tls_current;
+	tls_current = set;
 	pthread_mutex_unlock(&set_lock);
 	set_put(old);
 	return 0;
@@ -748,12 +338,12 @@ int tls_contexts_load(const struct ktixd_config *c)
 void tls_contexts_free(void)
 {
 	pthread_mutex_lock(&set_lock);
-	set_put(current);
-	current = NULL;
+	set_put(tls_current);
+	tls_current = NULL;
 	pthread_mutex_unlock(&set_lock);
-	EVP_CIPHER_free(aes128);
-	EVP_CIPHER_free(aes256);
-	aes128 = aes256 = NULL;
+	EVP_CIPHER_free(tls_aes128);
+	EVP_CIPHER_free(tls_aes256);
+	tls_aes128 = tls_aes256 = NULL;
 }
 
 SSL *tls_new(void)
@@ -764,15 +354,15 @@ SSL *tls_new(void)
 	if (!d)
 		return NULL;
 	pthread_mutex_lock(&set_lock);
-	if (current) {
-		ssl = SSL_new(current->ctx[0]);
+	if (tls_current) {
+		ssl = SSL_new(tls_current->ctx[0]);
 		if (ssl) {
-			d->set = current;
-			atomic_fetch_add(&current->refs, 1);
+			d->set = tls_current;
+			atomic_fetch_add(&tls_current->refs, 1);
 		}
 	}
 	pthread_mutex_unlock(&set_lock);
-	if (!ssl || !SSL_set_ex_data(ssl, ex_index, d)) {
+	if (!ssl || !SSL_set_ex_data(ssl, tls_ex_index, d)) {
 		if (ssl) {
 			set_put(d->set);
 			SSL_free(ssl);

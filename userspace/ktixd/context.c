@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixd: the security context of a session.  A session resumes only in
+ * the context it was made in (its session-ID context, a digest of the
+ * certificate chain, the client verification and the CA names) and for
+ * the server name it was made for (RFC 6066 section 3, RFC 8446 4.6.1):
+ * the ClientHello callback reads the name and picks the certificate
+ * before OpenSSL looks for a session.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "tls_priv.h"
+
+/*
+ * Whether @sess may resume on @s: made in this context (its session-ID
+ * context) and for the name the client asks for now.  Sets the miss.
+ */
+bool session_in_context(SSL *s, const SSL_SESSION *sess)
+{
+	struct ssl_data *d = SSL_get_ex_data(s, tls_ex_index);
+	const unsigned char *sid;
+	const char *host;
+	unsigned int len;
+
+	if (!d)
+		return false;
+	sid = SSL_SESSION_get0_id_context(sess, &len);
+	host = SSL_SESSION_get0_hostname(sess);
+	if (len != SHA256_DIGEST_LENGTH ||
+	    CRYPTO_memcmp(sid, d->set->sid_ctx[d->ctx_idx], len) ||
+	    strcasecmp(host ? host : "", d->sni)) {
+		d->info.fail = KTIX_RESUME_MISS_CONTEXT;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Before OpenSSL looks for a session: the server name, and the context of
+ * the certificate for it, so that the session-ID context compared is the
+ * one of the certificate the client will get.
+ */
+int client_hello_cb(SSL *s, int *alert, void *arg)
+{
+	struct ssl_data *d = SSL_get_ex_data(s, tls_ex_index);
+	const unsigned char *ext;
+	unsigned int i;
+	size_t len;
+
+	(void)alert; (void)arg;
+	if (!d)
+		return SSL_CLIENT_HELLO_ERROR;
+	if (!SSL_client_hello_get0_ext(s, TLSEXT_TYPE_server_name, &ext, &len) ||
+	    sni_parse(ext, len, d->sni, sizeof(d->sni)))
+		d->sni[0] = '\0';
+	if (!d->sni[0] || d->set->n < 2)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	for (i = 0; i < d->set->n; i++) {
+		X509 *x = SSL_CTX_get0_certificate(d->set->ctx[i]);
+
+		if (x && X509_check_host(x, d->sni, 0, 0, NULL) == 1)
+			break;
+	}
+	if (i == d->set->n)
+		i = 0;			/* no match: the default certificate */
+	if (i != d->ctx_idx) {
+		if (!SSL_set_SSL_CTX(s, d->set->ctx[i]))
+			return SSL_CLIENT_HELLO_ERROR;
+		d->ctx_idx = i;
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
+}

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixd: requests, read by the worker that has the server's connection.
+ *
+ * A request is checked, admitted only under max-inflight (and a server
+ * may hold at most its share of it, share_of(): beyond that its request
+ * is answered busy, and no server can starve another), then started at
+ * home or handed to a worker with fewer in flight.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "server.h"
+
+static int check_tcp(int fd, const char **why)
+{
+	int type = 0, proto = 0;
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+		*why = "the descriptor is not a socket";
+		return -ENOTSOCK;
+	}
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 ||
+	    type != SOCK_STREAM || proto != IPPROTO_TCP) {
+		*why = "the descriptor is not a TCP socket";
+		return -EPROTOTYPE;
+	}
+	return 0;
+}
+
+/* The worker with the fewest handshakes, @self on a tie. */
+static struct worker *least_loaded(struct worker *self)
+{
+	unsigned int best = atomic_load(&self->load), i;
+	struct worker *w = self;
+
+	for (i = 0; i < n_workers && best; i++) {
+		unsigned int l = atomic_load(&workers[i].load);
+
+		if (l < best) {
+			best = l;
+			w = &workers[i];
+		}
+	}
+	return w;
+}
+
+/* Starts @h at home, or queues it on a less loaded worker. */
+static void hs_dispatch(struct worker *self, struct hs *h)
+{
+	struct worker *w = least_loaded(self);
+
+	atomic_fetch_add(&w->load, 1);
+	if (w != self) {
+		pthread_mutex_lock(&w->lock);
+		if (!w->gone) {
+			h->next = w->queue;
+			w->queue = h;
+			pthread_mutex_unlock(&w->lock);
+			eventfd_write(w->evfd, 1);
+			return;
+		}
+		/* It has finished for good: keep the handshake here. */
+		pthread_mutex_unlock(&w->lock);
+		atomic_fetch_sub(&w->load, 1);
+		atomic_fetch_add(&self->load, 1);
+	}
+	hs_start(self, h);
+}
+
+/*
+ * This server's share of max-inflight: an eighth is kept for servers
+ * that have nothing in flight yet, and the rest is shared equally
+ * between those that do.  A server alone may hold seven eighths; one
+ * that comes later always finds room.
+ */
+static unsigned int share_of(struct conn *c)
+{
+	unsigned int servers = atomic_load(&busy_servers) +
+			       (atomic_load(&c->inflight) ? 0 : 1);
+	unsigned int max = cfg->max_inflight, share;
+
+	share = (max - max / 8) / (servers ? servers : 1);
+	return share ? share : 1;
+}
+
+/*
+ * Takes a place under max-inflight and under the server's share, at once
+ * (compare-and-swap: two workers cannot both take the last place).
+ */
+static bool admit(struct conn *c)
+{
+	unsigned int cur = atomic_load(&inflight);
+
+	do {
+		if (cur >= cfg->max_inflight)
+			return false;
+	} while (!atomic_compare_exchange_weak(&inflight, &cur, cur + 1));
+	if (atomic_load(&c->inflight) >= share_of(c)) {
+		atomic_fetch_sub(&inflight, 1);
+		return false;
+	}
+	if (atomic_fetch_add(&c->inflight, 1) == 0)
+		atomic_fetch_add(&busy_servers, 1);
+	return true;
+}
+
+static void unadmit(struct conn *c)
+{
+	if (atomic_fetch_sub(&c->inflight, 1) == 1)
+		atomic_fetch_sub(&busy_servers, 1);
+	atomic_fetch_sub(&inflight, 1);
+}
+
+enum { READ_MORE, READ_NONE, READ_CLOSED };
+
+/* Whether the server has closed its end (nothing more will come). */
+static bool conn_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) != 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* Reads one request: READ_MORE, READ_NONE (none waiting), READ_CLOSED. */
+static int conn_read(struct worker *self, struct conn *c)
+{
+	union {
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	union {
+		struct {
+			struct ktix_request req;
+			struct ktix_request_alpn alpn;
+		} full;
+		char bytes[sizeof(struct ktix_request) +
+			   sizeof(struct ktix_request_alpn) + 1];
+	} buf;
+	struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) };
+	struct request req;
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	int fds[8], nfds = 0, i, err;
+	struct cmsghdr *cm;
+	const char *why;
+	struct hs *h;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	memset(&buf, 0, sizeof(buf));
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? READ_NONE : READ_CLOSED;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
+		     nfds < 8; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+	}
+	/*
+	 * On a SOCK_SEQPACKET socket 0 is the end of the connection or an
+	 * empty message, which may carry descriptors: those are closed below
+	 * on every path, and an empty message is answered.
+	 */
+	if (n == 0 && !nfds && conn_hung_up(c->fd))
+		return READ_CLOSED;
+	if ((mh.msg_flags & MSG_CTRUNC) && !nfds) {
+		/* The kernel could not install the socket here. */
+		err = -EMFILE;
+		why = "ktixd cannot take the socket: it has run out of descriptors";
+		goto bad;
+	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		err = -EBADMSG;
+		why = "malformed request: too large";
+		goto bad;
+	}
+	err = request_parse(&buf, (size_t)n, &req, &why);
+	if (err)
+		goto bad;
+	if (req.is_revoke) {
+		struct ktix_result r;
+
+		if (nfds) {
+			err = -EBADF;
+			why = "a revocation carries no socket";
+			goto bad;
+		}
+		reply_init(&r, req.req.cookie);
+		revoke_request(&req, &r);
+		if (!r.status)
+			atomic_fetch_add(&counters.revocations, 1);
+		reply_send(c, &r);
+		return READ_MORE;
+	}
+	if (nfds != 1) {
+		err = -EBADF;
+		why = "a request carries exactly one socket (SCM_RIGHTS)";
+		goto bad;
+	}
+	err = check_tcp(fds[0], &why);
+	if (err)
+		goto bad;
+	if (!admit(c)) {
+		atomic_fetch_add(&counters.busy, 1);
+		reply_error(c, req.req.cookie, -EBUSY,
+			    "busy: %u handshakes in flight (max-inflight %u, this server's share %u)",
+			    atomic_load(&inflight), cfg->max_inflight,
+			    share_of(c));
+		close(fds[0]);
+		return READ_MORE;
+	}
+
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		unadmit(c);
+		reply_error(c, req.req.cookie, -ENOMEM, "out of memory");
+		close(fds[0]);
+		return READ_MORE;
+	}
+	h->type = EV_HS;
+	h->req = req;
+	h->fd = fds[0];
+	h->flags = fcntl(h->fd, F_GETFL);
+	h->start = now_ns();
+	h->deadline = h->start + (uint64_t)(req.req.timeout_ms &&
+		req.req.timeout_ms < cfg->deadline_ms ? req.req.timeout_ms :
+		cfg->deadline_ms) * 1000000ull;
+	peer_name(h->fd, h->peer, sizeof(h->peer));
+	atomic_fetch_add(&c->refs, 1);
+	h->conn = c;
+	hs_dispatch(self, h);
+	return READ_MORE;
+
+bad:
+	atomic_fetch_add(&counters.bad_requests, 1);
+	log_msg(LOG_WARNING, "bad request from a server: %s", why);
+	reply_error(c, (size_t)n >= offsetof(struct ktix_request, timeout_ms) ?
+		    buf.full.req.cookie : 0, err, "%s", why);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	return READ_MORE;
+}
+
+void conn_drop(struct worker *w, struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->dropped = true;
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	pthread_mutex_unlock(&c->lock);
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	conn_put(c);
+}
+
+void conn_event(struct worker *w, struct conn *c, uint32_t events)
+{
+	int i, r = READ_NONE;
+	bool backlog;
+
+	if (events & EPOLLOUT) {
+		pthread_mutex_lock(&c->lock);
+		if (!conn_flush(c))
+			r = READ_CLOSED;
+		conn_watch(c);
+		pthread_mutex_unlock(&c->lock);
+	}
+	/*
+	 * A few at a time, so that running handshakes are not starved; none
+	 * while answers wait for room.
+	 */
+	for (i = 0; i < 16 && r != READ_CLOSED; i++) {
+		pthread_mutex_lock(&c->lock);
+		backlog = c->n_out != 0;
+		pthread_mutex_unlock(&c->lock);
+		if (backlog)
+			break;
+		r = conn_read(w, c);
+		if (r != READ_MORE)
+			break;
+	}
+	if (r == READ_CLOSED ||
+	    (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN)))
+		conn_drop(w, c);
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixd: one handshake, in the worker that runs it: non-blocking, with a
+ * deadline; the finished ones are offloaded through the module and
+ * answered on the server's connection.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "ktix_nl.h"
+#include "ktix_tls.h"
+#include "server.h"
+
+void peer_name(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, "?");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(a->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(a->sin6_port));
+	}
+}
+
+static uint32_t kind_of(SSL *ssl, const struct hs_info *info)
+{
+	if (!SSL_session_reused(ssl))
+		return KTIX_RESUMED_NONE;
+	if (SSL_version(ssl) == TLS1_3_VERSION)
+		return KTIX_RESUMED_PSK;
+	return info && info->ticket_used ? KTIX_RESUMED_TICKET :
+	       KTIX_RESUMED_SESSION_ID;
+}
+
+/* Ends a handshake: answers, releases everything, logs one line. */
+static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
+{
+	struct hs_info *i = h->ssl ? tls_info(h->ssl) : NULL;
+	uint32_t fail = i ? i->fail : KTIX_RESUME_MISS_NONE;
+	uint64_t usec = (now_ns() - h->start) / 1000;
+
+	r->usec = usec > UINT32_MAX ? UINT32_MAX : (uint32_t)usec;
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+	if (!(h->flags & O_NONBLOCK))
+		fcntl(h->fd, F_SETFL, h->flags);
+	/*
+	 * No close_notify: the connection goes on under kTLS.  Marking it
+	 * shut down keeps OpenSSL from dropping a good session from the
+	 * cache as it would for a connection that died.
+	 */
+	if (h->ssl && !r->status)
+		SSL_set_shutdown(h->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(h->ssl);
+	close(h->fd);
+	if (!r->status) {
+		atomic_fetch_add(&counters.handshakes[r->resumed], 1);
+		log_msg(LOG_INFO, "%s: %s %s resumed=%s%s%s sni=%s alpn=%s %uus",
+			h->peer, r->tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
+			r->cipher_name, ktix_resumed_name(r->resumed),
+			fail ? " miss=" : "", fail ? resume_fail_name(fail) : "",
+			*r->sni ? r->sni : "-", *r->alpn ? r->alpn : "-",
+			r->usec);
+	} else {
+		atomic_fetch_add(&counters.failed, 1);
+		log_msg(LOG_NOTICE, "%s: handshake failed after %uus: %s",
+			h->peer, r->usec, r->error);
+	}
+	if (fail)
+		atomic_fetch_add(&counters.resume_fail[fail], 1);
+	reply_send(h->conn, r);
+	if (atomic_fetch_sub(&h->conn->inflight, 1) == 1)
+		atomic_fetch_sub(&busy_servers, 1);
+	conn_put(h->conn);
+	free(h);
+	atomic_fetch_sub(&w->load, 1);
+	atomic_fetch_sub(&inflight, 1);
+}
+
+static void hs_fail(struct worker *w, struct hs *h, int err, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+
+static void hs_fail(struct worker *w, struct hs *h, int err, const char *fmt,
+		    ...)
+{
+	struct ktix_result r;
+	va_list ap;
+
+	reply_init(&r, h->req.req.cookie);
+	r.status = err;
+	va_start(ap, fmt);
+	vsnprintf(r.error, sizeof(r.error), fmt, ap);
+	va_end(ap);
+	hs_end(w, h, &r);
+}
+
+/*
+ * KTIX_CMD_OFFLOAD on this thread's socket; on "no such family" (the
+ * module was loaded again, and the socket still names the old one) once
+ * more, on a socket opened afresh, which *nl then is (or NULL).
+ */
+int hs_offload(struct ktix_nl **nl, int fd, const struct ktix_tls_keys *k,
+	       uint32_t kind, uint32_t miss)
+{
+	int err = ktix_nl_offload_miss(*nl, fd, k, kind, miss);
+
+	if ((err != -ENOENT && err != -EOPNOTSUPP) || mirror_module_gone())
+		return err;
+	tls_thread_nl_close();
+	*nl = tls_thread_nl();
+	return *nl ? ktix_nl_offload_miss(*nl, fd, k, kind, miss) :
+		     tls_thread_nl_error();
+}
+
+/*
+ * The client shut its side down (a FIN after its Finished) before the
+ * offload: kTLS takes only established connections, so the connection
+ * cannot go on.  It ends as TLS asks: a close_notify, then what the client
+ * had sent is read and dropped, so that the server's close is a FIN and
+ * not a reset that would overtake the alert.  True if that was the case.
+ */
+static bool hs_half_closed(struct hs *h)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	char buf[4096];
+	int i;
+
+	if (getsockopt(h->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ||
+	    ti.tcpi_state != TCP_CLOSE_WAIT)
+		return false;
+	SSL_shutdown(h->ssl);
+	for (i = 0; i < 64 && recv(h->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
+		;
+	atomic_fetch_add(&counters.half_closed, 1);
+	return true;
+}
+
+static void hs_done(struct worker *w, struct hs *h)
+{
+	struct hs_info *info = tls_info(h->ssl);
+	struct ktix_nl *nl = tls_thread_nl();
+	const unsigned char *alpn;
+	struct ktix_tls_keys keys;
+	const char *sni;
+	struct ktix_result r;
+	unsigned int alpn_len;
+	uint8_t mfl;
+	X509 *peer;
+	int err;
+
+	reply_init(&r, h->req.req.cookie);
+	if (!nl) {
+		err = tls_thread_nl_error();
+		hs_fail(w, h, err, "%s", err == -ENOENT ?
+			"the ktix module is not loaded" :
+			err == -EMFILE || err == -ENFILE ?
+			"ktixd has run out of descriptors" : strerror(-err));
+		return;
+	}
+	r.resumed = kind_of(h->ssl, info);
+	err = ktix_tls_keys(h->ssl, &keys);
+	if (err) {
+		hs_fail(w, h, err, "record keys: %s", strerror(-err));
+		return;
+	}
+	err = hs_offload(&nl, h->fd, &keys, r.resumed,
+		      r.resumed == KTIX_RESUMED_NONE && info ?
+		      info->fail : KTIX_RESUME_MISS_NONE);
+	r.tls_version = keys.version;
+	r.cipher = keys.cipher;
+	ktix_tls_keys_wipe(&keys);
+	if (err == -ENOTCONN && hs_half_closed(h)) {
+		hs_fail(w, h, err, "the client shut its side down before the offload (kTLS needs an established connection): close_notify sent");
+		return;
+	}
+	if (err) {
+		hs_fail(w, h, err, "offload: %s%s%s", strerror(-err),
+			nl && *ktix_nl_errmsg(nl) ? ": " : "",
+			nl ? ktix_nl_errmsg(nl) : "");
+		return;
+	}
+	snprintf(r.cipher_name, sizeof(r.cipher_name), "%s",
+		 SSL_get_cipher_name(h->ssl));
+	sni = SSL_get_servername(h->ssl, TLSEXT_NAMETYPE_host_name);
+	if (sni) {
+		char *p;
+
+		snprintf(r.sni, sizeof(r.sni), "%s", sni);
+		/* The client's bytes: nothing unprintable reaches a log. */
+		for (p = r.sni; *p; p++)
+			if (*p <= ' ' || *p >= 0x7f)
+				*p = '?';
+	}
+	SSL_get0_alpn_selected(h->ssl, &alpn, &alpn_len);
+	if (alpn_len && alpn_len < sizeof(r.alpn))
+		memcpy(r.alpn, alpn, alpn_len);
+	peer = SSL_get0_peer_certificate(h->ssl);
+	if (peer && SSL_get_verify_result(h->ssl) == X509_V_OK) {
+		X509_NAME_oneline(X509_get_subject_name(peer), r.peer,
+				  sizeof(r.peer));
+		r.flags |= KTIX_RES_F_PEER_VERIFIED;
+	}
+	if (info && info->has_handle) {
+		memcpy(r.handle, info->handle, sizeof(r.handle));
+		r.flags |= KTIX_RES_F_HANDLE;
+	}
+	mfl = SSL_SESSION_get_max_fragment_length(SSL_get0_session(h->ssl));
+	r.max_record = mfl >= TLSEXT_max_fragment_length_512 &&
+		       mfl <= TLSEXT_max_fragment_length_4096 ?
+		       (uint16_t)(512 << (mfl - TLSEXT_max_fragment_length_512)) :
+		       16384;
+	hs_end(w, h, &r);
+}
+
+static void ssl_error_text(char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e)
+		ERR_error_string_n(e, buf, len);
+	else
+		snprintf(buf, len, "TLS failure");
+	ERR_clear_error();
+}
+
+void hs_step(struct worker *w, struct hs *h)
+{
+	struct epoll_event ev = { .data.ptr = h };
+	char why[200];
+	int ret, e;
+
+	ERR_clear_error();
+	ret = SSL_do_handshake(h->ssl);
+	if (ret == 1) {
+		hs_done(w, h);
+		return;
+	}
+	e = SSL_get_error(h->ssl, ret);
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		ev.events = EPOLLIN;
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		ev.events = EPOLLOUT;
+		break;
+	case SSL_ERROR_SYSCALL:
+		if (!ERR_peek_error()) {
+			hs_fail(w, h, errno ? -errno : -ECONNRESET,
+				"the client %s", errno ?
+				strerror(errno) : "closed the connection");
+			return;
+		}
+		/* fall through */
+	default:
+		ssl_error_text(why, sizeof(why));
+		hs_fail(w, h, -EPROTO, "TLS: %s", why);
+		return;
+	}
+	if (ev.events != h->events) {
+		epoll_ctl(w->epfd, EPOLL_CTL_MOD, h->fd, &ev);
+		h->events = ev.events;
+	}
+}
+
+void hs_start(struct worker *w, struct hs *h)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = h };
+
+	h->next = w->head.next;
+	h->prev = &w->head;
+	w->head.next->prev = h;
+	w->head.next = h;
+	h->ssl = tls_new();
+	if (!h->ssl || !SSL_set_fd(h->ssl, h->fd) ||
+	    (h->req.alpn_len &&
+	     tls_set_alpn(h->ssl, h->req.alpn, h->req.alpn_len))) {
+		hs_fail(w, h, -ENOMEM, "out of memory");
+		return;
+	}
+	SSL_set_accept_state(h->ssl);
+	/* The server's socket is usually non-blocking already. */
+	if ((!(h->flags & O_NONBLOCK) &&
+	     fcntl(h->fd, F_SETFL, h->flags | O_NONBLOCK) < 0) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, h->fd, &ev) < 0) {
+		hs_fail(w, h, -errno, "socket: %s", strerror(errno));
+		return;
+	}
+	h->events = EPOLLIN;
+	hs_step(w, h);
+}
+
+/* Fails what passed its deadline; returns ms until the next one. */
+int hs_expire(struct worker *w)
+{
+	/*
+	 * Checked at every turn of the loop: the coarse clock (a tick's
+	 * precision, enough for deadlines of seconds) never reads the
+	 * clocksource, which on some machines is a system call each time.
+	 */
+	uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE), next = UINT64_MAX;
+	struct hs *h, *n;
+
+	for (h = w->head.next; h != &w->head; h = n) {
+		n = h->next;
+		if (h->deadline <= now) {
+			atomic_fetch_add(&counters.timeouts, 1);
+			hs_fail(w, h, -ETIMEDOUT,
+				"the handshake did not finish within %ums",
+				(unsigned int)((h->deadline - h->start) / 1000000));
+		} else if (h->deadline < next) {
+			next = h->deadline;
+		}
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return (int)((next - now) / 1000000) + 1;
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktixd: session tickets against the mirrored ring.  Tickets are
+ * OpenSSL's format (key name | IV | AES-CBC | HMAC-SHA256), made by
+ * OpenSSL through SSL_CTX_set_tlsext_ticket_key_evp_cb with keys from the
+ * mirror: no netlink round trip on the ticket path.  Each session carries
+ * a ktix block (SSL_SESSION_set1_ticket_appdata): a random session handle,
+ * kept across renewals, and the time of the full handshake.
+ */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "tls_priv.h"
+
+int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
+		      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	struct hs_info *info = tls_info(s);
+	struct mirror_key k;
+	bool primary = true;
+	int ret = -1;
+
+	if (enc) {
+		if (!mirror_primary(&k))
+			return 0;	/* no key yet: no ticket */
+		memcpy(name, k.name, 16);
+		if (RAND_bytes(iv, 16) <= 0)
+			goto out;
+	} else if (!mirror_find(name, &k, &primary)) {
+		if (info)
+			info->fail = KTIX_RESUME_MISS_UNKNOWN_KEY;
+		return 0;		/* a full handshake, and a new ticket */
+	}
+	{
+		OSSL_PARAM p[] = {
+			OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+			OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, k.hmac,
+						k.hmac_len),
+			OSSL_PARAM_END,
+		};
+		EVP_CIPHER *c = k.aes_len == 32 ? tls_aes256 : tls_aes128;
+
+		if (!EVP_MAC_CTX_set_params(hctx, p) ||
+		    !EVP_CipherInit_ex(cctx, c, NULL, k.aes, iv, enc))
+			goto out;
+	}
+	ret = primary ? 1 : 2;		/* 2: renew under the primary */
+out:
+	OPENSSL_cleanse(&k, sizeof(k));
+	return ret;
+}
+
+/*
+ * Puts the ktix block in @sess: the connection's handle (a new one for a
+ * full handshake) and the time now.  1, or 0 on failure.
+ */
+int ticket_appdata_set(struct hs_info *info, SSL_SESSION *sess)
+{
+	struct ticket_appdata ad = { .version = APPDATA_VERSION };
+	uint64_t now = (uint64_t)time(NULL);
+	int i;
+
+	if (!info->has_handle) {
+		if (RAND_bytes(info->handle, sizeof(info->handle)) <= 0)
+			return 0;
+		info->has_handle = true;
+	}
+	memcpy(ad.handle, info->handle, sizeof(ad.handle));
+	for (i = 0; i < 8; i++)
+		ad.issued[i] = (uint8_t)(now >> (56 - 8 * i));
+	return SSL_SESSION_set1_ticket_appdata(sess, &ad, sizeof(ad));
+}
+
+/* The ktix block of @sess, or NULL for a session that is not ktix's. */
+const struct ticket_appdata *ticket_appdata_get(SSL_SESSION *sess)
+{
+	struct ticket_appdata *ad;
+	size_t len;
+
+	if (!SSL_SESSION_get0_ticket_appdata(sess, (void **)&ad, &len) ||
+	    len != sizeof(*ad) || ad->version != APPDATA_VERSION)
+		return NULL;
+	return ad;
+}
+
+/*
+ * Whether the handle of @ad may resume: not revoked, and checked against
+ * a tls_current mirror.  Sets the miss; takes the handle for the result.
+ */
+bool session_handle_may_resume(struct hs_info *info,
+			       const struct ticket_appdata *ad)
+{
+	switch (mirror_revoked(ad->handle)) {
+	case REV_CLEAR:
+		memcpy(info->handle, ad->handle, sizeof(info->handle));
+		info->has_handle = true;
+		return true;
+	case REV_REVOKED:
+		info->fail = KTIX_RESUME_MISS_REVOKED;
+		return false;
+	default:
+		info->fail = KTIX_RESUME_MISS_REVOKE_STALE;
+		return false;
+	}
+}
+
+int ticket_gen_cb(SSL *s, void *arg)
+{
+	struct hs_info *info = tls_info(s);
+	SSL_SESSION *sess = SSL_get0_session(s);
+
+	(void)arg;
+	if (!info || !sess)
+		return 0;
+	SSL_SESSION_set_timeout(sess, (long)mirror_ticket_timeout());
+	return ticket_appdata_set(info, sess);
+}
+
+SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
+				    const unsigned char *keyname,
+				    size_t keyname_len,
+				    SSL_TICKET_STATUS status, void *arg)
+{
+	struct hs_info *info = tls_info(s);
+	const struct ticket_appdata *ad;
+	uint64_t issued, now;
+	int i;
+
+	(void)keyname; (void)keyname_len; (void)arg;
+	if (!info)
+		return SSL_TICKET_RETURN_ABORT;
+	switch (status) {
+	case SSL_TICKET_EMPTY:
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	case SSL_TICKET_NO_DECRYPT:
+		if (info->fail == KTIX_RESUME_MISS_NONE)
+			info->fail = KTIX_RESUME_MISS_BAD_TICKET;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		break;
+	default:
+		return SSL_TICKET_RETURN_ABORT;
+	}
+	ad = ticket_appdata_get(ss);
+	if (!ad) {
+		/* Not one of ours: no handle to check, so not resumed. */
+		info->fail = KTIX_RESUME_MISS_BAD_TICKET;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	if (!session_in_context(s, ss))
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	/* The lifetime is the policy's now: shortening it ends older tickets. */
+	for (i = 0, issued = 0; i < 8; i++)
+		issued = issued << 8 | ad->issued[i];
+	now = (uint64_t)time(NULL);
+	if (issued > now + CLOCK_SKEW) {
+		/* Else it would outlive the ticket lifetime. */
+		info->fail = KTIX_RESUME_MISS_FUTURE;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	if (now > issued + mirror_ticket_lifetime()) {
+		info->fail = KTIX_RESUME_MISS_EXPIRED;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	if (!session_handle_may_resume(info, ad))
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	info->ticket_used = true;
+	info->fail = KTIX_RESUME_MISS_NONE;
+	/*
+	 * TLS 1.3: new tickets after every resumption, whatever key the
+	 * ticket was under: clients that use each ticket once (RFC 8446
+	 * appendix C.4) would otherwise resume only every second time.
+	 */
+	if (status == SSL_TICKET_SUCCESS &&
+	    SSL_SESSION_get_protocol_version(ss) != TLS1_3_VERSION)
+		return SSL_TICKET_RETURN_USE;
+	return SSL_TICKET_RETURN_USE_RENEW;
+}

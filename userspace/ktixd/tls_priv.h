@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktixd, inside its TLS: what tls.c, context.c, ticket.c, sessid.c and
+ * alpn.c share, and no other file sees.  tls.c opens with how they work
+ * together.
+ */
+#ifndef KTIXD_TLS_PRIV_H
+#define KTIXD_TLS_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+
+#include "ktixd.h"
+
+#define APPDATA_VERSION	1
+/* A ticket issued further in the future than this is refused (seconds). */
+#define CLOCK_SKEW	60
+
+/* The ktix block in a ticket. */
+struct ticket_appdata {
+	uint8_t version;
+	uint8_t handle[16];
+	uint8_t issued[8];	/* big-endian seconds */
+};
+
+/* Every context of one configuration; SSLs hold a reference. */
+struct ctx_set {
+	atomic_int refs;
+	SSL_CTX *ctx[KTIXD_MAX_CERTS];
+	uint8_t sid_ctx[KTIXD_MAX_CERTS][SHA256_DIGEST_LENGTH];
+	unsigned int n;
+	unsigned char *alpn;		/* wire format */
+	size_t alpn_len;
+};
+
+/* What ktixd keeps for each SSL (ex_data). */
+struct ssl_data {
+	struct hs_info info;
+	struct ctx_set *set;
+	unsigned int ctx_idx;		/* the context in use, in set */
+	char sni[256];			/* the ClientHello's, lower case, or "" */
+	uint8_t alpn[255];		/* the server's own list, or none */
+	size_t alpn_len;
+};
+
+/* The configuration in use; handshakes hold a reference (tls.c). */
+extern struct ctx_set *tls_current;
+/* The index of struct ssl_data in each SSL's ex_data. */
+extern int tls_ex_index;
+/* The ticket ciphers, fetched once. */
+extern EVP_CIPHER *tls_aes128, *tls_aes256;
+
+/* context.c: the security context of a session */
+int client_hello_cb(SSL *s, int *alert, void *arg);
+bool session_in_context(SSL *s, const SSL_SESSION *sess);
+
+/* ticket.c: tickets, and the ktix block of a session */
+const struct ticket_appdata *ticket_appdata_get(SSL_SESSION *sess);
+int ticket_appdata_set(struct hs_info *info, SSL_SESSION *sess);
+int ticket_gen_cb(SSL *s, void *arg);
+bool session_handle_may_resume(struct hs_info *info,
+			       const struct ticket_appdata *ad);
+
+/* sessid.c: session IDs, in the kernel's cache */
+SSL_SESSION *sessid_get_cb(SSL *s, const unsigned char *id, int id_len,
+			   int *copy);
+int sessid_new_cb(SSL *s, SSL_SESSION *sess);
+void sessid_remove_cb(SSL_CTX *ctx, SSL_SESSION *sess);
+
+/* alpn.c: SNI and ALPN */
+int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
+	    const unsigned char *in, unsigned int inlen, void *arg);
+int alpn_wire(const char *list, unsigned char **out, size_t *len);
+int sni_cb(SSL *s, int *alert, void *arg);
+
+#endif /* KTIXD_TLS_PRIV_H */
