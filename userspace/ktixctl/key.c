@@ -270,7 +270,7 @@ static int key_export(struct ktix_nl *nl, const char *path,
 }
 
 /* What each command takes: options, and the one operand. */
-static const struct {
+static const struct key_cmd {
 	const char *name;
 	const char *options;	/* getopt letters */
 	const char *operand;	/* NULL: none */
@@ -283,7 +283,51 @@ static const struct {
 	{ "export", "n:f:", "FILE" },
 };
 
-int key_main(int argc, char **argv)
+/* What "key SUBCOMMAND [options] [operand]" asked for. */
+struct key_args {
+	const char *sub, *operand, *format;
+	const struct key_cmd *cmd;
+	uint8_t name[KTIX_KEY_NAME_LEN];
+	bool has_name, has_state;
+	uint32_t state;
+	unsigned int bits;
+};
+
+/* One option of key_cmds[]: 0, or 1 with the reason said. */
+static int key_option(struct key_args *a, int opt, const char *v)
+{
+	if (opt == 's') {
+		if (parse_state(v, &a->state)) {
+			fprintf(stderr, "%s: key %s: --state is next, primary or retiring, not '%s'\n",
+				prog, a->sub, v);
+			return 1;
+		}
+		a->has_state = true;
+	} else if (opt == 'n') {
+		if (parse_name(v, a->name)) {
+			fprintf(stderr, "%s: key %s: '%s' is not a key name (32 hex digits)\n",
+				prog, a->sub, v);
+			return 1;
+		}
+		a->has_name = true;
+	} else if (opt == 'b') {
+		if (strcmp(v, "128") && strcmp(v, "256")) {
+			fprintf(stderr, "%s: key add: --aes-bits is 128 or 256, not '%s'\n",
+				prog, v);
+			return 1;
+		}
+		a->bits = (unsigned int)atoi(v);
+	} else {
+		a->format = v;
+	}
+	return 0;
+}
+
+/*
+ * Options after the command, anywhere ("key add --state primary"), then
+ * the operand: 0, or 1 with the reason said.  argv[0] is the subcommand.
+ */
+static int key_parse(int argc, char **argv, struct key_args *a)
 {
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
@@ -292,142 +336,127 @@ int key_main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint8_t name[KTIX_KEY_NAME_LEN];
-	const char *sub = argc > 1 ? argv[1] : "list";
-	const char *operand = NULL, *format = NULL;
-	bool has_name = false, has_state = false;
-	uint32_t state = KTIX_KEY_STATE_NEXT;
-	unsigned int bits = 256;
-	struct ktix_key_info k;
-	struct ktix_nl *nl;
-	size_t c;
-	int opt, err;
+	int opt;
 
-	if (is_help(sub)) {
-		key_usage(stdout);
-		return 0;
-	}
-	for (c = 0; c < sizeof(key_cmds) / sizeof(key_cmds[0]); c++)
-		if (!strcmp(sub, key_cmds[c].name))
-			break;
-	if (c == sizeof(key_cmds) / sizeof(key_cmds[0])) {
-		fprintf(stderr, "%s: key: unknown argument '%s'; see '%s help key'\n",
-			prog, sub, prog);
-		return 1;
-	}
-
-	/*
-	 * Options after the command, anywhere: "key add --state primary".
-	 * optind 0 starts getopt afresh, argv[0] being the command.
-	 */
-	argc--;
-	argv++;
+	/* optind 0 starts getopt afresh. */
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, key_cmds[c].options, opts,
+	while ((opt = getopt_long(argc, argv, a->cmd->options, opts,
 				  NULL)) != -1) {
-		const char *v = optarg ? optarg : "";
-
-		if (opt == '?' || opt == ':' || !strchr(key_cmds[c].options, opt)) {
+		if (opt == '?' || opt == ':' || !strchr(a->cmd->options, opt)) {
 			const struct option *o = opts;
 
 			while (o->name && o->val != opt)
 				o++;
 			fprintf(stderr, "%s: key %s: unexpected option '%s%s'; see '%s help key'\n",
-				prog, sub, o->name ? "--" : "",
+				prog, a->sub, o->name ? "--" : "",
 				o->name ? o->name : argv[optind - 1], prog);
 			return 1;
 		}
-		if (opt == 's') {
-			if (parse_state(v, &state)) {
-				fprintf(stderr, "%s: key %s: --state is next, primary or retiring, not '%s'\n",
-					prog, sub, v);
-				return 1;
-			}
-			has_state = true;
-		} else if (opt == 'n') {
-			if (parse_name(v, name)) {
-				fprintf(stderr, "%s: key %s: '%s' is not a key name (32 hex digits)\n",
-					prog, sub, v);
-				return 1;
-			}
-			has_name = true;
-		} else if (opt == 'b') {
-			if (strcmp(v, "128") && strcmp(v, "256")) {
-				fprintf(stderr, "%s: key add: --aes-bits is 128 or 256, not '%s'\n",
-					prog, v);
-				return 1;
-			}
-			bits = (unsigned int)atoi(v);
-		} else {
-			format = v;
-		}
+		if (key_option(a, opt, optarg ? optarg : ""))
+			return 1;
 	}
-	if (key_cmds[c].operand) {
+	if (a->cmd->operand) {
 		if (argc - optind != 1) {
 			fprintf(stderr, "%s: key %s takes one %s; see '%s help key'\n",
-				prog, sub, key_cmds[c].operand, prog);
+				prog, a->sub, a->cmd->operand, prog);
 			return 1;
 		}
-		operand = argv[optind];
+		a->operand = argv[optind];
 	} else if (optind < argc) {
 		fprintf(stderr, "%s: key %s: unexpected argument '%s'; see '%s help key'\n",
-			prog, sub, argv[optind], prog);
+			prog, a->sub, argv[optind], prog);
 		return 1;
 	}
-	if (!strcmp(sub, "del") && parse_name(operand, name)) {
+	if (!strcmp(a->sub, "del") && parse_name(a->operand, a->name)) {
 		fprintf(stderr, "%s: key del: '%s' is not a key name (32 hex digits)\n",
-			prog, operand);
+			prog, a->operand);
 		return 1;
 	}
-	if (!strcmp(sub, "export") && (!format || strcmp(format, "nginx"))) {
+	if (!strcmp(a->sub, "export") && (!a->format || strcmp(a->format, "nginx"))) {
 		fprintf(stderr, "%s: key export: --format nginx is needed, the one format there is%s%s%s\n",
-			prog, format ? " (not '" : "", format ? format : "",
-			format ? "')" : "");
+			prog, a->format ? " (not '" : "", a->format ? a->format : "",
+			a->format ? "')" : "");
 		return 1;
 	}
+	return 0;
+}
 
-	if (!strcmp(sub, "import"))
-		return key_import(operand, has_state, state) ? 1 : 0;
+/* key add: a random key, its name printed for the next command. */
+static int key_add(struct ktix_nl *nl, struct key_args *a)
+{
+	struct ktix_key_info k;
+	int err;
+
+	err = key_random(&k, a->bits);
+	if (err) {
+		fprintf(stderr, "%s: key add: no random bytes from OpenSSL\n", prog);
+		return err;
+	}
+	if (a->has_name)
+		memcpy(k.name, a->name, sizeof(k.name));
+	memcpy(a->name, k.name, sizeof(a->name));
+	k.state = a->state;
+	err = ktix_nl_key_add(nl, &k);
+	OPENSSL_cleanse(&k, sizeof(k));
+	if (err) {
+		ctl_error(nl, "key add", err);
+		return err;
+	}
+	printf(json ? "{\"name\":\"" : "");
+	print_hex(a->name, sizeof(a->name));
+	printf(json ? "\"}\n" : "\n");
+	return 0;
+}
+
+int key_main(int argc, char **argv)
+{
+	struct key_args a = {
+		.sub = argc > 1 ? argv[1] : "list",
+		.state = KTIX_KEY_STATE_NEXT,
+		.bits = 256,
+	};
+	struct ktix_nl *nl;
+	size_t c;
+	int err;
+
+	if (is_help(a.sub)) {
+		key_usage(stdout);
+		return 0;
+	}
+	for (c = 0; c < sizeof(key_cmds) / sizeof(key_cmds[0]); c++)
+		if (!strcmp(a.sub, key_cmds[c].name))
+			break;
+	if (c == sizeof(key_cmds) / sizeof(key_cmds[0])) {
+		fprintf(stderr, "%s: key: unknown argument '%s'; see '%s help key'\n",
+			prog, a.sub, prog);
+		return 1;
+	}
+	a.cmd = &key_cmds[c];
+	if (key_parse(argc - 1, argv + 1, &a))
+		return 1;
+	if (!strcmp(a.sub, "import"))
+		return key_import(a.operand, a.has_state, a.state) ? 1 : 0;
 
 	nl = ctl_open();
 	if (!nl)
 		return 1;
-	if (!strcmp(sub, "list")) {
+	if (!strcmp(a.sub, "list")) {
 		err = key_show(nl);
 		if (!err && json)
 			printf("\n");
-	} else if (!strcmp(sub, "rotate")) {
+	} else if (!strcmp(a.sub, "rotate")) {
 		err = ktix_nl_key_rotate(nl, NULL);
 		if (err)
 			ctl_error(nl, "key rotate", err);
-	} else if (!strcmp(sub, "del")) {
-		err = ktix_nl_key_del(nl, name);
+	} else if (!strcmp(a.sub, "del")) {
+		err = ktix_nl_key_del(nl, a.name);
 		if (err)
 			ctl_error(nl, "key del", err);
-	} else if (!strcmp(sub, "add")) {
-		err = key_random(&k, bits);
-		if (err) {
-			fprintf(stderr, "%s: key add: no random bytes from OpenSSL\n",
-				prog);
-		} else {
-			if (has_name)
-				memcpy(k.name, name, sizeof(k.name));
-			memcpy(name, k.name, sizeof(name));
-			k.state = state;
-			err = ktix_nl_key_add(nl, &k);
-			OPENSSL_cleanse(&k, sizeof(k));
-			if (err)
-				ctl_error(nl, "key add", err);
-		}
-		if (!err) {
-			/* The name of the new key, for the next command. */
-			printf(json ? "{\"name\":\"" : "");
-			print_hex(name, sizeof(name));
-			printf(json ? "\"}\n" : "\n");
-		}
+	} else if (!strcmp(a.sub, "add")) {
+		err = key_add(nl, &a);
 	} else {
-		err = key_export(nl, operand, has_name ? name : NULL);
+		err = key_export(nl, a.operand, a.has_name ? a.name : NULL);
 	}
 	ktix_nl_close(nl);
 	return err ? 1 : 0;

@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,15 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 	return 0;
 }
 
+/*
+ * The string is freed by conf_free(); gcc 12's analyzer loses the field
+ * once conf_set() reaches it through the settings table's offset, and
+ * reports it leaked.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 static int set_str(char **dst, const char *v)
 {
 	char *s = strdup(v);
@@ -105,6 +115,9 @@ static int set_str(char **dst, const char *v)
 	*dst = s;
 	return 0;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* "CERT [KEY]": the key defaults to the certificate's file. */
 static int add_cert(struct ktixd_config *c, const char *v, char *why,
@@ -134,110 +147,127 @@ static int add_cert(struct ktixd_config *c, const char *v, char *why,
 	return 0;
 }
 
+/* Each setting but cert: how it is read, and where it goes. */
+enum set_kind { SET_STR, SET_BOOL, SET_UINT, SET_OCTAL, SET_MS, SET_CHOICE };
+
+struct choice {
+	const char *name;
+	int value;
+};
+
+static const struct choice verify_choices[] = {
+	{ "none", VERIFY_NONE }, { "optional", VERIFY_OPTIONAL },
+	{ "require", VERIFY_REQUIRE }, { NULL, 0 },
+};
+
+static const struct choice version_choices[] = {
+	{ "1.2", TLS1_2_VERSION }, { "1.3", TLS1_3_VERSION }, { NULL, 0 },
+};
+
+#define CONF_AT(m)	offsetof(struct ktixd_config, m)
+
+static const struct setting {
+	const char *key;
+	enum set_kind kind;
+	size_t off;
+	unsigned int min, max;		/* SET_UINT, SET_OCTAL, SET_MS */
+	const struct choice *choices;	/* SET_CHOICE */
+} settings[] = {
+	{ .key = "client-ca", .kind = SET_STR, .off = CONF_AT(client_ca) },
+	{ .key = "verify-client", .kind = SET_CHOICE, .off = CONF_AT(verify), .choices = verify_choices },
+	{ .key = "alpn", .kind = SET_STR, .off = CONF_AT(alpn) },
+	{ .key = "min-version", .kind = SET_CHOICE, .off = CONF_AT(min_version), .choices = version_choices },
+	{ .key = "tickets", .kind = SET_BOOL, .off = CONF_AT(tickets) },
+	{ .key = "session-ids", .kind = SET_BOOL, .off = CONF_AT(session_ids) },
+	{ .key = "syslog", .kind = SET_BOOL, .off = CONF_AT(syslog) },
+	{ .key = "core-dumps", .kind = SET_BOOL, .off = CONF_AT(core_dumps) },
+	{ .key = "tls13-tickets", .kind = SET_UINT, .off = CONF_AT(tls13_tickets), .min = 0, .max = 16 },
+	{ .key = "workers", .kind = SET_UINT, .off = CONF_AT(workers), .min = 0, .max = 256 },
+	{ .key = "max-inflight", .kind = SET_UINT, .off = CONF_AT(max_inflight), .min = 1, .max = 1000000 },
+	{ .key = "deadline", .kind = SET_MS, .off = CONF_AT(deadline_ms), .min = 10, .max = 600000 },
+	{ .key = "socket", .kind = SET_STR, .off = CONF_AT(socket) },
+	{ .key = "socket-mode", .kind = SET_OCTAL, .off = CONF_AT(socket_mode), .min = 0, .max = 0777 },
+	{ .key = "socket-group", .kind = SET_STR, .off = CONF_AT(socket_group) },
+};
+
+/* One of a setting's choices into the int at dst: 0 or -EINVAL. */
+static int set_choice(const struct setting *st, int *dst, const char *v,
+		      char *why, size_t why_len)
+{
+	const struct choice *ch;
+	size_t n = 0;
+
+	for (ch = st->choices; ch->name; ch++) {
+		if (!strcmp(v, ch->name)) {
+			*dst = ch->value;
+			return 0;
+		}
+	}
+	n = (size_t)snprintf(why, why_len, "%s: \"%s\" is not one of ", st->key, v);
+	for (ch = st->choices; ch->name && n < why_len; ch++)
+		n += (size_t)snprintf(why + n, why_len - n, "%s%s",
+				      ch == st->choices ? "" : ", ", ch->name);
+	return -EINVAL;
+}
+
 int conf_set(struct ktixd_config *c, const char *key, const char *v,
 	     char *why, size_t why_len)
 {
-	unsigned int u;
+	const struct setting *st = NULL;
+	void *dst;
+	size_t i;
 	int err;
 
 	*why = '\0';
 	if (!strcmp(key, "cert"))
 		return add_cert(c, v, why, why_len);
-	if (!strcmp(key, "client-ca"))
-		return set_str(&c->client_ca, v);
-	if (!strcmp(key, "verify-client")) {
-		if (!strcmp(v, "none"))
-			c->verify = VERIFY_NONE;
-		else if (!strcmp(v, "optional"))
-			c->verify = VERIFY_OPTIONAL;
-		else if (!strcmp(v, "require"))
-			c->verify = VERIFY_REQUIRE;
-		else
-			goto bad_choice;
-		return 0;
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (!strcmp(key, settings[i].key))
+			st = &settings[i];
+	if (!st) {
+		snprintf(why, why_len, "unknown setting \"%s\"", key);
+		return -EINVAL;
 	}
-	if (!strcmp(key, "alpn"))
-		return set_str(&c->alpn, v);
-	if (!strcmp(key, "min-version")) {
-		if (!strcmp(v, "1.2"))
-			c->min_version = TLS1_2_VERSION;
-		else if (!strcmp(v, "1.3"))
-			c->min_version = TLS1_3_VERSION;
-		else
-			goto bad_choice;
-		return 0;
-	}
-	if (!strcmp(key, "tickets")) {
-		err = parse_bool(v, &c->tickets);
-		goto out_bool;
-	}
-	if (!strcmp(key, "session-ids")) {
-		err = parse_bool(v, &c->session_ids);
-		goto out_bool;
-	}
-	if (!strcmp(key, "syslog")) {
-		err = parse_bool(v, &c->syslog);
-		goto out_bool;
-	}
-	if (!strcmp(key, "core-dumps")) {
-		err = parse_bool(v, &c->core_dumps);
-		goto out_bool;
-	}
-	if (!strcmp(key, "tls13-tickets")) {
-		err = parse_uint(v, 0, 16, 10, &c->tls13_tickets);
-		goto out_range;
-	}
-	if (!strcmp(key, "workers")) {
-		err = parse_uint(v, 0, 256, 10, &c->workers);
-		goto out_range;
-	}
-	if (!strcmp(key, "max-inflight")) {
-		err = parse_uint(v, 1, 1000000, 10, &c->max_inflight);
-		goto out_range;
-	}
-	if (!strcmp(key, "deadline")) {
+	dst = (char *)c + st->off;
+	switch (st->kind) {
+	case SET_STR:
+		return set_str(dst, v);
+	case SET_CHOICE:
+		return set_choice(st, dst, v, why, why_len);
+	case SET_BOOL:
+		err = parse_bool(v, dst);
+		if (err)
+			snprintf(why, why_len, "%s: \"%s\" is not yes or no", key, v);
+		return err;
+	case SET_UINT:
+		err = parse_uint(v, st->min, st->max, 10, dst);
+		if (err)
+			snprintf(why, why_len, "%s: \"%s\" is not a number in range (%u to %u)",
+				 key, v, st->min, st->max);
+		return err;
+	case SET_OCTAL:
+		err = parse_uint(v, st->min, st->max, 8, dst);
+		if (err)
+			snprintf(why, why_len, "%s: \"%s\" is not an octal mode (0660)",
+				 key, v);
+		return err;
+	case SET_MS: {
+		unsigned int u;
+
 		err = parse_ms(v, &u);
-		if (!err && (u < 10 || u > 600000))
+		if (!err && (u < st->min || u > st->max))
 			err = -ERANGE;
 		if (err) {
 			snprintf(why, why_len,
-				 "deadline: \"%s\" is not a duration from 10ms to 10m (\"10s\", \"500ms\")",
-				 v);
+				 "%s: \"%s\" is not a duration from 10ms to 10m (\"10s\", \"500ms\")",
+				 key, v);
 			return err;
 		}
-		c->deadline_ms = u;
+		*(unsigned int *)dst = u;
 		return 0;
 	}
-	if (!strcmp(key, "socket"))
-		return set_str(&c->socket, v);
-	if (!strcmp(key, "socket-mode")) {
-		err = parse_uint(v, 0, 0777, 8, &c->socket_mode);
-		if (err)
-			snprintf(why, why_len,
-				 "socket-mode: \"%s\" is not an octal mode (0660)",
-				 v);
-		return err;
 	}
-	if (!strcmp(key, "socket-group"))
-		return set_str(&c->socket_group, v);
-	snprintf(why, why_len, "unknown setting \"%s\"", key);
 	return -EINVAL;
-
-bad_choice:
-	snprintf(why, why_len, "%s: \"%s\" is not one of %s", key, v,
-		 !strcmp(key, "min-version") ? "1.2, 1.3" :
-		 "none, optional, require");
-	return -EINVAL;
-out_bool:
-	if (err)
-		snprintf(why, why_len, "%s: \"%s\" is not yes or no", key, v);
-	return err;
-out_range:
-	if (err)
-		snprintf(why, why_len, "%s: \"%s\" is not a number in range (%s)",
-			 key, v, !strcmp(key, "tls13-tickets") ? "0 to 16" :
-			 !strcmp(key, "workers") ? "0 to 256" : "1 to 1000000");
-	return err;
 }
 
 static char *trim(char *s)

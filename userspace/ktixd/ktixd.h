@@ -49,7 +49,6 @@ struct ktixd_config {
 	char *socket_group;
 	bool syslog;
 	bool core_dumps;		/* stay dumpable, for debugging */
-	bool foreground;
 	bool verbose;
 };
 
@@ -207,7 +206,7 @@ void tls_thread_nl_close(void);
 /* ---- the server (server.c; worker.c, dispatch.c, handshake.c, reply.c:
  * server.h) ---- */
 
-/* Binds the Unix socket (before daemonizing): its fd, or -errno. */
+/* Binds the Unix socket (before the threads start): its fd, or -errno. */
 int server_listen(const struct ktixd_config *c);
 /* Runs until SIGTERM or SIGINT; the signals must be blocked. */
 int server_run(const struct ktixd_config *c, int lfd);

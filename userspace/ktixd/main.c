@@ -61,7 +61,7 @@ static void usage(FILE *f)
 "  -s, --socket PATH   Unix socket to serve (default %s)\n"
 "  -w, --workers N     handshake threads (default: one per CPU)\n"
 "  -d, --deadline T    handshake deadline, e.g. 10s, 500ms (default 10s)\n"
-"  -f, --foreground    stay in the foreground and log to stderr\n"
+"  -f, --foreground    accepted for old unit files: ktixd never forks\n"
 "  -o, --set KEY=VALUE any configuration setting, as in the file\n"
 "      --check         check the configuration and certificates, then exit\n"
 "  -v, --verbose       log debugging detail too\n"
@@ -73,7 +73,29 @@ static void usage(FILE *f)
 		KTIXD_CONFIG, KTIX_HELPER_SOCKET);
 }
 
-int main(int argc, char **argv)
+/* The configuration file, named by -c/--config, or ktixd.conf: 0 or 1. */
+static int load_file(int argc, char **argv, struct ktixd_config *c)
+{
+	const char *config = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+		    i + 1 < argc)
+			config = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			config = argv[i] + 9;
+	}
+	conf_defaults(c);
+	return conf_load(c, config ? config : KTIXD_CONFIG, config != NULL);
+}
+
+/*
+ * The command line over the file: 0 to go on, 1 to exit with an error
+ * (said), or 2 to exit with success (--version, --help).
+ */
+static int parse_args(int argc, char **argv, struct ktixd_config *c,
+		      bool *check)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -90,25 +112,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL;
-	struct ktixd_config c;
-	struct ktix_nl *nl;
-	bool check = false;
 	char why[512];
-	int opt, err, lfd;
-	sigset_t mask;
-
-	/* The file first, so that the command line overrides it. */
-	for (opt = 1; opt < argc; opt++) {
-		if ((!strcmp(argv[opt], "-c") || !strcmp(argv[opt], "--config")) &&
-		    opt + 1 < argc)
-			config = argv[opt + 1];
-		else if (!strncmp(argv[opt], "--config=", 9))
-			config = argv[opt] + 9;
-	}
-	conf_defaults(&c);
-	if (conf_load(&c, config ? config : KTIXD_CONFIG, config != NULL))
-		return 1;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:s:w:d:fo:vVh", opts,
 				  NULL)) != -1) {
@@ -122,12 +127,12 @@ int main(int argc, char **argv)
 			key = "cert";
 			break;
 		case 'K':
-			if (!c.n_certs) {
+			if (!c->n_certs) {
 				fprintf(stderr, "ktixd: --key must follow a --cert\n");
 				return 1;
 			}
-			free(c.certs[c.n_certs - 1].key);
-			c.certs[c.n_certs - 1].key = strdup(optarg);
+			free(c->certs[c->n_certs - 1].key);
+			c->certs[c->n_certs - 1].key = strdup(optarg);
 			continue;
 		case 's':
 			key = "socket";
@@ -138,8 +143,7 @@ int main(int argc, char **argv)
 		case 'd':
 			key = "deadline";
 			break;
-		case 'f':
-			c.foreground = true;
+		case 'f':	/* ktixd always stays in the foreground */
 			continue;
 		case 'o': {
 			char *eq;
@@ -157,22 +161,22 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'k':
-			check = true;
+			*check = true;
 			continue;
 		case 'v':
-			c.verbose = true;
+			c->verbose = true;
 			continue;
 		case 'V':
 			printf("ktixd %s\n", KTIX_TOOL_VERSION);
-			return 0;
+			return 2;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return 2;
 		default:
 			fprintf(stderr, "Try 'ktixd --help'.\n");
 			return 1;
 		}
-		if (conf_set(&c, key, val, why, sizeof(why))) {
+		if (conf_set(c, key, val, why, sizeof(why))) {
 			fprintf(stderr, "ktixd: %s\n", *why ? why : "bad option");
 			return 1;
 		}
@@ -182,43 +186,47 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return 1;
 	}
-	if (!c.socket && !(c.socket = strdup(KTIX_HELPER_SOCKET)))
-		return 1;
-	verbose = c.verbose;
-	if (conf_check(&c))
-		return 1;
+	return 0;
+}
+
+/*
+ * What must hold before ktixd serves: the module, locked memory for
+ * secrets, the ring, and contexts that load.  Leaves the mirror stopped
+ * and the contexts loaded: 0 or -errno (said).
+ */
+static int prepare(struct ktixd_config *c)
+{
+	struct ktix_nl *nl;
+	int err;
 
 	err = ktix_nl_open(&nl);
 	if (err) {
 		fprintf(stderr, "ktixd: the ktix module: %s%s\n", strerror(-err),
 			err == -ENOENT ? " (load it: modprobe ktix)" : "");
-		return 1;
+		return err;
 	}
 	ktix_nl_close(nl);
-	if (secret_mem_init(c.core_dumps))
-		return 1;
+	if (secret_mem_init(c->core_dumps))
+		return -ENOMEM;
 	err = mirror_start();
 	if (err) {
 		fprintf(stderr, "ktixd: reading the ticket-key ring: %s%s\n",
 			strerror(-err),
 			err == -EPERM ? " (ktixd needs CAP_NET_ADMIN)" : "");
-		return 1;
+		return err;
 	}
-	err = tls_contexts_load(&c);
-	if (check) {
-		mirror_stop();
-		tls_contexts_free();
-		if (!err)
-			printf("ktixd: configuration OK, %u certificate%s\n",
-			       c.n_certs, c.n_certs == 1 ? "" : "s");
-		conf_free(&c);
-		return err ? 1 : 0;
-	}
-	if (err)
-		goto out;
+	err = tls_contexts_load(c);
 	mirror_stop();
+	return err;
+}
 
-	/* Threads start after the fork; the socket exists before it. */
+/* Listens and serves until a signal ends it: 0 or -errno. */
+static int serve(struct ktixd_config *c)
+{
+	sigset_t mask;
+	int err, lfd;
+
+	/* Threads start once the socket listens; signals come by signalfd. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -226,31 +234,47 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	lfd = server_listen(&c);
-	if (lfd < 0) {
-		err = lfd;
-		goto out;
-	}
-	if (!c.foreground) {
-		if (daemon(0, 0) < 0) {
-			err = -errno;
-			log_msg(LOG_ERR, "daemon: %s", strerror(errno));
-			goto out;
-		}
-		c.syslog = true;
-	}
-	if (c.syslog) {
+	lfd = server_listen(c);
+	if (lfd < 0)
+		return lfd;
+	if (c->syslog) {
 		openlog("ktixd", LOG_PID, LOG_DAEMON);
 		use_syslog = true;
 	}
 	err = mirror_start();
 	if (err) {
 		log_msg(LOG_ERR, "reading the ticket-key ring: %s", strerror(-err));
-		goto out;
+		return err;
 	}
-	err = server_run(&c, lfd);
+	err = server_run(c, lfd);
 	mirror_stop();
-out:
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct ktixd_config c;
+	bool check = false;
+	int err;
+
+	/* The file first, so that the command line overrides it. */
+	if (load_file(argc, argv, &c))
+		return 1;
+	err = parse_args(argc, argv, &c, &check);
+	if (err)
+		return err == 2 ? 0 : 1;
+	if (!c.socket && !(c.socket = strdup(KTIX_HELPER_SOCKET)))
+		return 1;
+	verbose = c.verbose;
+	if (conf_check(&c))
+		return 1;
+
+	err = prepare(&c);
+	if (check && !err)
+		printf("ktixd: configuration OK, %u certificate%s\n",
+		       c.n_certs, c.n_certs == 1 ? "" : "s");
+	if (!check && !err)
+		err = serve(&c);
 	tls_contexts_free();
 	conf_free(&c);
 	secret_mem_done();

@@ -144,14 +144,93 @@ int server_listen(const struct ktixd_config *c)
 	return listen_socket(c->socket);
 }
 
-int server_run(const struct ktixd_config *c, int lfd)
+/* The main loop's state: its epoll set, signals, and the drain. */
+struct loop {
+	const struct ktixd_config *c;
+	int epfd, sfd, lfd;
+	bool draining;
+	uint64_t drain_end;
+};
+
+/* A new server: its connection goes to a worker. */
+static void loop_accept(struct loop *l)
+{
+	int cfd = accept4(l->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct conn *cn;
+
+	if (cfd < 0)
+		return;
+	cn = calloc(1, sizeof(*cn));
+	if (!cn) {
+		close(cfd);
+		return;
+	}
+	cn->type = EV_CONN;
+	cn->fd = cfd;
+	atomic_init(&cn->refs, 1);
+	pthread_mutex_init(&cn->lock, NULL);
+	conn_give(cn);
+}
+
+/*
+ * SIGHUP loads the certificates again, SIGUSR1 logs the counters, SIGTERM
+ * and SIGINT stop listening and let the handshakes in flight finish, for
+ * at most the deadline.
+ */
+static void loop_signals(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_msg(LOG_NOTICE, "SIGHUP: loading the certificates again");
+			if (tls_contexts_load(l->c))
+				log_msg(LOG_ERR,
+					"reload failed: keeping the certificates in use");
+		} else if (si.ssi_signo == SIGUSR1) {
+			log_counters();
+		} else if (!l->draining) {
+			log_msg(LOG_NOTICE, "%s: finishing %u handshakes in flight",
+				strsignal((int)si.ssi_signo),
+				atomic_load(&inflight));
+			l->draining = true;
+			l->drain_end = now_ns() +
+				       (uint64_t)l->c->deadline_ms * 1000000ull;
+			epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->lfd, NULL);
+			close(l->lfd);
+			l->lfd = -1;
+			unlink(l->c->socket);
+		}
+	}
+}
+
+/* The signalfd and the listening socket in one epoll set: 0 or -errno. */
+static int loop_open(struct loop *l)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	unsigned int nw = c->workers;
-	bool draining = false;
-	uint64_t drain_end = 0;
-	int epfd, sfd, err;
 	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->sfd < 0 || l->epfd < 0)
+		return -errno;
+	ev.data.ptr = &l->sfd;
+	epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->sfd, &ev);
+	ev.data.ptr = &l->lfd;
+	epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->lfd, &ev);
+	return 0;
+}
+
+int server_run(const struct ktixd_config *c, int lfd)
+{
+	struct loop l = { .c = c, .epfd = -1, .sfd = -1, .lfd = lfd };
+	unsigned int nw = c->workers;
+	int err;
 
 	cfg = c;
 	if (!nw) {
@@ -159,21 +238,9 @@ int server_run(const struct ktixd_config *c, int lfd)
 
 		nw = n > 0 ? (unsigned int)n : 1;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR1);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || epfd < 0) {
-		err = -errno;
+	err = loop_open(&l);
+	if (err)
 		goto out;
-	}
-	ev.data.ptr = &sfd;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.ptr = &lfd;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
 	err = workers_start(nw);
 	if (err) {
 		log_msg(LOG_ERR, "starting %u workers: %s", nw, strerror(-err));
@@ -182,74 +249,28 @@ int server_run(const struct ktixd_config *c, int lfd)
 	log_msg(LOG_NOTICE, "listening on %s, %u workers, deadline %ums",
 		c->socket, nw, c->deadline_ms);
 
-	for (;;) {
+	while (!l.draining || (atomic_load(&inflight) && now_ns() < l.drain_end)) {
 		struct epoll_event evs[32];
 		int n, i;
 
-		if (draining && (!atomic_load(&inflight) ||
-				 now_ns() >= drain_end))
-			break;
-		n = epoll_wait(epfd, evs, 32, draining ? 50 : -1);
+		n = epoll_wait(l.epfd, evs, 32, l.draining ? 50 : -1);
 		for (i = 0; i < n; i++) {
-			void *p = evs[i].data.ptr;
-
-			if (p == &sfd) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP) {
-						log_msg(LOG_NOTICE,
-							"SIGHUP: loading the certificates again");
-						if (tls_contexts_load(c))
-							log_msg(LOG_ERR,
-								"reload failed: keeping the certificates in use");
-					} else if (si.ssi_signo == SIGUSR1) {
-						log_counters();
-					} else if (!draining) {
-						log_msg(LOG_NOTICE,
-							"%s: finishing %u handshakes in flight",
-							strsignal((int)si.ssi_signo),
-							atomic_load(&inflight));
-						draining = true;
-						drain_end = now_ns() +
-							(uint64_t)c->deadline_ms * 1000000ull;
-						epoll_ctl(epfd, EPOLL_CTL_DEL, lfd, NULL);
-						close(lfd);
-						lfd = -1;
-						unlink(c->socket);
-					}
-				}
-			} else if (p == &lfd) {
-				int cfd = accept4(lfd, NULL, NULL,
-						  SOCK_CLOEXEC | SOCK_NONBLOCK);
-				struct conn *cn;
-
-				if (cfd < 0)
-					continue;
-				cn = calloc(1, sizeof(*cn));
-				if (!cn) {
-					close(cfd);
-					continue;
-				}
-				cn->type = EV_CONN;
-				cn->fd = cfd;
-				atomic_init(&cn->refs, 1);
-				pthread_mutex_init(&cn->lock, NULL);
-				conn_give(cn);
-			}
+			if (evs[i].data.ptr == &l.sfd)
+				loop_signals(&l);
+			else if (evs[i].data.ptr == &l.lfd && l.lfd >= 0)
+				loop_accept(&l);
 		}
 	}
-	err = 0;
 	workers_stop();
 	log_counters();
 out:
-	if (lfd >= 0) {
-		close(lfd);
+	if (l.lfd >= 0) {
+		close(l.lfd);
 		unlink(c->socket);
 	}
-	if (sfd >= 0)
-		close(sfd);
-	if (epfd >= 0)
-		close(epfd);
+	if (l.sfd >= 0)
+		close(l.sfd);
+	if (l.epfd >= 0)
+		close(l.epfd);
 	return err;
 }
