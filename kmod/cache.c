@@ -72,7 +72,7 @@ bool ktix_sess_live(const struct ktix_sess *s, time64_t now)
  * Takes s out of the list and the counts and frees it after a grace period.
  * The caller has taken it out of the table, or replaced it there.
  */
-static void sess_retire(struct ktix_cache *c, struct ktix_sess *s)
+static void sess_drop(struct ktix_cache *c, struct ktix_sess *s)
 {
 	lockdep_assert_held(&c->lock);
 	list_del(&s->lru);
@@ -86,7 +86,7 @@ static void sess_unlink(struct ktix_cache *c, struct ktix_sess *s)
 {
 	lockdep_assert_held(&c->lock);
 	rhashtable_remove_fast(&c->ht, &s->node, ktix_sess_params);
-	sess_retire(c, s);
+	sess_drop(c, s);
 }
 
 /* Evicts least recently used entries until extra more fit. */
@@ -161,7 +161,7 @@ int ktix_cache_put(struct ktix_net *kn, const struct ktix_sess_key *key,
 					      ktix_sess_params);
 		if (err)
 			goto out_unlock;
-		sess_retire(c, old);
+		sess_drop(c, old);
 	}
 	cache_make_room(kn, sess_cost(s), 1);
 	if (!old) {

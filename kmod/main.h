@@ -21,8 +21,6 @@ struct ktix_net {
 	struct mutex lock;
 	struct ktix_policy policy;
 	struct ktix_ring ring;
-	/* Bumped by every change of the ring; announced with it. */
-	u64 generation;
 	struct ktix_cache cache;
 	struct ktix_revoke revoke;
 	struct ktix_mib __percpu *mib;

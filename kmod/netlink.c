@@ -109,7 +109,7 @@ static const struct nla_policy ktix_key_cmd_nl_policy[KTIX_A_MAX + 1] = {
 };
 
 static const struct nla_policy ktix_key_get_nl_policy[KTIX_A_MAX + 1] = {
-	[KTIX_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, KTIX_F_KEY_MATERIAL),
+	[KTIX_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, KTIX_FLAG_KEY_MATERIAL),
 };
 
 static const struct nla_policy ktix_sess_nl_policy[KTIX_SESS_A_MAX + 1] = {
@@ -123,7 +123,7 @@ static const struct nla_policy ktix_sess_nl_policy[KTIX_SESS_A_MAX + 1] = {
 
 static const struct nla_policy ktix_sess_cmd_nl_policy[KTIX_A_MAX + 1] = {
 	[KTIX_A_SESSION]	= { .type = NLA_NESTED },
-	[KTIX_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, KTIX_F_SESSION_DATA),
+	[KTIX_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, KTIX_FLAG_SESSION_DATA),
 };
 
 static const struct nla_policy ktix_revoke_nl_policy[KTIX_REVOKE_A_MAX + 1] = {
@@ -374,7 +374,7 @@ static int ktix_nl_key_get_start(struct netlink_callback *cb)
 		flags = nla_get_u32(attrs[KTIX_A_FLAGS]);
 	admin = netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
 	ctx->pos = 0;
-	ctx->material = flags & KTIX_F_KEY_MATERIAL;
+	ctx->material = flags & KTIX_FLAG_KEY_MATERIAL;
 	ctx->refused = ctx->material && !admin;
 	/*
 	 * Making the first keys changes state and is announced: a reader
@@ -403,7 +403,7 @@ static int ktix_nl_key_get_dumpit(struct sk_buff *skb, struct netlink_callback *
 	}
 	mutex_lock(&kn->lock);
 	/* Marks the dump NLM_F_DUMP_INTR if the ring changed during it. */
-	cb->seq = (u32)kn->generation + 1;
+	cb->seq = (u32)kn->ring.generation + 1;
 	list_for_each_entry(k, &kn->ring.keys, list) {
 		if (i++ < ctx->pos)
 			continue;
@@ -413,7 +413,7 @@ static int ktix_nl_key_get_dumpit(struct sk_buff *skb, struct netlink_callback *
 		if (!hdr)
 			break;
 		genl_dump_check_consistent(cb, hdr);
-		if (nla_put_u64_64bit(skb, KTIX_A_GENERATION, kn->generation,
+		if (nla_put_u64_64bit(skb, KTIX_A_GENERATION, kn->ring.generation,
 				      KTIX_A_PAD) ||
 		    ktix_put_key(skb, k, ctx->material)) {
 			genlmsg_cancel(skb, hdr);
@@ -580,7 +580,7 @@ static int ktix_nl_key_rotate_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&kn->lock);
 	err = ktix_ring_rotate(kn);
-	generation = kn->generation;
+	generation = kn->ring.generation;
 	mutex_unlock(&kn->lock);
 	if (err) {
 		nlmsg_free(msg);
@@ -779,10 +779,10 @@ static int ktix_nl_sess_get_start(struct netlink_callback *cb)
 	if (err)
 		return err;
 	w = ktix_walk_of(cb);
-	w->data = flags & KTIX_F_SESSION_DATA;
+	w->data = flags & KTIX_FLAG_SESSION_DATA;
 	w->bad_attr = attrs && attrs[KTIX_A_SESSION];
 	/* Room for the largest session the cache takes. */
-	if (flags & KTIX_F_SESSION_DATA)
+	if (flags & KTIX_FLAG_SESSION_DATA)
 		cb->min_dump_alloc = NLMSG_HDRLEN + GENL_HDRLEN +
 			ktix_sess_msg_size(READ_ONCE(kn->cache.max_size));
 	return 0;

@@ -117,9 +117,9 @@ static void ring_schedule(struct ktix_net *kn)
 
 static void ring_changed(struct ktix_net *kn, enum ktix_ring_event ev)
 {
-	kn->generation++;
+	kn->ring.generation++;
 	ring_schedule(kn);
-	ktix_genl_notify_ring(kn->net, ev, kn->generation);
+	ktix_genl_notify_ring(kn->net, ev, kn->ring.generation);
 }
 
 static struct ktix_key *ring_key_new_random(void)
@@ -189,7 +189,7 @@ int ktix_ring_prepare(struct ktix_net *kn)
 	return 0;
 }
 
-static void retire(struct ktix_net *kn, struct ktix_key *k, time64_t now)
+static void ring_key_retire(struct ktix_net *kn, struct ktix_key *k, time64_t now)
 {
 	k->state = KTIX_KEY_STATE_RETIRING;
 	k->encrypt_until = now;
@@ -216,7 +216,7 @@ static int ring_rotate(struct ktix_net *kn)
 	while (kn->ring.nkeys >= kn->policy.max_keys && ring_evict_one(kn))
 		;
 	if (primary)
-		retire(kn, primary, now);
+		ring_key_retire(kn, primary, now);
 
 	/* The published key starts encrypting; without one, the fresh key. */
 	if (!next) {
@@ -324,7 +324,7 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 
 	if (p->state == KTIX_KEY_STATE_PRIMARY) {
 		if (primary)
-			retire(kn, primary, now);
+			ring_key_retire(kn, primary, now);
 		k->encrypt_from = now;
 	} else if (p->state == KTIX_KEY_STATE_RETIRING) {
 		k->encrypt_until = now;

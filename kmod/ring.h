@@ -34,6 +34,7 @@ struct ktix_ring {
 	struct list_head keys;		/* oldest first */
 	unsigned int nkeys;
 	struct delayed_work work;	/* rotation and expiry */
+	u64 generation;			/* bumped by every change, announced */
 };
 
 /* What KTIX_CMD_KEY_ADD asks for. */

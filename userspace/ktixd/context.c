@@ -34,7 +34,7 @@ bool session_in_context(SSL *s, const SSL_SESSION *sess)
 	if (len != SHA256_DIGEST_LENGTH ||
 	    CRYPTO_memcmp(sid, d->set->sid_ctx[d->ctx_idx], len) ||
 	    strcasecmp(host ? host : "", d->sni)) {
-		d->info.fail = KTIX_RESUME_MISS_CONTEXT;
+		d->info.miss = KTIX_RESUME_MISS_CONTEXT;
 		return false;
 	}
 	return true;

@@ -62,7 +62,7 @@ static uint32_t kind_of(SSL *ssl, const struct hs_info *info)
 static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 {
 	struct hs_info *i = h->ssl ? tls_info(h->ssl) : NULL;
-	uint32_t fail = i ? i->fail : KTIX_RESUME_MISS_NONE;
+	uint32_t miss = i ? i->miss : KTIX_RESUME_MISS_NONE;
 	uint64_t usec = (now_ns() - h->start) / 1000;
 
 	r->usec = usec > UINT32_MAX ? UINT32_MAX : (uint32_t)usec;
@@ -85,7 +85,7 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 		log_msg(LOG_INFO, "%s: %s %s resumed=%s%s%s sni=%s alpn=%s %uus",
 			h->peer, r->tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
 			r->cipher_name, ktix_resumed_name(r->resumed),
-			fail ? " miss=" : "", fail ? resume_fail_name(fail) : "",
+			miss ? " miss=" : "", miss ? resume_miss_name(miss) : "",
 			*r->sni ? r->sni : "-", *r->alpn ? r->alpn : "-",
 			r->usec);
 	} else {
@@ -93,8 +93,8 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 		log_msg(LOG_NOTICE, "%s: handshake failed after %uus: %s",
 			h->peer, r->usec, r->error);
 	}
-	if (fail)
-		atomic_fetch_add(&counters.resume_fail[fail], 1);
+	if (miss)
+		atomic_fetch_add(&counters.resume_miss[miss], 1);
 	reply_send(h->conn, r);
 	if (atomic_fetch_sub(&h->conn->inflight, 1) == 1)
 		atomic_fetch_sub(&busy_servers, 1);
@@ -193,7 +193,7 @@ static void hs_done(struct worker *w, struct hs *h)
 	}
 	err = hs_offload(&nl, h->fd, &keys, r.resumed,
 		      r.resumed == KTIX_RESUMED_NONE && info ?
-		      info->fail : KTIX_RESUME_MISS_NONE);
+		      info->miss : KTIX_RESUME_MISS_NONE);
 	r.tls_version = keys.version;
 	r.cipher = keys.cipher;
 	ktix_tls_keys_wipe(&keys);

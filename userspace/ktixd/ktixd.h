@@ -176,7 +176,7 @@ int sni_parse(const uint8_t *ext, size_t len, char *out, size_t out_len);
 
 struct hs_info {
 	bool ticket_used;	/* TLS 1.2 ticket decrypted and used */
-	uint32_t fail;		/* enum ktix_resume_miss */
+	uint32_t miss;		/* enum ktix_resume_miss */
 	bool has_handle;
 	uint8_t handle[16];
 };
@@ -189,7 +189,7 @@ SSL *tls_new(void);
 struct hs_info *tls_info(SSL *ssl);
 /* The server's own ALPN list (wire format) for this SSL; 0 or -ENOMEM. */
 int tls_set_alpn(SSL *ssl, const uint8_t *alpn, size_t len);
-const char *resume_fail_name(uint32_t f);
+const char *resume_miss_name(uint32_t f);
 /* The ticket callbacks themselves, for the ticket benchmark. */
 int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
 		      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc);
@@ -214,7 +214,7 @@ int server_run(const struct ktixd_config *c, int lfd);
 /* Counters kept by ktixd itself, shown by SIGUSR1 and at exit. */
 struct ktixd_counters {
 	atomic_ulong handshakes[5];	/* by enum ktix_resumed */
-	atomic_ulong resume_fail[KTIX_RESUME_MISS_MAX + 1];
+	atomic_ulong resume_miss[KTIX_RESUME_MISS_MAX + 1];
 	atomic_ulong failed, busy, timeouts, bad_requests;
 	atomic_ulong revocations;	/* made for servers */
 	atomic_ulong half_closed;	/* clients that shut down too soon */

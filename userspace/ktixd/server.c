@@ -128,14 +128,14 @@ static void log_counters(void)
 		atomic_load(&counters.bad_requests),
 		atomic_load(&counters.revocations),
 		atomic_load(&counters.half_closed),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_UNKNOWN_KEY]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_BAD_TICKET]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_REVOKED]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CACHE_MISS]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_EXPIRED]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_CONTEXT]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_FUTURE]),
-		atomic_load(&counters.resume_fail[KTIX_RESUME_MISS_REVOKE_STALE]));
+		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_UNKNOWN_KEY]),
+		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_BAD_TICKET]),
+		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_REVOKED]),
+		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_CACHE_MISS]),
+		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_EXPIRED]),
+		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_CONTEXT]),
+		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_FUTURE]),
+		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_REVOKE_STALE]));
 }
 
 int server_listen(const struct ktixd_config *c)

@@ -60,7 +60,7 @@ SSL_SESSION *sessid_get_cb(SSL *s, const unsigned char *id, int id_len,
 			log_msg(LOG_WARNING, "session cache: get: %s",
 				strerror(-err));
 		if (info)
-			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
+			info->miss = KTIX_RESUME_MISS_CACHE_MISS;
 		return NULL;
 	}
 	p = si.data;
@@ -68,7 +68,7 @@ SSL_SESSION *sessid_get_cb(SSL *s, const unsigned char *id, int id_len,
 	ktix_sess_info_free(&si);
 	if (!sess) {
 		if (info)
-			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
+			info->miss = KTIX_RESUME_MISS_CACHE_MISS;
 		return NULL;
 	}
 	if (!session_in_context(s, sess)) {
@@ -79,7 +79,7 @@ SSL_SESSION *sessid_get_cb(SSL *s, const unsigned char *id, int id_len,
 	if (!ad) {
 		/* Not one of ours (no handle to check): not resumed. */
 		if (info)
-			info->fail = KTIX_RESUME_MISS_CACHE_MISS;
+			info->miss = KTIX_RESUME_MISS_CACHE_MISS;
 		SSL_SESSION_free(sess);
 		return NULL;
 	}

@@ -33,7 +33,7 @@ int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
 			goto out;
 	} else if (!mirror_find(name, &k, &primary)) {
 		if (info)
-			info->fail = KTIX_RESUME_MISS_UNKNOWN_KEY;
+			info->miss = KTIX_RESUME_MISS_UNKNOWN_KEY;
 		return 0;		/* a full handshake, and a new ticket */
 	}
 	{
@@ -101,10 +101,10 @@ bool session_handle_may_resume(struct hs_info *info,
 		info->has_handle = true;
 		return true;
 	case REV_REVOKED:
-		info->fail = KTIX_RESUME_MISS_REVOKED;
+		info->miss = KTIX_RESUME_MISS_REVOKED;
 		return false;
 	default:
-		info->fail = KTIX_RESUME_MISS_REVOKE_STALE;
+		info->miss = KTIX_RESUME_MISS_REVOKE_STALE;
 		return false;
 	}
 }
@@ -138,8 +138,8 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 	case SSL_TICKET_EMPTY:
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	case SSL_TICKET_NO_DECRYPT:
-		if (info->fail == KTIX_RESUME_MISS_NONE)
-			info->fail = KTIX_RESUME_MISS_BAD_TICKET;
+		if (info->miss == KTIX_RESUME_MISS_NONE)
+			info->miss = KTIX_RESUME_MISS_BAD_TICKET;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	case SSL_TICKET_SUCCESS:
 	case SSL_TICKET_SUCCESS_RENEW:
@@ -150,7 +150,7 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 	ad = ticket_appdata_get(ss);
 	if (!ad) {
 		/* Not one of ours: no handle to check, so not resumed. */
-		info->fail = KTIX_RESUME_MISS_BAD_TICKET;
+		info->miss = KTIX_RESUME_MISS_BAD_TICKET;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
 	if (!session_in_context(s, ss))
@@ -161,17 +161,17 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 	now = (uint64_t)time(NULL);
 	if (issued > now + CLOCK_SKEW) {
 		/* Else it would outlive the ticket lifetime. */
-		info->fail = KTIX_RESUME_MISS_FUTURE;
+		info->miss = KTIX_RESUME_MISS_FUTURE;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
 	if (now > issued + mirror_ticket_lifetime()) {
-		info->fail = KTIX_RESUME_MISS_EXPIRED;
+		info->miss = KTIX_RESUME_MISS_EXPIRED;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
 	if (!session_handle_may_resume(info, ad))
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	info->ticket_used = true;
-	info->fail = KTIX_RESUME_MISS_NONE;
+	info->miss = KTIX_RESUME_MISS_NONE;
 	/*
 	 * TLS 1.3: new tickets after every resumption, whatever key the
 	 * ticket was under: clients that use each ticket once (RFC 8446

@@ -49,7 +49,7 @@ static __thread struct ktix_nl *thread_nl;
 static __thread int thread_nl_err;
 static __thread unsigned int thread_nl_epoch;
 
-const char *resume_fail_name(uint32_t f)
+const char *resume_miss_name(uint32_t f)
 {
 #define KTIX_RESUME_MISS_NAME(value, name)	[KTIX_RESUME_MISS_##value] = name,
 	static const char *const names[KTIX_RESUME_MISS_MAX + 1] = {

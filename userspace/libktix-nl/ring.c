@@ -80,7 +80,7 @@ int ktix_nl_key_list(struct ktix_nl *nl, bool material,
 {
 	memset(out, 0, sizeof(*out));
 	return ktix_nl_dump_consistent(nl, KTIX_CMD_KEY_GET,
-				       material ? KTIX_F_KEY_MATERIAL : 0,
+				       material ? KTIX_FLAG_KEY_MATERIAL : 0,
 				       parse_key, out, key_list_free);
 }
 

@@ -139,7 +139,7 @@ int ktix_nl_sess_list(struct ktix_nl *nl, bool data,
 {
 	memset(out, 0, sizeof(*out));
 	return ktix_nl_dump_consistent(nl, KTIX_CMD_SESS_GET,
-				       data ? KTIX_F_SESSION_DATA : 0,
+				       data ? KTIX_FLAG_SESSION_DATA : 0,
 				       parse_sess_entry, out, sess_list_free);
 }
 

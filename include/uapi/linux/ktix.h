@@ -63,7 +63,7 @@
  *
  * KTIX_CMD_KEY_GET (dump)
  *   Request:
- *     KTIX_A_FLAGS: u32, optional; KTIX_F_KEY_MATERIAL [admin] adds the keys
+ *     KTIX_A_FLAGS: u32, optional; KTIX_FLAG_KEY_MATERIAL [admin] adds the keys
  *   Reply: one message a key:
  *     KTIX_A_GENERATION: u64, the ring generation the dump reflects
  *     KTIX_A_KEY: NLA_NESTED
@@ -74,7 +74,7 @@
  *       KTIX_KEY_A_DECRYPT_UNTIL: u64 seconds; 0 while not yet known
  *                                 (manual rotation, a key not yet retired)
  *       KTIX_KEY_A_AES_KEY, KTIX_KEY_A_HMAC_KEY: 16 or 32 bytes, only with
- *                                               KTIX_F_KEY_MATERIAL
+ *                                               KTIX_FLAG_KEY_MATERIAL
  *   A dump that spans a change is marked NLM_F_DUMP_INTR.
  *
  * KTIX_CMD_KEY_ADD [admin]
@@ -131,7 +131,7 @@
  *   when there is no live entry.  A hit makes the entry most recently used.
  *
  * KTIX_CMD_SESS_GET (dump) [admin]
- *   Request: KTIX_A_FLAGS: u32, optional; KTIX_F_SESSION_DATA adds the
+ *   Request: KTIX_A_FLAGS: u32, optional; KTIX_FLAG_SESSION_DATA adds the
  *            sessions.
  *   Reply: one message an entry: KTIX_A_SESSION { ID, SIZE, CREATED,
  *   EXPIRES, and DATA only when asked for }.  SIZE is the session's size
@@ -286,8 +286,8 @@ enum ktix_feature {
 
 /* Bits of KTIX_A_FLAGS. */
 enum ktix_flags {
-	KTIX_F_KEY_MATERIAL	= 1 << 0,	/* KEY_GET: include the keys */
-	KTIX_F_SESSION_DATA	= 1 << 1,	/* SESS_GET dump: the sessions */
+	KTIX_FLAG_KEY_MATERIAL	= 1 << 0,	/* KEY_GET: include the keys */
+	KTIX_FLAG_SESSION_DATA	= 1 << 1,	/* SESS_GET dump: the sessions */
 };
 
 enum ktix_key_state {
