@@ -496,12 +496,12 @@ static int __ktix_nl_key_add(struct genl_info *info)
 	p.aes_len = nla_len(tb[KTIX_KEY_A_AES_KEY]);
 	p.hmac = nla_data(tb[KTIX_KEY_A_HMAC_KEY]);
 	p.hmac_len = nla_len(tb[KTIX_KEY_A_HMAC_KEY]);
-	if (p.aes_len != 16 && p.aes_len != 32) {
+	if (!ktix_ring_key_len_valid(p.aes_len)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_KEY_A_AES_KEY],
 				    "the AES key must be 16 or 32 bytes");
 		return -EINVAL;
 	}
-	if (p.hmac_len != 16 && p.hmac_len != 32) {
+	if (!ktix_ring_key_len_valid(p.hmac_len)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_KEY_A_HMAC_KEY],
 				    "the HMAC key must be 16 or 32 bytes");
 		return -EINVAL;

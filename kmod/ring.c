@@ -261,6 +261,20 @@ int ktix_ring_rotate(struct ktix_net *kn)
 }
 
 /**
+ * ktix_ring_key_len_valid() - whether a ticket key has a usable length
+ * @len: the length of an AES or HMAC key, in bytes
+ *
+ * Tickets are encrypted with AES-128 or AES-256 and authenticated with
+ * HMAC-SHA256 keyed with 16 or 32 bytes, as OpenSSL and nginx make them.
+ *
+ * Return: true for 16 and 32.
+ */
+bool ktix_ring_key_len_valid(unsigned int len)
+{
+	return len == 16 || len == 32;
+}
+
+/**
  * ktix_ring_add() - add a key to the ring, and announce it
  * @kn: the namespace; its lock is held
  * @p: the key and its state; its material is copied

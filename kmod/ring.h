@@ -53,6 +53,7 @@ void ktix_ring_exit(struct ktix_net *kn);
 
 /* All of these need kn->lock. */
 int ktix_ring_prepare(struct ktix_net *kn);
+bool ktix_ring_key_len_valid(unsigned int len);
 int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		  struct netlink_ext_ack *extack);
 int ktix_ring_del(struct ktix_net *kn, const u8 *name,
