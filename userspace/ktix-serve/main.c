@@ -667,7 +667,9 @@ static int set_limit(const char *name, const char *arg, unsigned int *out)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line: 0 to go on, 1 to exit with an error, 2 with success. */
+static int parse_args(int argc, char **argv, const char **listen_spec,
+		      const char **root)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -680,11 +682,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen_spec = NULL, *root = NULL;
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t last_sweep = 0;
-	int opt, lfd, err;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "l:r:s:n:h", opts, NULL)) != -1) {
 		char *end;
@@ -713,26 +711,69 @@ int main(int argc, char **argv)
 				return 1;
 			break;
 		case 'l':
-			listen_spec = optarg;
+			*listen_spec = optarg;
 			break;
 		case 'r':
-			root = optarg;
+			*root = optarg;
 			break;
 		case 's':
 			sock_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return 2;
 		default:
 			fprintf(stderr, "Try 'ktix-serve --help'.\n");
 			return 1;
 		}
 	}
-	if (!listen_spec || !root || optind < argc) {
+	if (!*listen_spec || !*root || optind < argc) {
 		usage(stderr);
 		return 1;
 	}
+	return 0;
+}
+
+/* One round of the event loop, for at most a second. */
+static void serve_events(int *lfd)
+{
+	struct epoll_event evs[64];
+	/* Deadlines are seconds long: a sweep a second is enough. */
+	int n = epoll_wait(epfd, evs, 64, 1000), i;
+
+	for (i = 0; i < n; i++) {
+		void *p = evs[i].data.ptr;
+		struct conn *c = p;
+
+		if (p == lfd) {
+			accept_one(*lfd);
+		} else if (p == &client) {
+			if (!client)
+				continue;
+			handshake_answers();
+			if (evs[i].events & (EPOLLHUP | EPOLLERR))
+				client_lost();
+		} else if (c->state == ST_READ) {
+			conn_read(c);
+		} else if (c->state == ST_SEND) {
+			conn_send(c);
+		} else if (c->state == ST_CLOSING) {
+			conn_close(c, false);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *listen_spec = NULL, *root = NULL;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t last_sweep = 0, now;
+	int i, lfd, err;
+
+	err = parse_args(argc, argv, &listen_spec, &root);
+	if (err)
+		return err == 2 ? 0 : 1;
 	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0) {
 		fprintf(stderr, "ktix-serve: %s: %s\n", root, strerror(errno));
@@ -758,31 +799,7 @@ int main(int argc, char **argv)
 	printf("ktix-serve: serving %s on %s\n", root, listen_spec);
 
 	while (!stop) {
-		struct epoll_event evs[64];
-		/* Deadlines are seconds long: a sweep a second is enough. */
-		int n = epoll_wait(epfd, evs, 64, 1000), i;
-		uint64_t now;
-
-		for (i = 0; i < n; i++) {
-			void *p = evs[i].data.ptr;
-			struct conn *c = p;
-
-			if (p == &lfd) {
-				accept_one(lfd);
-			} else if (p == &client) {
-				if (!client)
-					continue;
-				handshake_answers();
-				if (evs[i].events & (EPOLLHUP | EPOLLERR))
-					client_lost();
-			} else if (c->state == ST_READ) {
-				conn_read(c);
-			} else if (c->state == ST_SEND) {
-				conn_send(c);
-			} else if (c->state == ST_CLOSING) {
-				conn_close(c, false);
-			}
-		}
+		serve_events(&lfd);
 		/* After the events: they may point at what a sweep frees. */
 		now = now_ms();
 		if (now - last_sweep >= 1000) {
@@ -790,10 +807,10 @@ int main(int argc, char **argv)
 			last_sweep = now;
 		}
 	}
-	for (opt = 0; opt < MAX_FDS; opt++)
-		if (conns[opt])
-			conn_close(conns[opt], conns[opt]->state == ST_READ ||
-				   conns[opt]->state == ST_SEND);
+	for (i = 0; i < MAX_FDS; i++)
+		if (conns[i])
+			conn_close(conns[i], conns[i]->state == ST_READ ||
+				   conns[i]->state == ST_SEND);
 	ktix_client_close(client);
 	close(lfd);
 	close(epfd);

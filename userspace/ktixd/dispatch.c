@@ -136,6 +136,72 @@ static bool conn_hung_up(int fd)
 }
 
 /* Reads one request: READ_MORE, READ_NONE (none waiting), READ_CLOSED. */
+/* The descriptors a message carried (SCM_RIGHTS), at most 8: how many. */
+static int take_fds(struct msghdr *mh, int fds[8])
+{
+	struct cmsghdr *cm;
+	int nfds = 0;
+	size_t i;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
+		     nfds < 8; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+	}
+	return nfds;
+}
+
+/* A revocation is answered at once, by this worker. */
+static void revoke_answer(struct conn *c, const struct request *req)
+{
+	struct ktix_result r;
+
+	reply_init(&r, req->req.cookie);
+	revoke_request(req, &r);
+	if (!r.status)
+		atomic_fetch_add(&counters.revocations, 1);
+	reply_send(c, &r);
+}
+
+/* A handshake on fd, if admitted: started here or on another worker. */
+static void handshake_new(struct worker *self, struct conn *c,
+			  const struct request *req, int fd)
+{
+	struct hs *h;
+
+	if (!admit(c)) {
+		atomic_fetch_add(&counters.busy, 1);
+		reply_error(c, req->req.cookie, -EBUSY,
+			    "busy: %u handshakes in flight (max-inflight %u, this server's share %u)",
+			    atomic_load(&inflight), cfg->max_inflight,
+			    share_of(c));
+		close(fd);
+		return;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		unadmit(c);
+		reply_error(c, req->req.cookie, -ENOMEM, "out of memory");
+		close(fd);
+		return;
+	}
+	h->type = EV_HS;
+	h->req = *req;
+	h->fd = fd;
+	h->flags = fcntl(h->fd, F_GETFL);
+	h->start = now_ns();
+	h->deadline = h->start + (uint64_t)(req->req.timeout_ms &&
+		req->req.timeout_ms < cfg->deadline_ms ? req->req.timeout_ms :
+		cfg->deadline_ms) * 1000000ull;
+	peer_name(h->fd, h->peer, sizeof(h->peer));
+	atomic_fetch_add(&c->refs, 1);
+	h->conn = c;
+	hs_dispatch(self, h);
+}
+
 static int conn_read(struct worker *self, struct conn *c)
 {
 	union {
@@ -156,10 +222,8 @@ static int conn_read(struct worker *self, struct conn *c)
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
-	int fds[8], nfds = 0, i, err;
-	struct cmsghdr *cm;
+	int fds[8], nfds, i, err;
 	const char *why;
-	struct hs *h;
 	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
@@ -167,14 +231,7 @@ static int conn_read(struct worker *self, struct conn *c)
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? READ_NONE : READ_CLOSED;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
-		     nfds < 8; i++)
-			memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int),
-			       sizeof(int));
-	}
+	nfds = take_fds(&mh, fds);
 	/*
 	 * On a SOCK_SEQPACKET socket 0 is the end of the connection or an
 	 * empty message, which may carry descriptors: those are closed below
@@ -197,18 +254,12 @@ static int conn_read(struct worker *self, struct conn *c)
 	if (err)
 		goto bad;
 	if (req.is_revoke) {
-		struct ktix_result r;
-
 		if (nfds) {
 			err = -EBADF;
 			why = "a revocation carries no socket";
 			goto bad;
 		}
-		reply_init(&r, req.req.cookie);
-		revoke_request(&req, &r);
-		if (!r.status)
-			atomic_fetch_add(&counters.revocations, 1);
-		reply_send(c, &r);
+		revoke_answer(c, &req);
 		return READ_MORE;
 	}
 	if (nfds != 1) {
@@ -219,35 +270,7 @@ static int conn_read(struct worker *self, struct conn *c)
 	err = check_tcp(fds[0], &why);
 	if (err)
 		goto bad;
-	if (!admit(c)) {
-		atomic_fetch_add(&counters.busy, 1);
-		reply_error(c, req.req.cookie, -EBUSY,
-			    "busy: %u handshakes in flight (max-inflight %u, this server's share %u)",
-			    atomic_load(&inflight), cfg->max_inflight,
-			    share_of(c));
-		close(fds[0]);
-		return READ_MORE;
-	}
-
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		unadmit(c);
-		reply_error(c, req.req.cookie, -ENOMEM, "out of memory");
-		close(fds[0]);
-		return READ_MORE;
-	}
-	h->type = EV_HS;
-	h->req = req;
-	h->fd = fds[0];
-	h->flags = fcntl(h->fd, F_GETFL);
-	h->start = now_ns();
-	h->deadline = h->start + (uint64_t)(req.req.timeout_ms &&
-		req.req.timeout_ms < cfg->deadline_ms ? req.req.timeout_ms :
-		cfg->deadline_ms) * 1000000ull;
-	peer_name(h->fd, h->peer, sizeof(h->peer));
-	atomic_fetch_add(&c->refs, 1);
-	h->conn = c;
-	hs_dispatch(self, h);
+	handshake_new(self, c, &req, fds[0]);
 	return READ_MORE;
 
 bad:
