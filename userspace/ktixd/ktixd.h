@@ -190,13 +190,6 @@ struct hs_info *tls_info(SSL *ssl);
 /* The server's own ALPN list (wire format) for this SSL; 0 or -ENOMEM. */
 int tls_set_alpn(SSL *ssl, const uint8_t *alpn, size_t len);
 const char *resume_miss_name(uint32_t f);
-/* The ticket callbacks themselves, for the ticket benchmark. */
-int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
-		      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc);
-SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
-				    const unsigned char *keyname,
-				    size_t keyname_len,
-				    SSL_TICKET_STATUS status, void *arg);
 /* Per-thread netlink socket for the session cache and OFFLOAD. */
 struct ktix_nl *tls_thread_nl(void);
 /* Why the last tls_thread_nl() gave none: -ENOENT, -EMFILE, ... */

@@ -65,6 +65,13 @@ bool session_in_context(SSL *s, const SSL_SESSION *sess);
 const struct ticket_appdata *ticket_appdata_get(SSL_SESSION *sess);
 int ticket_appdata_set(struct hs_info *info, SSL_SESSION *sess);
 int ticket_gen_cb(SSL *s, void *arg);
+/* The callbacks tls.c sets on each context (bench/ticketbench times them). */
+int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
+		      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc);
+SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
+				    const unsigned char *keyname,
+				    size_t keyname_len,
+				    SSL_TICKET_STATUS status, void *arg);
 bool session_handle_may_resume(struct hs_info *info,
 			       const struct ticket_appdata *ad);
 
