@@ -25,15 +25,6 @@
 #include "kselftest_harness.h"
 #include "lib/proc_stat.h"
 
-static uint64_t stat_of(struct __test_metadata *_metadata, struct ktix_nl *nl,
-			int type)
-{
-	struct ktix_stats st;
-
-	ASSERT_EQ(0, ktix_nl_stats(nl, &st));
-	return st.v[type];
-}
-
 static void fill(uint8_t *b, size_t n, unsigned int seed)
 {
 	size_t i;
@@ -155,11 +146,11 @@ TEST_F(cache, put_get_del)
 	EXPECT_EQ(l.sess[0].created + 3600, l.sess[0].expires);
 	ktix_sess_list_free(&l);
 
-	EXPECT_EQ(2, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(2, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
 	EXPECT_EQ(9 + 200 + 9 + 1,
-		  stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_BYTES));
-	EXPECT_EQ(2, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_PUTS));
-	EXPECT_EQ(2, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_HITS));
+		  ktix_stat(self->nl, KTIX_STATS_A_CACHE_BYTES));
+	EXPECT_EQ(2, ktix_stat(self->nl, KTIX_STATS_A_SESS_PUTS));
+	EXPECT_EQ(2, ktix_stat(self->nl, KTIX_STATS_A_SESS_HITS));
 	EXPECT_EQ(2, proc_stat("/proc/net/ktix_stat", "KtixSessHits"));
 	EXPECT_EQ(219, proc_stat("/proc/net/ktix_stat", "KtixCacheBytes"));
 
@@ -169,9 +160,9 @@ TEST_F(cache, put_get_del)
 	assert_refused(_metadata, self->nl,
 		       ktix_nl_sess_del(self->nl, (const uint8_t *)"session-a", 9),
 		       -ENOENT);
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_MISSES));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_DELETES));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_SESS_MISSES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_SESS_DELETES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
 }
 
 TEST_F(cache, miss_says_so)
@@ -181,7 +172,7 @@ TEST_F(cache, miss_says_so)
 	assert_refused(_metadata, self->nl,
 		       ktix_nl_sess_get(self->nl, (const uint8_t *)"nope", 4, &s),
 		       -ENOENT);
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_MISSES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_SESS_MISSES));
 }
 
 TEST_F(cache, put_replaces)
@@ -189,8 +180,8 @@ TEST_F(cache, put_replaces)
 	put(_metadata, self->nl, "same", 300, 1, 0);
 	put(_metadata, self->nl, "same", 100, 2, 0);
 	EXPECT_EQ(0, check(self->nl, "same", 100, 2));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
-	EXPECT_EQ(104, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_BYTES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(104, ktix_stat(self->nl, KTIX_STATS_A_CACHE_BYTES));
 }
 
 TEST_F(cache, largest_session_round_trips)
@@ -224,8 +215,8 @@ TEST_F(cache, ttl)
 	ktix_sess_list_free(&l);
 	/* The worker runs every 2 s while the cache is not empty. */
 	sleep(3);
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_EXPIRATIONS));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_SESS_EXPIRATIONS));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
 	EXPECT_EQ(0, check(self->nl, "long", 50, 2));
 }
 
@@ -257,12 +248,12 @@ TEST_F(cache, lru_at_entry_cap)
 	EXPECT_EQ(0, check(self->nl, "a", 10, 1));
 	EXPECT_EQ(0, check(self->nl, "c", 10, 3));
 	EXPECT_EQ(0, check(self->nl, "d", 10, 4));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_EVICTIONS));
-	EXPECT_EQ(3, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_SESS_EVICTIONS));
+	EXPECT_EQ(3, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
 
 	/* A smaller cap evicts at once, least recently used first. */
 	set_cache(_metadata, self->nl, 1, 0, 0, 0);
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
 	EXPECT_EQ(0, check(self->nl, "d", 10, 4));
 }
 
@@ -279,8 +270,8 @@ TEST_F(cache, lru_at_byte_cap)
 	EXPECT_EQ(0, check(self->nl, "1", 20000, 1));
 	EXPECT_EQ(0, check(self->nl, "3", 20000, 3));
 	EXPECT_EQ(0, check(self->nl, "4", 20000, 4));
-	EXPECT_EQ(60003, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_BYTES));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_EVICTIONS));
+	EXPECT_EQ(60003, ktix_stat(self->nl, KTIX_STATS_A_CACHE_BYTES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_SESS_EVICTIONS));
 }
 
 TEST_F(cache, oversize_refused_and_nothing_lost)
@@ -294,8 +285,8 @@ TEST_F(cache, oversize_refused_and_nothing_lost)
 		       ktix_nl_sess_put(self->nl, (const uint8_t *)"kept", 4,
 					data, sizeof(data), 0), -EMSGSIZE);
 	EXPECT_EQ(0, check(self->nl, "kept", 64, 1));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_PUTS));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_SESS_PUTS));
 }
 
 TEST_F(cache, bad_attributes)
@@ -371,7 +362,7 @@ TEST_F(cache, bad_attributes)
 	ASSERT_NE(NULL, msg);
 	ASSERT_EQ(0, nla_put_u32(msg, KTIX_A_FLAGS, 1u << 7));
 	EXPECT_EQ(-EINVAL, ktix_nl_transact(self->nl, msg, NULL, NULL));
-	EXPECT_EQ(0, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
 }
 
 TEST_F(cache, flush)
@@ -383,11 +374,11 @@ TEST_F(cache, flush)
 		snprintf(id, sizeof(id), "id-%d", i);
 		put(_metadata, self->nl, id, 40, (unsigned int)i, 0);
 	}
-	EXPECT_EQ(600, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(600, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
 	ASSERT_EQ(0, ktix_nl_sess_flush(self->nl));
-	EXPECT_EQ(0, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
-	EXPECT_EQ(0, stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_BYTES));
-	EXPECT_EQ(600, stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_DELETES));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_CACHE_BYTES));
+	EXPECT_EQ(600, ktix_stat(self->nl, KTIX_STATS_A_SESS_DELETES));
 	EXPECT_EQ(-ENOENT, check(self->nl, "id-7", 40, 7));
 }
 
@@ -464,7 +455,7 @@ TEST_F(cache, unprivileged_get_nothing_change_nothing)
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("unprivileged child failed at step %d",
 						  WEXITSTATUS(status));
 	EXPECT_EQ(0, check(self->nl, "secret", 100, 5));
-	EXPECT_EQ(0, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKED));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_REVOKED));
 }
 
 TEST_F(cache, namespaces_have_their_own_caches)
@@ -477,12 +468,12 @@ TEST_F(cache, namespaces_have_their_own_caches)
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	ASSERT_EQ(0, ktix_nl_open(&other));
 	EXPECT_EQ(-ENOENT, check(other, "here", 10, 1));
-	EXPECT_EQ(0, stat_of(_metadata, other, KTIX_STATS_A_REVOKED));
+	EXPECT_EQ(0, ktix_stat(other, KTIX_STATS_A_REVOKED));
 	put(_metadata, other, "there", 10, 2, 0);
 	/* The first socket still speaks for the first namespace. */
 	EXPECT_EQ(-ENOENT, check(self->nl, "there", 10, 2));
 	EXPECT_EQ(0, check(self->nl, "here", 10, 1));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKED));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_REVOKED));
 	ktix_nl_close(other);
 }
 
@@ -562,11 +553,11 @@ TEST_F(cache, threads_put_and_get_at_once)
 	EXPECT_EQ(0, errors);
 	/* 50 own IDs a worker and 8 shared ones, nothing lost or doubled. */
 	EXPECT_EQ(WORKERS * 50 + 8,
-		  stat_of(_metadata, self->nl, KTIX_STATS_A_CACHE_ENTRIES));
+		  ktix_stat(self->nl, KTIX_STATS_A_CACHE_ENTRIES));
 	EXPECT_EQ(2 * WORKERS * ROUNDS,
-		  stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_PUTS));
+		  ktix_stat(self->nl, KTIX_STATS_A_SESS_PUTS));
 	EXPECT_EQ(2 * WORKERS * ROUNDS,
-		  stat_of(_metadata, self->nl, KTIX_STATS_A_SESS_HITS));
+		  ktix_stat(self->nl, KTIX_STATS_A_SESS_HITS));
 }
 
 /* Revocation. */
@@ -627,8 +618,8 @@ TEST_F(cache, revoke_announced_to_every_listener)
 	ASSERT_EQ(1, l.n);
 	EXPECT_EQ(until + 300, l.revoked[0].until);
 	ktix_revoke_list_free(&l);
-	EXPECT_EQ(3, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOCATIONS));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKED));
+	EXPECT_EQ(3, ktix_stat(self->nl, KTIX_STATS_A_REVOCATIONS));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_REVOKED));
 	ktix_nl_close(ev1);
 	ktix_nl_close(ev2);
 }
@@ -699,7 +690,7 @@ TEST_F(cache, revoke_bad_input)
 		       ktix_nl_transact(self->nl,
 					ktix_nl_msg(self->nl, KTIX_CMD_REVOKE_ADD),
 					NULL, NULL), -EINVAL);
-	EXPECT_EQ(0, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKED));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_REVOKED));
 }
 
 TEST_F(cache, revoke_expires)
@@ -722,8 +713,8 @@ TEST_F(cache, revoke_expires)
 	ASSERT_EQ(1, l.n);
 	EXPECT_NE(NULL, find_revoked(&l, b));
 	ktix_revoke_list_free(&l);
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKE_EXPIRED));
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKED));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_REVOKE_EXPIRED));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_REVOKED));
 	ktix_nl_close(ev);
 }
 
@@ -760,11 +751,11 @@ TEST_F_TIMEOUT(cache, revoke_set_is_bounded, 600)
 	}
 	ASSERT_EQ(0, err) TH_LOG("revocation %u: %s", i, ktix_nl_errmsg(self->nl));
 	EXPECT_EQ((uint64_t)max * 80,
-		  stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKE_BYTES));
+		  ktix_stat(self->nl, KTIX_STATS_A_REVOKE_BYTES));
 	h[15] = 1;
 	assert_refused(_metadata, self->nl,
 		       ktix_nl_revoke_add(self->nl, h, until, NULL), -ENOSPC);
-	EXPECT_EQ(1, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKE_FULL));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_REVOKE_FULL));
 	/* Refused, never forgotten: all of them are still there. */
 	ASSERT_EQ(0, ktix_nl_revoke_list(self->nl, &l));
 	EXPECT_EQ(max, l.n);
@@ -784,7 +775,7 @@ TEST_F_TIMEOUT(cache, revoke_set_is_bounded, 600)
 	h[15] = 1;
 	EXPECT_EQ(0, ktix_nl_revoke_add(self->nl, h, until, NULL));
 	set_revoke_bytes(_metadata, self->nl, 1 << 20, -EBUSY);
-	EXPECT_EQ(max + 1, stat_of(_metadata, self->nl, KTIX_STATS_A_REVOKED));
+	EXPECT_EQ(max + 1, ktix_stat(self->nl, KTIX_STATS_A_REVOKED));
 }
 
 /* The reply and the announcement carry the entry as it now is. */

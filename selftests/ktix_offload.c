@@ -126,13 +126,6 @@ static int recv_all(int fd, uint8_t *buf, size_t n)
 	return 0;
 }
 
-static uint64_t stat_of(struct ktix_nl *nl, int type)
-{
-	struct ktix_stats st;
-
-	return ktix_nl_stats(nl, &st) ? (uint64_t)-1 : st.v[type];
-}
-
 FIXTURE(offload) {
 	struct ktix_nl *nl;
 	struct conn k;
@@ -239,9 +232,9 @@ TEST_F(offload, server_side)
 		  (uint64_t)variant->tickets : 1, seq);
 	EXPECT_EQ(variant->cipher, k.cipher);
 	server_talks(_metadata, self);
-	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_OFFLOADS));
-	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_FULL));
-	EXPECT_EQ(1, stat_of(self->nl, variant->version == TLS1_3_VERSION ?
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOADS));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_FULL));
+	EXPECT_EQ(1, ktix_stat(self->nl, variant->version == TLS1_3_VERSION ?
 			     KTIX_STATS_A_OFFLOAD_TLS13 :
 			     KTIX_STATS_A_OFFLOAD_TLS12));
 }
@@ -403,7 +396,7 @@ TEST_F(offload, both_sides)
 	ASSERT_EQ(4, send(self->k.cfd, "pong", 4, 0));
 	ASSERT_EQ(0, recv_all(self->k.sfd, (uint8_t *)buf, 4));
 	EXPECT_EQ(0, memcmp(buf, "pong", 4));
-	EXPECT_EQ(2, stat_of(self->nl, KTIX_STATS_A_OFFLOADS));
+	EXPECT_EQ(2, ktix_stat(self->nl, KTIX_STATS_A_OFFLOADS));
 }
 
 TEST_F(offload, resumed_keys_differ)
@@ -433,7 +426,7 @@ TEST_F(offload, resumed_keys_differ)
 	ASSERT_EQ(5, send(k2.sfd, "again", 5, 0));
 	ASSERT_EQ(0, ssl_read_all(k2.c, (uint8_t *)buf, 5));
 	EXPECT_EQ(0, memcmp(buf, "again", 5));
-	EXPECT_EQ(1, stat_of(self->nl, variant->version == TLS1_3_VERSION ?
+	EXPECT_EQ(1, ktix_stat(self->nl, variant->version == TLS1_3_VERSION ?
 			     KTIX_STATS_A_OFFLOAD_PSK :
 			     KTIX_STATS_A_OFFLOAD_TICKET));
 	SSL_SESSION_free(sess);
@@ -475,7 +468,7 @@ TEST_F(offload, resumed_by_session_id)
 	ASSERT_EQ(2, send(k2.sfd, "id", 2, 0));
 	ASSERT_EQ(0, ssl_read_all(k2.c, (uint8_t *)buf, 2));
 	EXPECT_EQ(0, memcmp(buf, "id", 2));
-	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_SESSION_ID));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_SESSION_ID));
 	SSL_SESSION_free(sess);
 	conn_free(&k2);
 }
@@ -554,7 +547,7 @@ TEST_F(bad, wrong_key_length)
 		-EINVAL);
 	ktix_tls_keys_wipe(&k);
 	still_plain_tcp(_metadata, self);
-	EXPECT_EQ(2, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_ERR_KEYS));
+	EXPECT_EQ(2, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_KEYS));
 }
 
 TEST_F(bad, unknown_cipher_and_version)
@@ -610,8 +603,8 @@ TEST_F(bad, not_a_usable_socket)
 		ktix_nl_offload(self->nl, unconn, &self->keys, KTIX_OFFLOAD_KIND_FULL),
 		-ENOTCONN);
 	close(unconn);
-	EXPECT_EQ(5, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_ERR_SOCKET));
-	EXPECT_EQ(0, stat_of(self->nl, KTIX_STATS_A_OFFLOADS));
+	EXPECT_EQ(5, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_SOCKET));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_OFFLOADS));
 	still_plain_tcp(_metadata, self);
 }
 
@@ -623,7 +616,7 @@ TEST_F(bad, ulp_already_attached)
 	refused(_metadata, self->nl,
 		ktix_nl_offload(self->nl, fd, &self->keys, KTIX_OFFLOAD_KIND_FULL),
 		-EEXIST);
-	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_ERR_ULP));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_ULP));
 	/* The tls ULP alone, with no keys, still passes plain bytes. */
 	still_plain_tcp(_metadata, self);
 }
@@ -665,14 +658,14 @@ TEST_F(bad, resume_miss)
 				     KTIX_OFFLOAD_KIND_FULL,
 				     KTIX_RESUME_MISS_MAX + 1), -ERANGE);
 	still_plain_tcp(_metadata, self);
-	EXPECT_EQ(0, stat_of(self->nl, KTIX_STATS_A_RESUME_MISS_REVOKED));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_RESUME_MISS_REVOKED));
 	ASSERT_EQ(0, ktix_nl_offload_miss(self->nl, self->k.sfd, &k,
 					  KTIX_OFFLOAD_KIND_FULL,
 					  KTIX_RESUME_MISS_REVOKED));
 	ktix_tls_keys_wipe(&k);
-	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_RESUME_MISS_REVOKED));
-	EXPECT_EQ(0, stat_of(self->nl, KTIX_STATS_A_RESUME_MISS_CACHE_MISS));
-	EXPECT_EQ(1, stat_of(self->nl, KTIX_STATS_A_OFFLOAD_FULL));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_RESUME_MISS_REVOKED));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_RESUME_MISS_CACHE_MISS));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_FULL));
 	ASSERT_EQ(4, SSL_write(self->k.c, "miss", 4));
 	ASSERT_EQ(0, recv_all(self->k.sfd, (uint8_t *)buf, 4));
 	EXPECT_EQ(0, memcmp(buf, "miss", 4));
