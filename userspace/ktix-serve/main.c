@@ -5,9 +5,8 @@
  * One thread, one epoll set.  Each accepted connection goes to ktixd
  * (ktix_handshake_submit); when its answer comes, the socket is a kTLS
  * socket and this program only ever sees plaintext: requests are parsed
- * with http-parser, files are sent with sendfile(2), and the kernel
- * encrypts.  GET and HEAD, keep-alive, 400, 404, 405; no path leaves the
- * root.
+ * and answered by http.c, files are sent with sendfile(2), and the kernel
+ * encrypts.  This file is the event loop and the connections' states.
  *
  * Every connection has a deadline for what it waits for: ktixd's answer
  * (--handshake-timeout), a whole request header from its first byte
@@ -39,35 +38,7 @@
 
 #include "ktix.h"
 #include "ktix_units.h"
-#include "path.h"
-
-#define REQ_MAX		8192
-#define SEND_CHUNK	(2 << 20)	/* per sendfile(2), as nginx */
-#define MAX_FDS		65536
-
-/* ST_CLOSING: an alert went out; waiting for the client to close. */
-enum state { ST_HANDSHAKE, ST_READ, ST_SEND, ST_CLOSING };
-
-struct conn {
-	int fd;
-	uint32_t gen;		/* in the cookie: a reused fd is another conn */
-	enum state state;
-	char peer[INET6_ADDRSTRLEN + 8];
-	char req[REQ_MAX];
-	size_t req_len;
-	http_parser parser;
-	char url[2048];
-	size_t url_len;
-	bool url_too_long, complete, keep_alive;
-	/* the answer being sent */
-	char head[512];
-	size_t head_len, head_off;
-	int file;
-	off_t file_off, file_len;
-	unsigned int max_record;	/* the client's max_fragment_length */
-	uint64_t deadline;		/* CLOCK_MONOTONIC ms */
-	bool in_request;		/* a request's first bytes have come */
-};
+#include "serve.h"
 
 /* Limits, by option; milliseconds. */
 static unsigned int handshake_ms = 15000, header_ms = 10000, idle_ms = 60000;
@@ -167,116 +138,6 @@ static void sweep(void)
 	}
 }
 
-static int on_url(http_parser *p, const char *at, size_t len)
-{
-	struct conn *c = p->data;
-
-	if (c->url_len + len >= sizeof(c->url)) {
-		c->url_too_long = true;
-		return 0;
-	}
-	memcpy(c->url + c->url_len, at, len);
-	c->url_len += len;
-	c->url[c->url_len] = '\0';
-	return 0;
-}
-
-static int on_complete(http_parser *p)
-{
-	struct conn *c = p->data;
-
-	c->complete = true;
-	c->keep_alive = http_should_keep_alive(p);
-	http_parser_pause(p, 1);	/* one request at a time */
-	return 0;
-}
-
-static const http_parser_settings settings = {
-	.on_url = on_url,
-	.on_message_complete = on_complete,
-};
-
-static void set_head(struct conn *c, int code, const char *reason,
-		     off_t len, const char *type)
-{
-	c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
-		"HTTP/1.1 %d %s\r\nServer: ktix-serve\r\nContent-Length: %lld\r\n"
-		"Content-Type: %s\r\nConnection: %s\r\n\r\n",
-		code, reason, (long long)len, type,
-		c->keep_alive ? "keep-alive" : "close");
-	c->head_off = 0;
-}
-
-static void error_page(struct conn *c, int code, const char *reason)
-{
-	char body[128];
-	int n = snprintf(body, sizeof(body), "%d %s\n", code, reason);
-
-	set_head(c, code, reason, n, "text/plain");
-	if (c->head_len + (size_t)n < sizeof(c->head) &&
-	    c->parser.method != HTTP_HEAD) {
-		memcpy(c->head + c->head_len, body, (size_t)n);
-		c->head_len += (size_t)n;
-	}
-}
-
-static const char *mime_type(const char *path)
-{
-	const char *dot = strrchr(path, '.');
-
-	if (!dot)
-		return "application/octet-stream";
-	if (!strcmp(dot, ".html") || !strcmp(dot, ".htm"))
-		return "text/html";
-	if (!strcmp(dot, ".txt"))
-		return "text/plain";
-	if (!strcmp(dot, ".css"))
-		return "text/css";
-	if (!strcmp(dot, ".js"))
-		return "text/javascript";
-	if (!strcmp(dot, ".json"))
-		return "application/json";
-	if (!strcmp(dot, ".png"))
-		return "image/png";
-	return "application/octet-stream";
-}
-
-/* Turns the parsed request into the answer to send. */
-static void answer(struct conn *c)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	int fd;
-
-	c->file = -1;
-	c->file_off = c->file_len = 0;
-	if (c->parser.method != HTTP_GET && c->parser.method != HTTP_HEAD) {
-		error_page(c, 405, "Method Not Allowed");
-		return;
-	}
-	if (c->url_too_long || url_to_path(c->url, path, sizeof(path))) {
-		error_page(c, 400, "Bad Request");
-		return;
-	}
-	if (!*path || path[strlen(path) - 1] == '/')
-		strncat(path, "index.html", sizeof(path) - strlen(path) - 1);
-	/* O_NOFOLLOW on the last part; ".." is refused above. */
-	fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		error_page(c, 404, "Not Found");
-		return;
-	}
-	set_head(c, 200, "OK", st.st_size, mime_type(path));
-	if (c->parser.method == HTTP_HEAD) {
-		close(fd);
-		return;
-	}
-	c->file = fd;
-	c->file_len = st.st_size;
-}
-
 static void watch(struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
@@ -293,12 +154,12 @@ static void conn_parse(struct conn *c)
 
 	if (!c->req_len)
 		return;
-	n = http_parser_execute(&c->parser, &settings, c->req, c->req_len);
+	n = http_parser_execute(&c->parser, &http_settings, c->req, c->req_len);
 	if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED) {
 		http_parser_pause(&c->parser, 0);
 	} else if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK) {
 		c->keep_alive = false;
-		error_page(c, 400, "Bad Request");
+		http_error_page(c, 400, "Bad Request");
 		c->file = -1;
 		c->state = ST_SEND;
 		conn_send(c);
@@ -308,7 +169,7 @@ static void conn_parse(struct conn *c)
 	c->req_len -= n;
 	if (!c->complete)
 		return;
-	answer(c);
+	http_answer(c, root_fd);
 	c->state = ST_SEND;
 	conn_send(c);
 }
@@ -319,7 +180,7 @@ static void conn_read(struct conn *c)
 
 	if (c->req_len == sizeof(c->req)) {
 		c->keep_alive = false;
-		error_page(c, 400, "Bad Request");
+		http_error_page(c, 400, "Bad Request");
 		c->state = ST_SEND;
 		conn_send(c);
 		return;
