@@ -14,10 +14,13 @@
  *		__KTIX_MIB_MAX
  *	};
  *
- * The module, libktix-nl and ktixctl use it; selftests/abi_facts prints
- * it, and the style suite checks Documentation/ and the man pages against
- * that.  It has no include guard, on purpose.  It is not installed and is
- * not ABI.
+ * The module, libktix, libktix-nl, ktixctl and ktixd use it.  The
+ * module's build fails when a policy attribute or a counter of the uapi
+ * header has no line here; selftests/abi_tables.c does the same for the
+ * enums' names; the style suite checks Documentation/ktix.rst and
+ * ktixctl(8) against "ktixctl help policy" and ktix.rst's counters against
+ * this file.  It has no include guard, on purpose.  It is not installed
+ * and is not ABI.
  *
  * Why not the kernel's YNL generator (tools/net/ynl/ynl-gen-c.py of
  * linux-source-6.12, tried): it cannot produce 6.1's per-command policies
