@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh
 B=${KTIX_BUILD:-build}
 
-ktap_plan 11
+ktap_plan 12
 
 ktap_test "checkpatch --strict: kmod/ and the uapi header are clean" make -s --no-print-directory checkpatch
 
@@ -113,6 +113,27 @@ kernel_doc() {
 	[ -z "$missing" ] || { echo "ktix.h, no kernel-doc:"; echo "$missing"; return 1; }
 }
 ktap_test "every function kmod exports and ktix.h declares has kernel-doc, read cleanly" kernel_doc
+
+# Documentation/ is reStructuredText that docutils reads without a warning
+# (a table whose text overflows a column is an error there).
+rst_docs() {
+	/usr/bin/python3 - Documentation/*.rst <<'PYEOF'
+import io, sys
+import docutils.core
+bad = 0
+for f in sys.argv[1:]:
+    err = io.StringIO()
+    with open(f) as src:
+        docutils.core.publish_doctree(src.read(), source_path=f,
+            settings_overrides={"warning_stream": err, "report_level": 2})
+    if err.getvalue():
+        print(err.getvalue())
+        bad = 1
+print(len(sys.argv) - 1, "pages")
+sys.exit(bad)
+PYEOF
+}
+ktap_test "every page of Documentation/ parses cleanly (docutils)" rst_docs
 
 module_info() {
 	modinfo kmod/ktix.ko | grep -E '^(version|alias|license|vermagic):'
