@@ -297,11 +297,8 @@ static int ktix_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 		p.revoke_bytes = nla_get_u64(tb[KTIX_POLICY_A_REVOKE_BYTES]);
 
 	err = ktix_policy_check(&p, info->extack);
-	if (!err && p.max_keys < kn->ring.nkeys) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_POLICY_A_MAX_KEYS],
-				    "the ring holds more keys than that: delete some first");
-		err = -EBUSY;
-	}
+	if (!err)
+		err = ktix_ring_policy_fits(kn, &p, info->extack);
 	/* Revocations are never forgotten to make room. */
 	if (!err && !ktix_revoke_fits(kn, p.revoke_bytes)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_POLICY_A_REVOKE_BYTES],
@@ -508,15 +505,9 @@ static int __ktix_nl_key_add(struct genl_info *info)
 	}
 	p.state = tb[KTIX_KEY_A_STATE] ? nla_get_u32(tb[KTIX_KEY_A_STATE]) :
 		  KTIX_KEY_STATE_NEXT;
-	if (tb[KTIX_KEY_A_DECRYPT_UNTIL]) {
-		if (p.state != KTIX_KEY_STATE_RETIRING) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    tb[KTIX_KEY_A_DECRYPT_UNTIL],
-					    "decrypt_until is for retiring keys only");
-			return -EINVAL;
-		}
+	p.has_decrypt_until = !!tb[KTIX_KEY_A_DECRYPT_UNTIL];
+	if (p.has_decrypt_until)
 		p.decrypt_until = nla_get_u64(tb[KTIX_KEY_A_DECRYPT_UNTIL]);
-	}
 
 	mutex_lock(&kn->lock);
 	/* In automatic mode the ring is made first, as any use makes it. */
@@ -1039,15 +1030,8 @@ static int __ktix_nl_offload(struct genl_info *info)
 	req.cipher = nla_get_u16(tb[KTIX_OFFLOAD_A_CIPHER]);
 	req.kind = nla_get_u32(tb[KTIX_OFFLOAD_A_KIND]);
 	req.rx_no_pad = nla_get_flag(tb[KTIX_OFFLOAD_A_RX_NO_PAD]);
-	if (tb[KTIX_OFFLOAD_A_RESUME_MISS]) {
-		if (req.kind != KTIX_OFFLOAD_KIND_FULL) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    tb[KTIX_OFFLOAD_A_RESUME_MISS],
-					    "a resumption miss goes with kind full");
-			return -EINVAL;
-		}
+	if (tb[KTIX_OFFLOAD_A_RESUME_MISS])
 		req.resume_miss = nla_get_u32(tb[KTIX_OFFLOAD_A_RESUME_MISS]);
-	}
 	return ktix_offload(kn, &req, info->extack);
 }
 

@@ -218,6 +218,96 @@ static int ktix_sock_check(struct socket *sock, struct ktix_net *kn,
 	return 0;
 }
 
+/* The request's version, cipher and keys, before the socket is looked at. */
+static int ktix_req_check(const struct ktix_cipher *c,
+			  const struct ktix_offload_req *req,
+			  struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (!c) {
+		NL_SET_ERR_MSG(extack, "unknown cipher");
+		return -EINVAL;
+	}
+	if (req->version != TLS_1_2_VERSION && req->version != TLS_1_3_VERSION) {
+		NL_SET_ERR_MSG(extack, "the version is neither TLS 1.2 nor 1.3");
+		return -EINVAL;
+	}
+	if (!req->tx && !req->rx) {
+		NL_SET_ERR_MSG(extack, "neither TX nor RX keys");
+		return -EINVAL;
+	}
+	if (req->resume_miss && req->kind != KTIX_OFFLOAD_KIND_FULL) {
+		NL_SET_ERR_MSG(extack, "a resumption miss goes with kind full");
+		return -EINVAL;
+	}
+	if (req->rx_no_pad && (!req->rx || req->version != TLS_1_3_VERSION)) {
+		NL_SET_ERR_MSG(extack, "rx_no_pad is for TLS 1.3 RX keys only");
+		return -EINVAL;
+	}
+	err = req->tx ? ktix_dir_check(c, req->tx, extack) : 0;
+	if (!err && req->rx)
+		err = ktix_dir_check(c, req->rx, extack);
+	return err;
+}
+
+/* Attaches the ULP and sets the keys; on error the socket must be closed. */
+static int ktix_ktls_install(struct socket *sock, struct ktix_net *kn,
+			     const struct ktix_cipher *c,
+			     const struct ktix_offload_req *req,
+			     struct netlink_ext_ack *extack)
+{
+	char ulp_name[] = "tls";
+	union ktix_crypto_info ci;
+	int err, one = 1;
+
+	err = ktix_setsockopt(sock, SOL_TCP, TCP_ULP, ulp_name, 3);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "kTLS could not be attached (is the tls module there?)");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
+		return err;
+	}
+	if (req->tx) {
+		ktix_dir_fill(c, req->tx, req->version, &ci);
+		err = ktix_setsockopt(sock, SOL_TLS, TLS_TX, &ci, c->size);
+		memzero_explicit(&ci, sizeof(ci));
+	}
+	if (!err && req->rx) {
+		ktix_dir_fill(c, req->rx, req->version, &ci);
+		err = ktix_setsockopt(sock, SOL_TLS, TLS_RX, &ci, c->size);
+		memzero_explicit(&ci, sizeof(ci));
+	}
+	if (!err && req->rx_no_pad)
+		err = ktix_setsockopt(sock, SOL_TLS, TLS_RX_EXPECT_NO_PAD,
+				      &one, sizeof(one));
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "kTLS refused the keys: the socket has the tls ULP and must be closed");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
+	}
+	return err;
+}
+
+/* The counters of one successful offload. */
+static void ktix_offload_count(struct ktix_net *kn, const struct ktix_cipher *c,
+			       const struct ktix_offload_req *req)
+{
+	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOADS);
+	KTIX_INC_STATS(kn, req->version == TLS_1_2_VERSION ?
+		       KTIX_MIB_OFFLOAD_TLS12 : KTIX_MIB_OFFLOAD_TLS13);
+	KTIX_INC_STATS(kn, c->mib);
+	BUILD_BUG_ON(KTIX_MIB_OFFLOAD_PSK - KTIX_MIB_OFFLOAD_FULL !=
+		     KTIX_OFFLOAD_KIND_PSK - KTIX_OFFLOAD_KIND_FULL);
+	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_FULL + req->kind -
+		       KTIX_OFFLOAD_KIND_FULL);
+	BUILD_BUG_ON(KTIX_MIB_RESUME_MISS_REVOKE_STALE -
+		     KTIX_MIB_RESUME_MISS_UNKNOWN_KEY !=
+		     KTIX_RESUME_MISS_MAX - KTIX_RESUME_MISS_UNKNOWN_KEY);
+	if (req->resume_miss)
+		KTIX_INC_STATS(kn, KTIX_MIB_RESUME_MISS_UNKNOWN_KEY +
+			       req->resume_miss - KTIX_RESUME_MISS_UNKNOWN_KEY);
+}
+
 /**
  * ktix_offload() - install a handshake's record keys into kTLS on a socket
  * @kn: the namespace, for its counters
@@ -237,38 +327,14 @@ int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		 struct netlink_ext_ack *extack)
 {
 	const struct ktix_cipher *c = ktix_cipher_find(req->cipher);
-	char ulp_name[] = "tls";
-	union ktix_crypto_info ci;
 	struct socket *sock;
-	int err, one = 1;
+	int err;
 
-	/* The keys, before the socket. */
-	if (!c) {
-		NL_SET_ERR_MSG(extack, "unknown cipher");
-		err = -EINVAL;
-		goto err_keys;
+	err = ktix_req_check(c, req, extack);
+	if (err) {
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KEYS);
+		goto out_wipe;
 	}
-	if (req->version != TLS_1_2_VERSION && req->version != TLS_1_3_VERSION) {
-		NL_SET_ERR_MSG(extack, "the version is neither TLS 1.2 nor 1.3");
-		err = -EINVAL;
-		goto err_keys;
-	}
-	if (!req->tx && !req->rx) {
-		NL_SET_ERR_MSG(extack, "neither TX nor RX keys");
-		err = -EINVAL;
-		goto err_keys;
-	}
-	if (req->rx_no_pad && (!req->rx || req->version != TLS_1_3_VERSION)) {
-		NL_SET_ERR_MSG(extack, "rx_no_pad is for TLS 1.3 RX keys only");
-		err = -EINVAL;
-		goto err_keys;
-	}
-	err = req->tx ? ktix_dir_check(c, req->tx, extack) : 0;
-	if (!err && req->rx)
-		err = ktix_dir_check(c, req->rx, extack);
-	if (err)
-		goto err_keys;
-
 	sock = sockfd_lookup(req->fd, &err);
 	if (!sock) {
 		if (err == -ENOTSOCK)
@@ -277,62 +343,15 @@ int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 			NL_SET_ERR_MSG(extack,
 				       "no such descriptor in the caller's table");
 		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
-		goto err_wipe;
+		goto out_wipe;
 	}
 	err = ktix_sock_check(sock, kn, extack);
-	if (err)
-		goto err_put;
-
-	err = ktix_setsockopt(sock, SOL_TCP, TCP_ULP, ulp_name, 3);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "kTLS could not be attached (is the tls module there?)");
-		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
-		goto err_put;
-	}
-	if (req->tx) {
-		ktix_dir_fill(c, req->tx, req->version, &ci);
-		err = ktix_setsockopt(sock, SOL_TLS, TLS_TX, &ci, c->size);
-		memzero_explicit(&ci, sizeof(ci));
-	}
-	if (!err && req->rx) {
-		ktix_dir_fill(c, req->rx, req->version, &ci);
-		err = ktix_setsockopt(sock, SOL_TLS, TLS_RX, &ci, c->size);
-		memzero_explicit(&ci, sizeof(ci));
-	}
-	if (!err && req->rx_no_pad)
-		err = ktix_setsockopt(sock, SOL_TLS, TLS_RX_EXPECT_NO_PAD,
-				      &one, sizeof(one));
-	if (err) {
-		NL_SET_ERR_MSG(extack,
-			       "kTLS refused the keys: the socket has the tls ULP and must be closed");
-		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
-		goto err_put;
-	}
+	if (!err)
+		err = ktix_ktls_install(sock, kn, c, req, extack);
 	sockfd_put(sock);
-
-	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOADS);
-	KTIX_INC_STATS(kn, req->version == TLS_1_2_VERSION ?
-		       KTIX_MIB_OFFLOAD_TLS12 : KTIX_MIB_OFFLOAD_TLS13);
-	KTIX_INC_STATS(kn, c->mib);
-	BUILD_BUG_ON(KTIX_MIB_OFFLOAD_PSK - KTIX_MIB_OFFLOAD_FULL !=
-		     KTIX_OFFLOAD_KIND_PSK - KTIX_OFFLOAD_KIND_FULL);
-	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_FULL + req->kind -
-		       KTIX_OFFLOAD_KIND_FULL);
-	BUILD_BUG_ON(KTIX_MIB_RESUME_MISS_REVOKE_STALE -
-		     KTIX_MIB_RESUME_MISS_UNKNOWN_KEY !=
-		     KTIX_RESUME_MISS_MAX - KTIX_RESUME_MISS_UNKNOWN_KEY);
-	if (req->resume_miss)
-		KTIX_INC_STATS(kn, KTIX_MIB_RESUME_MISS_UNKNOWN_KEY +
-			       req->resume_miss - KTIX_RESUME_MISS_UNKNOWN_KEY);
-	ktix_offload_wipe(req);
-	return 0;
-
-err_keys:
-	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KEYS);
-	goto err_wipe;
-err_put:
-	sockfd_put(sock);
-err_wipe:
+	if (!err)
+		ktix_offload_count(kn, c, req);
+out_wipe:
 	ktix_offload_wipe(req);
 	return err;
 }

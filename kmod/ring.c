@@ -275,6 +275,28 @@ bool ktix_ring_key_len_valid(unsigned int len)
 }
 
 /**
+ * ktix_ring_policy_fits() - whether the ring fits a new policy
+ * @kn: the namespace; its lock is held
+ * @p: the policy about to be set
+ * @extack: for the reason of a refusal
+ *
+ * Keys are never dropped to fit a smaller max_keys.
+ *
+ * Return: 0, or -EBUSY when the ring holds more keys than @p allows.
+ */
+int ktix_ring_policy_fits(struct ktix_net *kn, const struct ktix_policy *p,
+			  struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&kn->lock);
+	if (p->max_keys < kn->ring.nkeys) {
+		NL_SET_ERR_MSG(extack,
+			       "the ring holds more keys than that: delete some first");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
  * ktix_ring_add() - add a key to the ring, and announce it
  * @kn: the namespace; its lock is held
  * @p: the key and its state; its material is copied
@@ -282,10 +304,13 @@ bool ktix_ring_key_len_valid(unsigned int len)
  *
  * A primary added retires the current one.
  *
- * Return: 0; -EEXIST (the name is taken, or a second next key); -ENOSPC
- * (the ring holds the policy's max_keys); -EINVAL (no primary yet for a
- * key that is not one; decrypt_until in the past); -ERANGE
- * (decrypt_until beyond the retention); -ENOMEM.
+ * The key lengths are the caller's to check, with ktix_ring_key_len_valid(),
+ * where the attribute that is wrong can be named.
+ *
+ * Return: 0; -EINVAL (decrypt_until for a key that is not retiring, or in
+ * the past; no primary yet for a key that is not one); -EEXIST (the name
+ * is taken, or a second next key); -ENOSPC (the ring holds the policy's
+ * max_keys); -ERANGE (decrypt_until beyond the retention); -ENOMEM.
  */
 int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		  struct netlink_ext_ack *extack)
@@ -294,6 +319,10 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 	struct ktix_key *k, *primary;
 
 	lockdep_assert_held(&kn->lock);
+	if (p->has_decrypt_until && p->state != KTIX_KEY_STATE_RETIRING) {
+		NL_SET_ERR_MSG(extack, "decrypt_until is for retiring keys only");
+		return -EINVAL;
+	}
 	if (ring_key_find_name(kn, p->name)) {
 		NL_SET_ERR_MSG(extack, "a key with this name is in the ring");
 		return -EEXIST;
@@ -314,8 +343,7 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 			       "the ring has no primary key: add one as primary first");
 		return -EINVAL;
 	}
-	if (p->state == KTIX_KEY_STATE_RETIRING && p->decrypt_until &&
-	    p->decrypt_until <= now) {
+	if (p->has_decrypt_until && p->decrypt_until <= now) {
 		NL_SET_ERR_MSG(extack, "decrypt_until is in the past");
 		return -EINVAL;
 	}
@@ -342,8 +370,8 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		k->encrypt_from = now;
 	} else if (p->state == KTIX_KEY_STATE_RETIRING) {
 		k->encrypt_until = now;
-		k->decrypt_until = p->decrypt_until ?:
-			now + kn->policy.retention;
+		k->decrypt_until = p->has_decrypt_until ? p->decrypt_until :
+				   now + kn->policy.retention;
 	}
 	ring_key_link(kn, k);
 	ring_retime(kn);

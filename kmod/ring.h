@@ -12,6 +12,7 @@
 #include <uapi/linux/ktix.h>
 
 struct ktix_net;
+struct ktix_policy;
 struct netlink_ext_ack;
 
 #define KTIX_KEY_MAX_LEN	32
@@ -45,7 +46,8 @@ struct ktix_key_params {
 	unsigned int aes_len;
 	unsigned int hmac_len;
 	enum ktix_key_state state;
-	time64_t decrypt_until;		/* 0: now + retention */
+	bool has_decrypt_until;		/* else now + retention */
+	time64_t decrypt_until;
 };
 
 void ktix_ring_init(struct ktix_net *kn);
@@ -59,6 +61,8 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 int ktix_ring_del(struct ktix_net *kn, const u8 *name,
 		  struct netlink_ext_ack *extack);
 int ktix_ring_rotate(struct ktix_net *kn);
+int ktix_ring_policy_fits(struct ktix_net *kn, const struct ktix_policy *p,
+			  struct netlink_ext_ack *extack);
 void ktix_ring_policy_changed(struct ktix_net *kn);
 
 #endif /* _KTIX_RING_H */

@@ -148,6 +148,42 @@ static int drop_next(struct ktix_nl *nl, const struct ktix_key_list *ring)
 }
 
 /* The file is read and checked before the module is asked anything. */
+/*
+ * Everything the kernel would refuse of an import, before anything changes:
+ * names already in the ring or twice in the file, more keys than room.
+ */
+static int import_fits(const char *path, const struct ktix_key_info *keys,
+		       size_t n, const struct ktix_key_list *ring,
+		       uint32_t max_keys)
+{
+	size_t i, j, room;
+
+	for (i = 0; i < n; i++) {
+		if (find_key(ring, keys[i].name, 0)) {
+			fprintf(stderr, "%s: key import: %s: key %zu's name is already in the ring\n",
+				prog, path, i + 1);
+			return -EEXIST;
+		}
+		for (j = 0; j < i; j++)
+			if (!memcmp(keys[i].name, keys[j].name, KTIX_KEY_NAME_LEN)) {
+				fprintf(stderr, "%s: key import: %s: keys %zu and %zu have the same name\n",
+					prog, path, j + 1, i + 1);
+				return -EINVAL;
+			}
+	}
+	/* A file's "next" key replaces the ring's. */
+	room = max_keys - ring->n;
+	if (find_key(ring, NULL, KTIX_KEY_STATE_NEXT) &&
+	    (n > 1 || keys[0].state == KTIX_KEY_STATE_NEXT))
+		room++;
+	if (n > room) {
+		fprintf(stderr, "%s: key import: %s: %zu keys do not fit: the ring has room for %zu (policy max-keys %u)\n",
+			prog, path, n, room, max_keys);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 static int key_import(const char *path, bool has_state, uint32_t state)
 {
 	struct ktix_key_info keys[KTIX_MAX_KEYS_LIMIT];
@@ -155,7 +191,7 @@ static int key_import(const char *path, bool has_state, uint32_t state)
 	struct ktix_policy_info pol;
 	struct ktix_key_list ring;
 	enum keyfile_format fmt;
-	size_t n, i, room, primary;
+	size_t n, i, primary;
 	char why[160];
 	int err;
 
@@ -194,30 +230,7 @@ static int key_import(const char *path, bool has_state, uint32_t state)
 		ctl_error(nl, "key import", err);
 		goto out;
 	}
-	for (i = 0; i < n && !err; i++) {
-		size_t j;
-
-		if (find_key(&ring, keys[i].name, 0)) {
-			fprintf(stderr, "%s: key import: %s: key %zu's name is already in the ring\n",
-				prog, path, i + 1);
-			err = -EEXIST;
-		}
-		for (j = 0; j < i && !err; j++)
-			if (!memcmp(keys[i].name, keys[j].name, KTIX_KEY_NAME_LEN)) {
-				fprintf(stderr, "%s: key import: %s: keys %zu and %zu have the same name\n",
-					prog, path, j + 1, i + 1);
-				err = -EINVAL;
-			}
-	}
-	room = pol.max_keys - ring.n;
-	if (!err && find_key(&ring, NULL, KTIX_KEY_STATE_NEXT) &&
-	    (n > 1 || keys[0].state == KTIX_KEY_STATE_NEXT))
-		room++;
-	if (!err && n > room) {
-		fprintf(stderr, "%s: key import: %s: %zu keys do not fit: the ring has room for %zu (policy max-keys %u)\n",
-			prog, path, n, room, pol.max_keys);
-		err = -ENOSPC;
-	}
+	err = import_fits(path, keys, n, &ring, pol.max_keys);
 	if (err) {
 		ktix_key_list_free(&ring);
 		goto out;

@@ -94,6 +94,46 @@ static int load_file(int argc, char **argv, struct ktixd_config *c)
  * The command line over the file: 0 to go on, 1 to exit with an error
  * (said), or 2 to exit with success (--version, --help).
  */
+/* One setting from the command line, "cert" ... or "KEY=VALUE" of --set. */
+static int set_option(struct ktixd_config *c, const char *key,
+		      const char *arg)
+{
+	char why[512], kv[4200];
+	const char *val = arg;
+
+	if (!key) {
+		char *eq;
+
+		snprintf(kv, sizeof(kv), "%s", arg);
+		eq = strchr(kv, '=');
+		if (!eq) {
+			fprintf(stderr, "ktixd: --set takes KEY=VALUE, not \"%s\"\n",
+				arg);
+			return 1;
+		}
+		*eq = '\0';
+		key = kv;
+		val = eq + 1;
+	}
+	if (conf_set(c, key, val, why, sizeof(why))) {
+		fprintf(stderr, "ktixd: %s\n", *why ? why : "bad option");
+		return 1;
+	}
+	return 0;
+}
+
+/* --key names the key of the --cert before it. */
+static int set_cert_key(struct ktixd_config *c, const char *path)
+{
+	if (!c->n_certs) {
+		fprintf(stderr, "ktixd: --key must follow a --cert\n");
+		return 1;
+	}
+	free(c->certs[c->n_certs - 1].key);
+	c->certs[c->n_certs - 1].key = strdup(path);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct ktixd_config *c,
 		      bool *check)
 {
@@ -112,60 +152,38 @@ static int parse_args(int argc, char **argv, struct ktixd_config *c,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char why[512];
-	int opt;
+	int opt, err = 0;
 
-	while ((opt = getopt_long(argc, argv, "c:s:w:d:fo:vVh", opts,
-				  NULL)) != -1) {
-		const char *key = NULL, *val = optarg;
-		char kv[4200];
-
+	while (!err && (opt = getopt_long(argc, argv, "c:s:w:d:fo:vVh",
+					  opts, NULL)) != -1) {
 		switch (opt) {
-		case 'c':
-			continue;
+		case 'c':	/* read before, by load_file() */
+		case 'f':	/* ktixd always stays in the foreground */
+			break;
 		case 'C':
-			key = "cert";
+			err = set_option(c, "cert", optarg);
 			break;
 		case 'K':
-			if (!c->n_certs) {
-				fprintf(stderr, "ktixd: --key must follow a --cert\n");
-				return 1;
-			}
-			free(c->certs[c->n_certs - 1].key);
-			c->certs[c->n_certs - 1].key = strdup(optarg);
-			continue;
+			err = set_cert_key(c, optarg);
+			break;
 		case 's':
-			key = "socket";
+			err = set_option(c, "socket", optarg);
 			break;
 		case 'w':
-			key = "workers";
+			err = set_option(c, "workers", optarg);
 			break;
 		case 'd':
-			key = "deadline";
+			err = set_option(c, "deadline", optarg);
 			break;
-		case 'f':	/* ktixd always stays in the foreground */
-			continue;
-		case 'o': {
-			char *eq;
-
-			snprintf(kv, sizeof(kv), "%s", optarg);
-			eq = strchr(kv, '=');
-			if (!eq) {
-				fprintf(stderr, "ktixd: --set takes KEY=VALUE, not \"%s\"\n",
-					optarg);
-				return 1;
-			}
-			*eq = '\0';
-			key = kv;
-			val = eq + 1;
+		case 'o':
+			err = set_option(c, NULL, optarg);
 			break;
-		}
 		case 'k':
 			*check = true;
-			continue;
+			break;
 		case 'v':
 			c->verbose = true;
-			continue;
+			break;
 		case 'V':
 			printf("ktixd %s\n", KTIX_TOOL_VERSION);
 			return 2;
@@ -176,17 +194,13 @@ static int parse_args(int argc, char **argv, struct ktixd_config *c,
 			fprintf(stderr, "Try 'ktixd --help'.\n");
 			return 1;
 		}
-		if (conf_set(c, key, val, why, sizeof(why))) {
-			fprintf(stderr, "ktixd: %s\n", *why ? why : "bad option");
-			return 1;
-		}
 	}
-	if (optind < argc) {
+	if (!err && optind < argc) {
 		fprintf(stderr, "ktixd: unexpected argument \"%s\"; try 'ktixd --help'\n",
 			argv[optind]);
 		return 1;
 	}
-	return 0;
+	return err;
 }
 
 /*

@@ -210,6 +210,45 @@ out:
 	return err;
 }
 
+/* Tickets (RFC 5077, TLS 1.3 PSK) and session IDs, through the module. */
+static int ctx_resumption(SSL_CTX *ctx, const struct ktixd_config *c)
+{
+	SSL_CTX_set_num_tickets(ctx, c->tickets ? c->tls13_tickets : 0);
+	SSL_CTX_set_timeout(ctx, (long)mirror_ticket_timeout());
+	if (c->tickets &&
+	    (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, tls_ticket_key_cb) != 1 ||
+	     !SSL_CTX_set_session_ticket_cb(ctx, ticket_gen_cb, tls_ticket_dec_cb,
+					    NULL)))
+		return -1;
+	if (c->session_ids) {
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER |
+					       SSL_SESS_CACHE_NO_INTERNAL);
+		SSL_CTX_sess_set_new_cb(ctx, sessid_new_cb);
+		SSL_CTX_sess_set_get_cb(ctx, sessid_get_cb);
+		SSL_CTX_sess_set_remove_cb(ctx, sessid_remove_cb);
+	} else {
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	}
+	return 0;
+}
+
+/* verify-client=request|require: the CAs to trust and to name. */
+static int ctx_client_verify(SSL_CTX *ctx, const struct ktixd_config *c)
+{
+	STACK_OF(X509_NAME) *names;
+
+	if (SSL_CTX_load_verify_locations(ctx, c->client_ca, NULL) != 1)
+		return -1;
+	names = SSL_load_client_CA_file(c->client_ca);
+	if (!names)
+		return -1;
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+			   (c->verify == VERIFY_REQUIRE ?
+			    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+	return 0;
+}
+
 static SSL_CTX *ctx_new(const struct ktixd_config *c,
 			const struct ktixd_cert *cert, uint8_t *sid_ctx)
 {
@@ -246,36 +285,12 @@ static SSL_CTX *ctx_new(const struct ktixd_config *c,
 			    (c->tickets ? 0 : SSL_OP_NO_TICKET));
 	SSL_CTX_set_read_ahead(ctx, 0);
 	SSL_CTX_set_max_early_data(ctx, 0);
-	SSL_CTX_set_num_tickets(ctx, c->tickets ? c->tls13_tickets : 0);
-	SSL_CTX_set_timeout(ctx, (long)mirror_ticket_timeout());
-	if (c->tickets &&
-	    (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, tls_ticket_key_cb) != 1 ||
-	     !SSL_CTX_set_session_ticket_cb(ctx, ticket_gen_cb, tls_ticket_dec_cb,
-					    NULL)))
+	snprintf(what, sizeof(what), "ticket callbacks");
+	if (ctx_resumption(ctx, c))
 		goto err;
-	if (c->session_ids) {
-		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER |
-					       SSL_SESS_CACHE_NO_INTERNAL);
-		SSL_CTX_sess_set_new_cb(ctx, sessid_new_cb);
-		SSL_CTX_sess_set_get_cb(ctx, sessid_get_cb);
-		SSL_CTX_sess_set_remove_cb(ctx, sessid_remove_cb);
-	} else {
-		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	}
-	if (c->verify != VERIFY_NONE) {
-		STACK_OF(X509_NAME) *names;
-
-		snprintf(what, sizeof(what), "client CA file %s", c->client_ca);
-		if (SSL_CTX_load_verify_locations(ctx, c->client_ca, NULL) != 1)
-			goto err;
-		names = SSL_load_client_CA_file(c->client_ca);
-		if (!names)
-			goto err;
-		SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-				   (c->verify == VERIFY_REQUIRE ?
-				    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
-	}
+	snprintf(what, sizeof(what), "client CA file %s", c->client_ca);
+	if (c->verify != VERIFY_NONE && ctx_client_verify(ctx, c))
+		goto err;
 	snprintf(what, sizeof(what), "session context of %s", cert->cert);
 	if (sid_ctx_make(ctx, sid_ctx) ||
 	    !SSL_CTX_set_session_id_context(ctx, sid_ctx, SHA256_DIGEST_LENGTH))
