@@ -61,23 +61,6 @@ static struct ktix_tls_state *state_of(const SSL *ssl, bool create)
 	return st;
 }
 
-static int hex_to_bin(const char *hex, size_t n, uint8_t *out, size_t max)
-{
-	size_t i;
-
-	if (n % 2 || n / 2 > max)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		int hi = OPENSSL_hexchar2int((unsigned char)hex[2 * i]);
-		int lo = OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
-}
-
 /* "LABEL <client_random hex> <secret hex>", NSS key log format. */
 static void keylog(const SSL *ssl, const char *line)
 {
@@ -87,7 +70,6 @@ static void keylog(const SSL *ssl, const char *line)
 	const char *secret;
 	uint8_t *dst;
 	size_t *len;
-	int n;
 
 	if (!st)
 		return;
@@ -105,9 +87,8 @@ static void keylog(const SSL *ssl, const char *line)
 	secret = strchr(secret, ' ');		/* past the client random */
 	if (!secret)
 		return;
-	secret++;
-	n = hex_to_bin(secret, strlen(secret), dst, SECRET_MAX);
-	*len = n > 0 ? (size_t)n : 0;
+	if (!OPENSSL_hexstr2buf_ex(dst, SECRET_MAX, len, secret + 1, '\0'))
+		*len = 0;
 }
 
 /*
