@@ -458,7 +458,7 @@ busy() {
 	stop a
 	start_ktixd a --deadline 3s --set max-inflight=1 || return 1
 	python3 -c 'import socket, time; s = socket.create_connection(("127.0.0.1", 8443)); time.sleep(4)' &
-	sleep 0.5
+	in_ktixd "$(cat "$W/a.pid")" || return 1
 	out=$(hello 8443 -tls1_3)
 	wait $!
 	grep -q 'hello from ktix-serve' <<< "$out" && { echo "served beyond max-inflight"; return 1; }
@@ -476,7 +476,7 @@ sigterm() {
 	for _ in $(seq 100); do [ -S "$W/a.sock" ] && break; sleep 0.1; done
 	# A handshake in flight (stalled) when SIGTERM comes: ktixd waits for it.
 	python3 -c 'import socket, time; s = socket.create_connection(("127.0.0.1", 8443)); time.sleep(5)' &
-	sleep 0.5
+	in_ktixd "$(cat "$W/a.pid")" || return 1
 	t0=$(date +%s%N)
 	kill -TERM "$(cat "$W/a.pid")"
 	wait "$(cat "$W/a.pid")"

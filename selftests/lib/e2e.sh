@@ -23,6 +23,18 @@ t() {	# t NAME FUNCTION: ktap_test, unless E2E_ONLY leaves it out
 	fi
 }
 
+# in_ktixd PID [PORT]: wait (5 s at most) until ktixd PID holds a connection
+# to PORT (8443): the handshake is in its hands, not in ktix-serve's queue
+in_ktixd() {
+	local _
+	for _ in $(seq 50); do
+		ss -Htnp state established "( sport = :${2:-8443} )" | grep -q "pid=$1," && return 0
+		sleep 0.1
+	done
+	echo "ktixd $1 never got the connection"
+	return 1
+}
+
 stat_of() {	# stat_of NAME: the module's counter
 	awk -v n="$1" '$1 == n { print $2 }' /proc/net/ktix_stat
 }
