@@ -9,6 +9,11 @@
  * own setsockopt with kernel pointers, as a process calling setsockopt(2)
  * would.  From then on kTLS owns the keys: this module keeps nothing, and
  * may be unloaded while the socket lives.
+ *
+ * A key update (kind KEY_UPDATE, TLS 1.3's KeyUpdate of RFC 8446 4.6.3)
+ * sets new keys on a socket already on kTLS, one direction or both, with
+ * no ULP to attach.  kTLS takes them from Linux 6.14; before, it answers
+ * EBUSY without changing anything, which is EOPNOTSUPP here.
  */
 
 #include <linux/file.h>
@@ -174,12 +179,15 @@ static int ktix_setsockopt(struct socket *sock, int level, int name,
 				     len);
 }
 
-/* A connected TCP socket with no ULP, or an errno and why not. */
+/*
+ * A connected TCP socket with no ULP, or (@ktls, for a key update) one on
+ * kTLS; or an errno and why not.
+ */
 static int ktix_sock_check(struct socket *sock, struct ktix_net *kn,
-			   struct netlink_ext_ack *extack)
+			   bool ktls, struct netlink_ext_ack *extack)
 {
 	struct sock *sk = sock->sk;
-	bool ulp, psock;
+	bool ulp, psock, tls;
 	int state;
 
 	if ((sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
@@ -191,6 +199,7 @@ static int ktix_sock_check(struct socket *sock, struct ktix_net *kn,
 	lock_sock(sk);
 	state = sk->sk_state;
 	ulp = !!inet_csk(sk)->icsk_ulp_ops;
+	tls = ulp && !strcmp(inet_csk(sk)->icsk_ulp_ops->name, "tls");
 	rcu_read_lock();
 	psock = !!sk_psock(sk);
 	rcu_read_unlock();
@@ -205,6 +214,14 @@ static int ktix_sock_check(struct socket *sock, struct ktix_net *kn,
 		NL_SET_ERR_MSG(extack, "the socket is not connected");
 		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
 		return -ENOTCONN;
+	}
+	if (ktls) {
+		if (tls)
+			return 0;
+		NL_SET_ERR_MSG(extack,
+			       "a key update is for a socket already on kTLS");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_ULP);
+		return -EINVAL;
 	}
 	if (ulp || psock) {
 		if (ulp)
@@ -237,6 +254,12 @@ static int ktix_req_check(const struct ktix_cipher *c,
 		NL_SET_ERR_MSG(extack, "neither TX nor RX keys");
 		return -EINVAL;
 	}
+	if (req->kind == KTIX_OFFLOAD_KIND_KEY_UPDATE &&
+	    (req->version != TLS_1_3_VERSION || req->rx_no_pad)) {
+		NL_SET_ERR_MSG(extack,
+			       "a key update is TLS 1.3's, and keeps the socket's rx_no_pad");
+		return -EINVAL;
+	}
 	if (req->resume_miss && req->kind != KTIX_OFFLOAD_KIND_FULL) {
 		NL_SET_ERR_MSG(extack, "a resumption miss goes with kind full");
 		return -EINVAL;
@@ -257,15 +280,19 @@ static int ktix_ktls_install(struct socket *sock, struct ktix_net *kn,
 			     const struct ktix_offload_req *req,
 			     struct netlink_ext_ack *extack)
 {
+	bool rekey = req->kind == KTIX_OFFLOAD_KIND_KEY_UPDATE;
 	char ulp_name[] = "tls";
 	union ktix_crypto_info ci;
-	int err, one = 1;
+	int err = 0, one = 1;
 
-	err = ktix_setsockopt(sock, SOL_TCP, TCP_ULP, ulp_name, 3);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "kTLS could not be attached (is the tls module there?)");
-		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
-		return err;
+	if (!rekey) {
+		err = ktix_setsockopt(sock, SOL_TCP, TCP_ULP, ulp_name, 3);
+		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "kTLS could not be attached (is tls loaded?)");
+			KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
+			return err;
+		}
 	}
 	if (req->tx) {
 		ktix_dir_fill(c, req->tx, req->version, &ci);
@@ -280,6 +307,13 @@ static int ktix_ktls_install(struct socket *sock, struct ktix_net *kn,
 	if (!err && req->rx_no_pad)
 		err = ktix_setsockopt(sock, SOL_TLS, TLS_RX_EXPECT_NO_PAD,
 				      &one, sizeof(one));
+	if (err == -EBUSY && rekey) {
+		/* Before 6.14 kTLS takes keys once, and changes nothing. */
+		NL_SET_ERR_MSG(extack,
+			       "this kernel's kTLS takes no new keys (Linux 6.14 and later do)");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
+		return -EOPNOTSUPP;
+	}
 	if (err) {
 		NL_SET_ERR_MSG(extack,
 			       "kTLS refused the keys: the socket has the tls ULP and must be closed");
@@ -292,6 +326,10 @@ static int ktix_ktls_install(struct socket *sock, struct ktix_net *kn,
 static void ktix_offload_count(struct ktix_net *kn, const struct ktix_cipher *c,
 			       const struct ktix_offload_req *req)
 {
+	if (req->kind == KTIX_OFFLOAD_KIND_KEY_UPDATE) {
+		KTIX_INC_STATS(kn, KTIX_MIB_KEY_UPDATES);
+		return;
+	}
 	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOADS);
 	KTIX_INC_STATS(kn, req->version == TLS_1_2_VERSION ?
 		       KTIX_MIB_OFFLOAD_TLS12 : KTIX_MIB_OFFLOAD_TLS13);
@@ -315,13 +353,16 @@ static void ktix_offload_count(struct ktix_net *kn, const struct ktix_cipher *c,
  * @extack: for the reason of a refusal
  *
  * Everything is checked before the socket is touched; then the "tls" ULP
- * is attached and TLS_TX and TLS_RX are set.  Wipes its copies of the
- * keys, and @req's, whatever happens.
+ * is attached and TLS_TX and TLS_RX are set.  For a key update the socket
+ * must be on kTLS already, and only the keys are set.  Wipes its copies of
+ * the keys, and @req's, whatever happens.
  *
- * Return: 0; -EINVAL (cipher, version, key lengths, a direction missing),
- * -EBADF, -ENOTSOCK, -EPROTOTYPE (not TCP), -ENOTCONN (not established),
- * -EEXIST (a ULP already attached), all with the socket unchanged; or the
- * errno of kTLS (e.g. -ENOMEM), after which the socket must be closed.
+ * Return: 0; -EINVAL (cipher, version, key lengths, a direction missing; a
+ * key update not on a TLS 1.3 kTLS socket), -EBADF, -ENOTSOCK, -EPROTOTYPE
+ * (not TCP), -ENOTCONN (not established), -EEXIST (a ULP already
+ * attached), -EOPNOTSUPP (a key update, before Linux 6.14), all with the
+ * socket unchanged; or the errno of kTLS (e.g. -ENOMEM), after which the
+ * socket must be closed.
  */
 int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		 struct netlink_ext_ack *extack)
@@ -345,7 +386,8 @@ int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
 		goto out_wipe;
 	}
-	err = ktix_sock_check(sock, kn, extack);
+	err = ktix_sock_check(sock, kn, req->kind == KTIX_OFFLOAD_KIND_KEY_UPDATE,
+			      extack);
 	if (!err)
 		err = ktix_ktls_install(sock, kn, c, req, extack);
 	sockfd_put(sock);

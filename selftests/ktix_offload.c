@@ -381,6 +381,113 @@ TEST_F(offload, ktls_recv_key_update)
 	EXPECT_EQ(-EPROTO, ktix_ktls_recv(self->k.sfd, buf, sizeof(buf), 0));
 }
 
+/* A record of the given type through kTLS (TLS_SET_RECORD_TYPE). */
+static ssize_t send_typed(int fd, unsigned char type, const void *buf,
+			  size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(1)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_TLS;
+	c->cmsg_type = TLS_SET_RECORD_TYPE;
+	c->cmsg_len = CMSG_LEN(1);
+	*CMSG_DATA(c) = type;
+	return sendmsg(fd, &mh, 0);
+}
+
+/* One record through kTLS, and its type (TLS_GET_RECORD_TYPE). */
+static ssize_t recv_typed(int fd, unsigned char *type, void *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(1)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(fd, &mh, 0);
+
+	*type = 23;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_TLS && c->cmsg_type == TLS_GET_RECORD_TYPE)
+			*type = *CMSG_DATA(c);
+	return n;
+}
+
+/*
+ * KTIX_OFFLOAD_KIND_KEY_UPDATE, with OpenSSL as the peer that checks it.
+ * Where kTLS cannot take new keys (before Linux 6.14) the module says so
+ * and the socket goes on under the keys it has.  Where it can: the server
+ * announces a KeyUpdate and moves its sending keys on, OpenSSL reads what
+ * follows; OpenSSL updates its keys, and the server's receiving keys are
+ * moved on after its KeyUpdate has been read.
+ */
+TEST_F(offload, key_update)
+{
+	static const unsigned char ku[] = { 24, 0, 0, 1, 0 };
+	struct ktix_tls_secrets sec;
+	struct ktix_tls_keys next;
+	unsigned char type;
+	char buf[64];
+	int can = ktix_ktls_can_rekey();
+
+	if (variant->version != TLS1_3_VERSION)
+		SKIP(return, "KeyUpdate is TLS 1.3's");
+	ASSERT_LE(0, can);
+	client_reads_tickets(_metadata, self);
+	ASSERT_EQ(0, ktix_tls_secrets(self->k.s, &sec));
+	ASSERT_EQ(0, offload(self->nl, self->k.s, self->k.sfd,
+			     KTIX_OFFLOAD_KIND_FULL, NULL));
+	if (!can) {
+		ASSERT_EQ(0, ktix_tls_key_update(&sec, true, true, &next));
+		EXPECT_EQ(-EOPNOTSUPP, ktix_nl_offload(self->nl, self->k.sfd, &next,
+						      KTIX_OFFLOAD_KIND_KEY_UPDATE));
+		TH_LOG("this kernel: %s", ktix_nl_errmsg(self->nl));
+		EXPECT_NE(NULL, strstr(ktix_nl_errmsg(self->nl), "6.14"));
+		EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_KEY_UPDATES));
+		EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_KTLS));
+		server_talks(_metadata, self);	/* the old keys still work */
+		goto out;
+	}
+	/* Sending: the KeyUpdate under the old keys, then the new ones. */
+	ASSERT_EQ((ssize_t)sizeof(ku), send_typed(self->k.sfd, 22, ku, sizeof(ku)));
+	ASSERT_EQ(0, ktix_tls_key_update(&sec, true, false, &next));
+	ASSERT_EQ(0, ktix_nl_offload(self->nl, self->k.sfd, &next,
+				     KTIX_OFFLOAD_KIND_KEY_UPDATE));
+	ktix_tls_keys_wipe(&next);
+	ASSERT_EQ(5, send(self->k.sfd, "after", 5, 0));
+	ASSERT_EQ(0, ssl_read_all(self->k.c, (uint8_t *)buf, 5));
+	EXPECT_EQ(0, memcmp(buf, "after", 5));
+
+	/* Receiving: kTLS hands over the peer's KeyUpdate, then waits. */
+	ASSERT_EQ(1, SSL_key_update(self->k.c, SSL_KEY_UPDATE_NOT_REQUESTED));
+	ASSERT_EQ(6, SSL_write(self->k.c, "client", 6));
+	ASSERT_EQ((ssize_t)sizeof(ku), recv_typed(self->k.sfd, &type, buf, sizeof(buf)));
+	EXPECT_EQ(22, type);
+	EXPECT_EQ(0, memcmp(buf, ku, sizeof(ku)));
+	ASSERT_EQ(0, ktix_tls_key_update(&sec, false, true, &next));
+	ASSERT_EQ(0, ktix_nl_offload(self->nl, self->k.sfd, &next,
+				     KTIX_OFFLOAD_KIND_KEY_UPDATE));
+	ASSERT_EQ(0, recv_all(self->k.sfd, (uint8_t *)buf, 6));
+	EXPECT_EQ(0, memcmp(buf, "client", 6));
+	EXPECT_EQ(2, ktix_stat(self->nl, KTIX_STATS_A_KEY_UPDATES));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOADS));
+out:
+	ktix_tls_keys_wipe(&next);
+	ktix_tls_secrets_wipe(&sec);
+}
+
 TEST_F(offload, both_sides)
 {
 	char buf[32];
@@ -618,6 +725,24 @@ TEST_F(bad, ulp_already_attached)
 		-EEXIST);
 	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_ULP));
 	/* The tls ULP alone, with no keys, still passes plain bytes. */
+	still_plain_tcp(_metadata, self);
+}
+
+/* A key update is for a socket on kTLS, and for TLS 1.3 only. */
+TEST_F(bad, key_update_needs_a_tls13_ktls_socket)
+{
+	refused(_metadata, self->nl,
+		ktix_nl_offload(self->nl, self->k.sfd, &self->keys,
+				KTIX_OFFLOAD_KIND_KEY_UPDATE), -EINVAL);
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_ULP));
+	still_plain_tcp(_metadata, self);
+
+	self->keys.version = TLS_1_2_VERSION;
+	refused(_metadata, self->nl,
+		ktix_nl_offload(self->nl, self->k.sfd, &self->keys,
+				KTIX_OFFLOAD_KIND_KEY_UPDATE), -EINVAL);
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_KEYS));
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_KEY_UPDATES));
 	still_plain_tcp(_metadata, self);
 }
 

@@ -262,6 +262,120 @@ TEST_F(ends, one_sends_with_what_the_other_receives_with)
 	ktix_tls_keys_wipe(&c);
 }
 
+/* Reads one whole TLS record from fd: header and body. */
+static ssize_t read_record(int fd, uint8_t *buf, size_t max)
+{
+	size_t got = 0, want = 5;
+
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
+
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+		if (got == 5) {
+			want = 5 + ((size_t)buf[3] << 8 | buf[4]);
+			if (want > max)
+				return -1;
+		}
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Opens a TLS 1.3 record sent under the first keys of a new generation
+ * (sequence number 0: the nonce is the iv itself).  Returns the length of
+ * the inner plaintext, content type included, or -1.
+ */
+static int open_record(const struct ktix_tls_dir *d, uint16_t cipher,
+		       const uint8_t *rec, size_t len, uint8_t *out)
+{
+	const EVP_CIPHER *c = cipher == TLS_CIPHER_AES_GCM_128 ? EVP_aes_128_gcm() :
+			      cipher == TLS_CIPHER_AES_GCM_256 ? EVP_aes_256_gcm() :
+			      cipher == TLS_CIPHER_AES_CCM_128 ? EVP_aes_128_ccm() :
+			      EVP_chacha20_poly1305();
+	bool ccm = cipher == TLS_CIPHER_AES_CCM_128;
+	size_t clen = len - 5 - 16;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	uint8_t nonce[12];
+	int n = 0, m = 0, ok;
+
+	memcpy(nonce, d->salt, d->salt_len);
+	memcpy(nonce + d->salt_len, d->iv, d->iv_len);
+	ok = ctx && len > 5 + 16 &&
+	     EVP_DecryptInit_ex(ctx, c, NULL, NULL, NULL) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) &&
+	     (!ccm || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16,
+					  (void *)(rec + len - 16))) &&
+	     EVP_DecryptInit_ex(ctx, NULL, NULL, d->key, nonce) &&
+	     (!ccm || EVP_DecryptUpdate(ctx, NULL, &n, NULL, (int)clen)) &&
+	     EVP_DecryptUpdate(ctx, NULL, &n, rec, 5) &&
+	     EVP_DecryptUpdate(ctx, out, &n, rec + 5, (int)clen) &&
+	     (ccm || (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16,
+					   (void *)(rec + len - 16)) &&
+		      EVP_DecryptFinal_ex(ctx, out + n, &m)));
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? n + m : -1;
+}
+
+/*
+ * OpenSSL's client updates its keys (RFC 8446 4.6.3) and writes: the
+ * server's secrets, moved on by ktix_tls_key_update(), open that record,
+ * and the client's own, moved on the same way, give the same keys.
+ */
+TEST_F(ends, key_update_keys_open_the_peers_records)
+{
+	static const char msg[] = "under the next keys";
+	struct ktix_tls_secrets ss, cs;
+	struct ktix_tls_keys sk, ck;
+	uint8_t rec[1024], plain[1024], b;
+	int fl = fcntl(self->e.fd[1], F_GETFL), n;
+
+	if (variant->version != TLS1_3_VERSION)
+		SKIP(return, "KeyUpdate is TLS 1.3's");
+	fcntl(self->e.fd[1], F_SETFL, fl | O_NONBLOCK);
+	EXPECT_GE(0, SSL_read(self->e.c, &b, 1));	/* the tickets */
+	fcntl(self->e.fd[1], F_SETFL, fl);
+	ASSERT_EQ(0, ktix_tls_secrets(self->e.s, &ss));
+	ASSERT_EQ(0, ktix_tls_secrets(self->e.c, &cs));
+	EXPECT_EQ(variant->cipher, ss.cipher);
+	EXPECT_EQ(0, memcmp(ss.rx, cs.tx, ss.len));
+
+	ASSERT_EQ(1, SSL_key_update(self->e.c, SSL_KEY_UPDATE_NOT_REQUESTED));
+	ASSERT_EQ((int)sizeof(msg), SSL_write(self->e.c, msg, sizeof(msg)));
+	/* The KeyUpdate, under the old keys; then the data, under the new. */
+	ASSERT_LT(0, read_record(self->e.fd[0], rec, sizeof(rec)));
+	n = (int)read_record(self->e.fd[0], rec, sizeof(rec));
+	ASSERT_LT(0, n);
+
+	ASSERT_EQ(0, ktix_tls_key_update(&ss, false, true, &sk));
+	EXPECT_EQ(0, sk.tx.key_len);		/* only the direction asked */
+	EXPECT_EQ(TLS_1_3_VERSION, sk.version);
+	EXPECT_EQ(0, sk.rx.rec_seq[7]);
+	n = open_record(&sk.rx, sk.cipher, rec, (size_t)n, plain);
+	ASSERT_EQ((int)sizeof(msg) + 1, n) TH_LOG("the next keys do not open the record");
+	EXPECT_EQ(0, memcmp(plain, msg, sizeof(msg)));
+	EXPECT_EQ(23, plain[sizeof(msg)]);	/* application_data */
+
+	ASSERT_EQ(0, ktix_tls_key_update(&cs, true, false, &ck));
+	same_dir(_metadata, &ck.tx, &sk.rx);
+	EXPECT_EQ(0, memcmp(ss.rx, cs.tx, ss.len));
+	ktix_tls_keys_wipe(&sk);
+	ktix_tls_keys_wipe(&ck);
+	ktix_tls_secrets_wipe(&ss);
+	ktix_tls_secrets_wipe(&cs);
+}
+
+TEST(tls12_has_no_key_update)
+{
+	struct ends e;
+	struct ktix_tls_secrets s;
+
+	ASSERT_EQ(0, pair(&e, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", 0));
+	EXPECT_EQ(-EOPNOTSUPP, ktix_tls_secrets(e.s, &s));
+	ends_free(&e);
+}
+
 TEST(keys_before_the_handshake_are_refused)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());

@@ -153,6 +153,7 @@ KTIX_COUNTER(RESUME_MISS_CONTEXT, "KtixResumeMissContext",
 KTIX_COUNTER(RESUME_MISS_FUTURE, "KtixResumeMissFuture", "resume_miss_future")
 KTIX_COUNTER(RESUME_MISS_REVOKE_STALE, "KtixResumeMissRevokeStale",
 	     "resume_miss_revoke_stale")
+KTIX_COUNTER(KEY_UPDATES, "KtixKeyUpdates", "key_updates")
 
 /*
  * Names of enum values, as ktixctl, ktixd's log and JSON print them:
@@ -176,6 +177,7 @@ KTIX_OFFLOAD_KIND_NAME(FULL, "full")
 KTIX_OFFLOAD_KIND_NAME(TICKET, "ticket")
 KTIX_OFFLOAD_KIND_NAME(SESSION_ID, "session_id")
 KTIX_OFFLOAD_KIND_NAME(PSK, "psk")
+KTIX_OFFLOAD_KIND_NAME(KEY_UPDATE, "key_update")
 
 KTIX_RESUME_MISS_NAME(UNKNOWN_KEY, "unknown_key")
 KTIX_RESUME_MISS_NAME(BAD_TICKET, "bad_ticket")

@@ -30,4 +30,15 @@ struct ktix_tls_keys {
 	bool rx_no_pad;
 };
 
+/*
+ * A TLS 1.3 connection's application traffic secrets, as this side sees
+ * them (tx: the secret it sends under), for following KeyUpdates (RFC 8446
+ * 4.6.3): ktix_tls_key_update() moves them on and gives the next keys.
+ */
+struct ktix_tls_secrets {
+	uint16_t cipher;	/* TLS_CIPHER_* of <linux/tls.h> */
+	uint8_t len;		/* the hash's: 32 (SHA-256) or 48 (SHA-384) */
+	uint8_t tx[48], rx[48];
+};
+
 #endif /* KTIX_KEYS_H */

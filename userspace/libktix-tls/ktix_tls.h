@@ -44,14 +44,37 @@ int ktix_tls_keys(SSL *ssl, struct ktix_tls_keys *out);
 void ktix_tls_keys_wipe(struct ktix_tls_keys *k);
 
 /*
+ * TLS 1.3: the application traffic secrets the record keys come from, to
+ * follow KeyUpdates after the offload.  Same errors as ktix_tls_keys();
+ * -EOPNOTSUPP for TLS 1.2, which has no KeyUpdate.
+ */
+int ktix_tls_secrets(SSL *ssl, struct ktix_tls_secrets *out);
+void ktix_tls_secrets_wipe(struct ktix_tls_secrets *s);
+
+/*
+ * A KeyUpdate (RFC 8446 4.6.3, 7.2): moves the secrets of the directions
+ * asked for (tx, rx) to the next generation and gives their record keys,
+ * with sequence numbers of zero, in out; the other direction is left out
+ * of out (key_len 0, which ktix_nl_offload() then does not send).  For
+ * ktix_nl_offload() with KTIX_OFFLOAD_KIND_KEY_UPDATE.  -EINVAL for a
+ * cipher or secret length that does not go together.
+ */
+int ktix_tls_key_update(struct ktix_tls_secrets *s, bool tx, bool rx,
+			struct ktix_tls_keys *out);
+
+/*
  * The derivations themselves, for tests against published vectors.
  * ktix_tls13_traffic_keys(): key and iv from a traffic secret
  * (RFC 8446 7.3), with md the cipher suite's hash.
+ * ktix_tls13_next_secret(): the next traffic secret, as long as this one
+ * (RFC 8446 7.2, "traffic upd").
  * ktix_tls12_key_block(): RFC 5246 6.3's key block from the master secret.
  */
 int ktix_tls13_traffic_keys(const EVP_MD *md, const uint8_t *secret,
 			    size_t secret_len, uint8_t *key, size_t key_len,
 			    uint8_t iv[12]);
+int ktix_tls13_next_secret(const EVP_MD *md, const uint8_t *secret,
+			   size_t secret_len, uint8_t *next);
 int ktix_tls12_key_block(const EVP_MD *md, const uint8_t *master,
 			 size_t master_len, const uint8_t client_random[32],
 			 const uint8_t server_random[32], uint8_t *out,

@@ -178,38 +178,57 @@ static EVP_KDF_CTX *kdf_ctx(bool tls13)
 	return kdf ? EVP_KDF_CTX_new(kdf) : NULL;
 }
 
+/* RFC 8446 7.1's HKDF-Expand-Label(secret, label, "", out_len). */
+static int expand_label(EVP_KDF_CTX *kctx, const EVP_MD *md,
+			const uint8_t *secret, size_t secret_len,
+			const char *label, uint8_t *out, size_t out_len)
+{
+	static const unsigned char prefix[] = "tls13 ";
+	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_int(OSSL_KDF_PARAM_MODE, &mode),
+		OSSL_PARAM_utf8_string(OSSL_KDF_PARAM_DIGEST,
+				       (char *)EVP_MD_get0_name(md), 0),
+		OSSL_PARAM_octet_string(OSSL_KDF_PARAM_KEY,
+					(void *)secret, secret_len),
+		OSSL_PARAM_octet_string(OSSL_KDF_PARAM_PREFIX,
+					(void *)prefix, sizeof(prefix) - 1),
+		OSSL_PARAM_octet_string(OSSL_KDF_PARAM_LABEL,
+					(void *)label, strlen(label)),
+		OSSL_PARAM_octet_string(OSSL_KDF_PARAM_DATA, (void *)"", 0),
+		OSSL_PARAM_END,
+	};
+
+	return EVP_KDF_derive(kctx, out, out_len, p) > 0 ? 0 : -EIO;
+}
+
 int ktix_tls13_traffic_keys(const EVP_MD *md, const uint8_t *secret,
 			    size_t secret_len, uint8_t *key, size_t key_len,
 			    uint8_t iv[12])
 {
-	static const unsigned char prefix[] = "tls13 ";
 	EVP_KDF_CTX *kctx = kdf_ctx(true);
-	const char *labels[] = { "key", "iv" };
-	uint8_t *outs[] = { key, iv };
-	size_t lens[] = { key_len, 12 };
-	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY, err = 0;
-	unsigned int i;
+	int err;
 
 	if (!kctx)
 		return -ENOSYS;
-	for (i = 0; i < 2 && !err; i++) {
-		OSSL_PARAM p[] = {
-			OSSL_PARAM_int(OSSL_KDF_PARAM_MODE, &mode),
-			OSSL_PARAM_utf8_string(OSSL_KDF_PARAM_DIGEST,
-					       (char *)EVP_MD_get0_name(md), 0),
-			OSSL_PARAM_octet_string(OSSL_KDF_PARAM_KEY,
-						(void *)secret, secret_len),
-			OSSL_PARAM_octet_string(OSSL_KDF_PARAM_PREFIX,
-						(void *)prefix, sizeof(prefix) - 1),
-			OSSL_PARAM_octet_string(OSSL_KDF_PARAM_LABEL,
-						(void *)labels[i], strlen(labels[i])),
-			OSSL_PARAM_octet_string(OSSL_KDF_PARAM_DATA, (void *)"", 0),
-			OSSL_PARAM_END,
-		};
+	err = expand_label(kctx, md, secret, secret_len, "key", key, key_len);
+	if (!err)
+		err = expand_label(kctx, md, secret, secret_len, "iv", iv, 12);
+	EVP_KDF_CTX_free(kctx);
+	return err;
+}
 
-		if (EVP_KDF_derive(kctx, outs[i], lens[i], p) <= 0)
-			err = -EIO;
-	}
+int ktix_tls13_next_secret(const EVP_MD *md, const uint8_t *secret,
+			   size_t secret_len, uint8_t *next)
+{
+	EVP_KDF_CTX *kctx = kdf_ctx(true);
+	int err;
+
+	if (!kctx)
+		return -ENOSYS;
+	/* RFC 8446 7.2: application_traffic_secret_N+1. */
+	err = expand_label(kctx, md, secret, secret_len, "traffic upd", next,
+			   secret_len);
 	EVP_KDF_CTX_free(kctx);
 	return err;
 }
@@ -420,4 +439,42 @@ int ktix_tls_keys(SSL *ssl, struct ktix_tls_keys *out)
 void ktix_tls_keys_wipe(struct ktix_tls_keys *k)
 {
 	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+int ktix_tls_secrets(SSL *ssl, struct ktix_tls_secrets *out)
+{
+	const struct ktix_tls_state *st = ex_index < 0 ? NULL :
+					  state_of(ssl, false);
+	const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+	bool server = SSL_is_server(ssl);
+	struct ktix_tls_keys k;
+	const EVP_MD *md;
+	size_t len;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!st || !c || !SSL_is_init_finished(ssl))
+		return -EINVAL;
+	if (SSL_version(ssl) != TLS1_3_VERSION)
+		return -EOPNOTSUPP;
+	if (st->key_update)
+		return -EPROTO;
+	err = cipher_of(c, &k);
+	md = SSL_CIPHER_get_handshake_digest(c);
+	if (err || !md)
+		return err ?: -EOPNOTSUPP;
+	len = (size_t)EVP_MD_get_size(md);
+	if (len > sizeof(out->tx) || st->client_secret_len != len ||
+	    st->server_secret_len != len)
+		return -EINVAL;		/* no keylog: not initialised */
+	out->cipher = k.cipher;
+	out->len = (uint8_t)len;
+	memcpy(out->tx, server ? st->server_secret : st->client_secret, len);
+	memcpy(out->rx, server ? st->client_secret : st->server_secret, len);
+	return 0;
+}
+
+void ktix_tls_secrets_wipe(struct ktix_tls_secrets *s)
+{
+	OPENSSL_cleanse(s, sizeof(*s));
 }

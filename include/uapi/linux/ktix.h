@@ -200,7 +200,13 @@
  *                              TLS_CIPHER_CHACHA20_POLY1305 or
  *                              TLS_CIPHER_AES_CCM_128
  *       KTIX_OFFLOAD_A_KIND: u32, enum ktix_offload_kind, how the session
- *                            was made (counted)
+ *                            was made (counted); KEY_UPDATE: not a new
+ *                            session but the next keys of a TLS 1.3
+ *                            socket already offloaded (RFC 8446 4.6.3),
+ *                            for one direction or both, with record
+ *                            sequence numbers of zero.  Kernels before
+ *                            6.14 cannot take them: EOPNOTSUPP, with the
+ *                            socket unchanged.
  *       KTIX_OFFLOAD_A_TX, KTIX_OFFLOAD_A_RX: NLA_NESTED, one or both
  *         KTIX_DIR_A_KEY, KTIX_DIR_A_IV, KTIX_DIR_A_SALT, KTIX_DIR_A_REC_SEQ:
  *           binary, each exactly the size <linux/tls.h> gives for the
@@ -400,6 +406,7 @@ enum ktix_offload_kind {
 	KTIX_OFFLOAD_KIND_TICKET,	/* resumed from an RFC 5077 ticket */
 	KTIX_OFFLOAD_KIND_SESSION_ID,	/* resumed from a session ID */
 	KTIX_OFFLOAD_KIND_PSK,		/* TLS 1.3 resumption PSK */
+	KTIX_OFFLOAD_KIND_KEY_UPDATE,	/* new keys after a TLS 1.3 KeyUpdate */
 	__KTIX_OFFLOAD_KIND_LAST
 };
 
@@ -499,6 +506,7 @@ enum ktix_stats_attr {
 	KTIX_STATS_A_RESUME_MISS_REVOKE_STALE,
 	KTIX_STATS_A_REVOKE_BYTES,	/* gauge: what the handles count */
 	KTIX_STATS_A_REVOKE_FULL,	/* REVOKE_ADD refused at the bound */
+	KTIX_STATS_A_KEY_UPDATES,	/* OFFLOAD of kind KEY_UPDATE */
 	__KTIX_STATS_A_LAST
 };
 
