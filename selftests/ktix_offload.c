@@ -367,7 +367,10 @@ TEST_F(offload, ktls_recv_and_close)
 	EXPECT_EQ(0, ktix_ktls_recv(self->k.sfd, buf, sizeof(buf), 0));
 }
 
-/* Linux 6.1's kTLS cannot follow a KeyUpdate: a clear error, not garbage. */
+/*
+ * ktix_ktls_recv() does not follow a KeyUpdate (yet, on any kernel): a
+ * clear error and a close_notify, not garbage.
+ */
 TEST_F(offload, ktls_recv_key_update)
 {
 	char buf[32];
