@@ -314,11 +314,15 @@ static int ktix_ktls_install(struct socket *sock, struct ktix_net *kn,
 		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
 		return -EOPNOTSUPP;
 	}
-	if (err) {
+	if (err && rekey)
+		/* kTLS keeps the keys it had (6.14: "the context is unmodified"). */
+		NL_SET_ERR_MSG(extack,
+			       "kTLS refused the new keys (another cipher or version?); the old ones stay");
+	else if (err)
 		NL_SET_ERR_MSG(extack,
 			       "kTLS refused the keys: the socket has the tls ULP and must be closed");
+	if (err)
 		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
-	}
 	return err;
 }
 
@@ -362,7 +366,7 @@ static void ktix_offload_count(struct ktix_net *kn, const struct ktix_cipher *c,
  * (not TCP), -ENOTCONN (not established), -EEXIST (a ULP already
  * attached), -EOPNOTSUPP (a key update, before Linux 6.14), all with the
  * socket unchanged; or the errno of kTLS (e.g. -ENOMEM), after which the
- * socket must be closed.
+ * socket must be closed (after a key update's: it keeps its old keys).
  */
 int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		 struct netlink_ext_ack *extack)
