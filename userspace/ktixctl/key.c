@@ -147,7 +147,6 @@ static int drop_next(struct ktix_nl *nl, const struct ktix_key_list *ring)
 	return next ? ktix_nl_key_del(nl, next->name) : 0;
 }
 
-/* The file is read and checked before the module is asked anything. */
 /*
  * Everything the kernel would refuse of an import, before anything changes:
  * names already in the ring or twice in the file, more keys than room.
@@ -184,6 +183,7 @@ static int import_fits(const char *path, const struct ktix_key_info *keys,
 	return 0;
 }
 
+/* The file is read and checked before the module is asked anything. */
 static int key_import(const char *path, bool has_state, uint32_t state)
 {
 	struct ktix_key_info keys[KTIX_MAX_KEYS_LIMIT];

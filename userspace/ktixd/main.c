@@ -90,10 +90,6 @@ static int load_file(int argc, char **argv, struct ktixd_config *c)
 	return conf_load(c, config ? config : KTIXD_CONFIG, config != NULL);
 }
 
-/*
- * The command line over the file: 0 to go on, 1 to exit with an error
- * (said), or 2 to exit with success (--version, --help).
- */
 /* One setting from the command line, "cert" ... or "KEY=VALUE" of --set. */
 static int set_option(struct ktixd_config *c, const char *key,
 		      const char *arg)
@@ -131,9 +127,17 @@ static int set_cert_key(struct ktixd_config *c, const char *path)
 	}
 	free(c->certs[c->n_certs - 1].key);
 	c->certs[c->n_certs - 1].key = strdup(path);
+	if (!c->certs[c->n_certs - 1].key) {
+		fprintf(stderr, "ktixd: out of memory\n");
+		return 1;
+	}
 	return 0;
 }
 
+/*
+ * The command line over the file: 0 to go on, 1 to exit with an error
+ * (said), or 2 to exit with success (--version, --help).
+ */
 static int parse_args(int argc, char **argv, struct ktixd_config *c,
 		      bool *check)
 {
