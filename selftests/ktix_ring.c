@@ -24,13 +24,6 @@
 #include "kselftest_harness.h"
 #include "lib/proc_stat.h"
 
-/* A counter or gauge from /proc/net/ktix_stat of the current namespace. */
-/* A counter of /proc/net/ktix_stat, or -1 when there is no such line. */
-static long ring_stat(const char *name)
-{
-	return proc_stat("/proc/net/ktix_stat", name);
-}
-
 static const struct ktix_key_info *by_state(const struct ktix_key_list *l,
 					    uint32_t state, int *count)
 {
@@ -142,7 +135,7 @@ TEST_F(ring, made_on_first_use)
 	const struct ktix_key_info *primary, *next;
 	int np, nn;
 
-	EXPECT_EQ(0, ring_stat("KtixRingKeys"));
+	EXPECT_EQ(0, proc_stat("/proc/net/ktix_stat", "KtixRingKeys"));
 	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
 	ASSERT_EQ(2, self->l.n);
 	primary = by_state(&self->l, KTIX_KEY_STATE_PRIMARY, &np);
@@ -156,7 +149,7 @@ TEST_F(ring, made_on_first_use)
 	EXPECT_EQ(primary->encrypt_until, next->encrypt_from);
 	EXPECT_NE(0, memcmp(primary->name, next->name, KTIX_KEY_NAME_LEN));
 	EXPECT_LE(1, self->l.generation);
-	EXPECT_EQ(2, ring_stat("KtixRingKeys"));
+	EXPECT_EQ(2, proc_stat("/proc/net/ktix_stat", "KtixRingKeys"));
 }
 
 TEST_F(ring, material_only_for_admins_who_ask)
@@ -228,7 +221,7 @@ TEST_F(ring, rotate)
 	EXPECT_LE(now + 43200 - 5, (time_t)old->decrypt_until);
 	by_state(&after, KTIX_KEY_STATE_NEXT, &c);
 	EXPECT_EQ(1, c);
-	EXPECT_EQ(1, ring_stat("KtixRotations"));
+	EXPECT_EQ(1, proc_stat("/proc/net/ktix_stat", "KtixRotations"));
 	ktix_key_list_free(&after);
 }
 
@@ -361,7 +354,7 @@ TEST_F(ring, full_ring)
 	EXPECT_EQ(NULL, by_name(&self->l, c.name));
 	EXPECT_EQ(KTIX_KEY_STATE_RETIRING, by_name(&self->l, a.name)->state);
 	EXPECT_EQ(KTIX_KEY_STATE_PRIMARY, by_name(&self->l, b.name)->state);
-	EXPECT_EQ(1, ring_stat("KtixKeysEvicted"));
+	EXPECT_EQ(1, proc_stat("/proc/net/ktix_stat", "KtixKeysEvicted"));
 }
 
 TEST_F(ring, del)
@@ -374,12 +367,12 @@ TEST_F(ring, del)
 	set_policy(_metadata, self->nl, 0, 43200, 43200, 16);
 	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &a));
 	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &r));
-	wiped = ring_stat("KtixKeysWiped");
+	wiped = proc_stat("/proc/net/ktix_stat", "KtixKeysWiped");
 
 	assert_refused(_metadata, self->nl, ktix_nl_key_del(self->nl, unknown), -ENOENT);
 	assert_refused(_metadata, self->nl, ktix_nl_key_del(self->nl, a.name), -EBUSY);
 	ASSERT_EQ(0, ktix_nl_key_del(self->nl, r.name));
-	EXPECT_EQ(wiped + 1, ring_stat("KtixKeysWiped"));
+	EXPECT_EQ(wiped + 1, proc_stat("/proc/net/ktix_stat", "KtixKeysWiped"));
 	/* The primary alone may go. */
 	ASSERT_EQ(0, ktix_nl_key_del(self->nl, a.name));
 	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
@@ -403,7 +396,7 @@ TEST_F(ring, retiring_key_expires)
 	EXPECT_EQ(gen, self->l.generation);
 	EXPECT_EQ(1, self->l.n);
 	EXPECT_EQ(NULL, by_name(&self->l, r.name));
-	EXPECT_EQ(1, ring_stat("KtixKeysExpired"));
+	EXPECT_EQ(1, proc_stat("/proc/net/ktix_stat", "KtixKeysExpired"));
 	ktix_nl_close(ev);
 }
 
@@ -457,7 +450,7 @@ TEST_F_TIMEOUT(ring, automatic_rotation_seen_by_two_listeners, 90)
 	EXPECT_EQ(1, c);
 	EXPECT_NE(0, memcmp(p0->name, p1->name, KTIX_KEY_NAME_LEN));
 	EXPECT_EQ(KTIX_KEY_STATE_RETIRING, by_name(&after, p0->name)->state);
-	EXPECT_LE(1, ring_stat("KtixRotations"));
+	EXPECT_LE(1, proc_stat("/proc/net/ktix_stat", "KtixRotations"));
 	ktix_key_list_free(&after);
 	ktix_nl_close(ev1);
 	ktix_nl_close(ev2);
@@ -473,7 +466,7 @@ TEST_F(ring, manual_mode_never_rotates)
 	wait_event(_metadata, ev, KTIX_RING_EV_ROTATE, 5000);
 	/* Three seconds more than the automatic test's interval. */
 	EXPECT_EQ(-ETIMEDOUT, ktix_nl_next_event(ev, 5000, &e));
-	EXPECT_EQ(1, ring_stat("KtixRotations"));
+	EXPECT_EQ(1, proc_stat("/proc/net/ktix_stat", "KtixRotations"));
 	ktix_nl_close(ev);
 }
 
@@ -534,7 +527,7 @@ TEST_F(ring, unprivileged_read_changes_nothing)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the unprivileged read made keys");
-	EXPECT_EQ(0, ring_stat("KtixRingKeys"));
+	EXPECT_EQ(0, proc_stat("/proc/net/ktix_stat", "KtixRingKeys"));
 	EXPECT_EQ(-ETIMEDOUT, ktix_nl_next_event(events, 300, &e))
 		TH_LOG("an unprivileged read sent a ring event");
 	/* The first privileged read makes them, and says so. */

@@ -38,6 +38,7 @@ struct ktix_tls_keys {
 struct ktix_tls_secrets {
 	uint16_t cipher;	/* TLS_CIPHER_* of <linux/tls.h> */
 	uint8_t len;		/* the hash's: 32 (SHA-256) or 48 (SHA-384) */
+	uint8_t key_len, salt_len;	/* the cipher's, as in ktix_tls_dir */
 	uint8_t tx[48], rx[48];
 };
 

@@ -56,8 +56,8 @@ void ktix_tls_secrets_wipe(struct ktix_tls_secrets *s);
  * asked for (tx, rx) to the next generation and gives their record keys,
  * with sequence numbers of zero, in out; the other direction is left out
  * of out (key_len 0, which ktix_nl_offload() then does not send).  For
- * ktix_nl_offload() with KTIX_OFFLOAD_KIND_KEY_UPDATE.  -EINVAL for a
- * cipher or secret length that does not go together.
+ * ktix_nl_offload() with KTIX_OFFLOAD_KIND_KEY_UPDATE.  -EINVAL for
+ * sizes that are none of TLS 1.3's.
  */
 int ktix_tls_key_update(struct ktix_tls_secrets *s, bool tx, bool rx,
 			struct ktix_tls_keys *out);

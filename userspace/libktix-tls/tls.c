@@ -469,6 +469,8 @@ int ktix_tls_secrets(SSL *ssl, struct ktix_tls_secrets *out)
 		return -EINVAL;		/* no keylog: not initialised */
 	out->cipher = k.cipher;
 	out->len = (uint8_t)len;
+	out->key_len = k.tx.key_len;
+	out->salt_len = k.tx.salt_len;
 	memcpy(out->tx, server ? st->server_secret : st->client_secret, len);
 	memcpy(out->rx, server ? st->client_secret : st->server_secret, len);
 	return 0;
