@@ -64,7 +64,7 @@ COMMON_SRCS := $(wildcard $(COMMON)/*.c)
 CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
 D_SRCS := $(wildcard userspace/ktixd/*.c)
 # ktixd's main loop and server, which benchmarks and fuzzers leave out.
-KTIXD_LOOP := main server worker dispatch handshake reply
+KTIXD_LOOP := main server worker dispatch handshake reply rekey
 SERVE_SRCS := $(wildcard userspace/ktix-serve/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIBNL_OBJS := $(LIBNL_SRCS:%.c=$(B)/obj/%.o)

@@ -30,6 +30,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "ktix.h"
 #include "ktix_tls.h"
 #include "kselftest_harness.h"
 
@@ -37,6 +38,8 @@
 #define AL_UNEXPECTED_MESSAGE	10
 #define AL_BAD_RECORD_MAC	20
 #define AL_RECORD_OVERFLOW	22
+#define AL_ILLEGAL_PARAMETER	47
+#define AL_DECODE_ERROR		50
 #define AL_NO_RENEGOTIATION	100
 
 struct bad {
@@ -322,17 +325,90 @@ TEST_F(bad, tls13_record_without_content_type)
 	EXPECT_EQ(AL_BAD_RECORD_MAC, self->b.alert_desc);
 }
 
-TEST_F(bad, tls13_key_update_gets_close_notify)
+/* A request on the connection, and whether the page came back whole. */
+static bool page_after(struct __test_metadata *_metadata, struct bad *b)
 {
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[4096] = "";
+	int i, n, got = 0;
+
+	if (SSL_write(b->ssl, req, sizeof(req) - 1) != (int)sizeof(req) - 1 ||
+	    flush_out(b))
+		return false;
+	for (i = 0; i < 50 && !strstr(buf, "hello from ktix-serve"); i++) {
+		if (fill_in(b, 5000) <= 0)
+			break;
+		while ((n = SSL_read(b->ssl, buf + got,
+				     (int)sizeof(buf) - 1 - got)) > 0)
+			got += n;
+		buf[got] = '\0';
+	}
+	TH_LOG("%d bytes after the KeyUpdate", got);
+	return got && strstr(buf, "hello from ktix-serve");
+}
+
+/*
+ * Where the kernel's kTLS takes new keys (Linux 6.14 and later), ktix-serve
+ * follows the KeyUpdate through ktixd (asked for by the client or not),
+ * and the connection goes on; where it does not, an orderly end, no fatal
+ * alert.
+ */
+TEST_F(bad, tls13_key_update_followed_or_close_notify)
+{
+	int can = ktix_ktls_can_rekey();
+
 	if (variant->version != TLS1_3_VERSION)
 		SKIP(return, "KeyUpdate is TLS 1.3's");
+	ASSERT_LE(0, can);
 	ASSERT_EQ(1, SSL_key_update(self->b.ssl, SSL_KEY_UPDATE_NOT_REQUESTED));
 	SSL_do_handshake(self->b.ssl);
 	ASSERT_EQ(0, flush_out(&self->b));
-	/* kTLS before 6.14 cannot follow it: an orderly end, no fatal alert. */
+	if (can) {
+		EXPECT_TRUE(page_after(_metadata, &self->b));
+		ASSERT_EQ(1, SSL_key_update(self->b.ssl,
+					    SSL_KEY_UPDATE_REQUESTED));
+		SSL_do_handshake(self->b.ssl);
+		ASSERT_EQ(0, flush_out(&self->b));
+		EXPECT_TRUE(page_after(_metadata, &self->b));
+		EXPECT_EQ(0, self->b.alert_desc);
+		return;
+	}
 	EXPECT_EQ(0, read_answer(&self->b));
 	EXPECT_EQ(SSL3_AL_WARNING, self->b.alert_level);
 	EXPECT_EQ(AL_CLOSE_NOTIFY, self->b.alert_desc);
+}
+
+/* A KeyUpdate that is not one: the alerts RFC 8446 names for it. */
+TEST_F(bad, tls13_malformed_key_update)
+{
+	static const struct {
+		uint8_t msg[8];
+		size_t len;
+		int alert;
+	} cases[] = {
+		/* request_update 2: illegal_parameter (RFC 8446 4.6.3) */
+		{ { 24, 0, 0, 1, 2, 22 }, 6, AL_ILLEGAL_PARAMETER },
+		/* a body of two bytes: decode_error */
+		{ { 24, 0, 0, 2, 0, 0, 22 }, 7, AL_DECODE_ERROR },
+		/* a message after it in the record: unexpected_message (5.1) */
+		{ { 24, 0, 0, 1, 0, 24, 0, 22 }, 8, AL_UNEXPECTED_MESSAGE },
+	};
+	size_t i;
+
+	if (variant->version != TLS1_3_VERSION)
+		SKIP(return, "KeyUpdate is TLS 1.3's");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (i) {
+			bad_free(&self->b);
+			ASSERT_EQ(0, bad_connect(&self->b, variant->version,
+						 variant->suite, false));
+		}
+		ASSERT_EQ(0, send_tls13_record(&self->b, cases[i].msg,
+					       cases[i].len));
+		EXPECT_EQ(0, read_answer(&self->b));
+		EXPECT_EQ(SSL3_AL_FATAL, self->b.alert_level);
+		EXPECT_EQ(cases[i].alert, self->b.alert_desc) TH_LOG("case %zu", i);
+	}
 }
 
 TEST_F(bad, tls13_client_hello_after_the_handshake)

@@ -3,7 +3,10 @@
  * ktix_client: libktix's blocking ktix_handshake() against a running
  * ktixd, with an OpenSSL client on the other end of a loopback TCP pair.
  * Run by ktix_e2e.sh with KTIX_SOCK set.  And against a fake ktixd that
- * never answers or hangs up: an error, never a hang.
+ * never answers or hangs up: an error, never a hang.  And the peer's TLS
+ * 1.3 KeyUpdate, followed through ktixd where the kernel's kTLS takes new
+ * keys, refused with a close_notify where it does not, and sealed secrets
+ * that open for their own socket only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -119,6 +122,224 @@ TEST_F(hs, refusal_is_an_answer)
 	EXPECT_NE(NULL, strstr(res.error, "not a TCP socket")) TH_LOG("%s", res.error);
 	close(u);
 	EXPECT_EQ(-EBADF, ktix_handshake(self->cl, -1, NULL, &res));
+}
+
+/*
+ * A client that updates its keys after the first exchange: "ping",
+ * "pong", its KeyUpdate (asking for ours with @requested), "after", then
+ * what the server says: "reply" (the update was followed) or the end of
+ * the stream (got stays empty, closed is set).
+ */
+struct updater {
+	int fd;
+	bool requested;
+	char got[16];
+	bool closed;		/* a close_notify came */
+	int rc;
+};
+
+static void *updater_main(void *arg)
+{
+	struct updater *u = arg;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	char buf[8];
+	int n;
+
+	u->rc = -1;
+	if (!ssl)
+		goto out;
+	SSL_set_min_proto_version(ssl, TLS1_3_VERSION);
+	SSL_set_fd(ssl, u->fd);
+	if (SSL_connect(ssl) != 1 || SSL_write(ssl, "ping", 4) != 4 ||
+	    SSL_read(ssl, buf, 4) != 4 ||
+	    SSL_key_update(ssl, u->requested ? SSL_KEY_UPDATE_REQUESTED :
+			   SSL_KEY_UPDATE_NOT_REQUESTED) != 1 ||
+	    SSL_write(ssl, "after", 5) != 5)
+		goto out;
+	n = SSL_read(ssl, u->got, 5);
+	if (n <= 0)
+		u->closed = SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN;
+	u->rc = 0;
+out:
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/*
+ * The whole exchange: where the kernel can, the data after the KeyUpdate
+ * is read under the client's next keys, and the answer (after ktixd's own
+ * KeyUpdate when asked) reaches the client; where it cannot, ktixd says
+ * so and the client reads a close_notify.
+ */
+/* One exchange of TEST_F(hs, key_update_followed_where_the_kernel_can). */
+static void key_update_once(struct __test_metadata *_metadata,
+			    struct ktix_client *cl, int can, bool asks)
+{
+	struct ktix_options opt = { .flags = KTIX_OPT_F_KEY_UPDATE };
+	struct updater u = { .requested = asks };
+	struct ktix_result res, r2;
+	bool requested = !asks;
+	pthread_t t;
+	char buf[8];
+	int s;
+
+	ASSERT_EQ(0, tls_pair_tcp(&u.fd, &s));
+	ASSERT_EQ(0, pthread_create(&t, NULL, updater_main, &u));
+	ASSERT_EQ(0, ktix_handshake(cl, s, &opt, &res))
+		TH_LOG("ktixd said: %s", res.error);
+	ASSERT_TRUE(res.flags & KTIX_RES_F_SECRETS);
+	ASSERT_EQ(4, ktix_ktls_recv_update(s, buf, sizeof(buf), 0, &requested));
+	ASSERT_EQ(4, send(s, "pong", 4, 0));
+	ASSERT_EQ(-EKEYEXPIRED, ktix_ktls_recv_update(s, buf, sizeof(buf), 0,
+						      &requested));
+	EXPECT_EQ(asks, requested);
+	if (!can) {
+		EXPECT_EQ(-EOPNOTSUPP, ktix_key_update(cl, s, res.secrets,
+						       requested, &r2));
+		EXPECT_NE(NULL, strstr(r2.error, "6.14")) TH_LOG("%s", r2.error);
+		EXPECT_FALSE(r2.flags & KTIX_RES_F_SECRETS);
+		pthread_join(t, NULL);
+		EXPECT_EQ(0, u.rc);
+		EXPECT_TRUE(u.closed);	/* a close_notify, not garbage */
+		close(u.fd);
+		ktix_ktls_abort(s, 2000);
+		return;
+	}
+	ASSERT_EQ(0, ktix_key_update(cl, s, res.secrets, requested, &r2))
+		TH_LOG("ktixd said: %s", r2.error);
+	ASSERT_TRUE(r2.flags & KTIX_RES_F_SECRETS);
+	EXPECT_NE(0, memcmp(res.secrets, r2.secrets, sizeof(r2.secrets)));
+	ASSERT_EQ(5, ktix_ktls_recv_update(s, buf, sizeof(buf), 0, &requested));
+	EXPECT_EQ(0, memcmp(buf, "after", 5));
+	ASSERT_EQ(5, send(s, "reply", 5, 0));
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, u.rc);
+	EXPECT_EQ(0, memcmp(u.got, "reply", 5));
+	EXPECT_EQ(0, ktix_ktls_close(s));
+	close(u.fd);
+}
+
+/*
+ * The whole exchange, the client asking for ktixd's KeyUpdate or not:
+ * where the kernel can, the data after the KeyUpdate is read under the
+ * client's next keys, and the answer (after ktixd's own KeyUpdate when
+ * asked) reaches the client; where it cannot, ktixd says so and the
+ * client reads a close_notify.
+ */
+TEST_F(hs, key_update_followed_where_the_kernel_can)
+{
+	int can = ktix_ktls_can_rekey();
+
+	if (variant->version != TLS1_3_VERSION)
+		SKIP(return, "KeyUpdate is TLS 1.3's");
+	ASSERT_LE(0, can);
+	key_update_once(_metadata, self->cl, can, false);
+	key_update_once(_metadata, self->cl, can, true);
+}
+
+/* A TLS 1.3 connection through ktixd with sealed secrets: its sockets. */
+static void sealed_conn(struct __test_metadata *_metadata,
+			struct ktix_client *cl, int *c, int *s,
+			struct ktix_result *res, pthread_t *t, struct peer *p)
+{
+	struct ktix_options opt = { .flags = KTIX_OPT_F_KEY_UPDATE };
+
+	p->version = TLS1_3_VERSION;
+	ASSERT_EQ(0, tls_pair_tcp(c, s));
+	p->fd = *c;
+	ASSERT_EQ(0, pthread_create(t, NULL, client, p));
+	ASSERT_EQ(0, ktix_handshake(cl, *s, &opt, res))
+		TH_LOG("ktixd said: %s", res->error);
+	ASSERT_TRUE(res->flags & KTIX_RES_F_SECRETS);
+}
+
+/*
+ * Sealed secrets open for the socket they were made for only: another
+ * connection's, altered ones, zeros, and a socket that is not on kTLS are
+ * refused (-EBADMSG) before anything is done with the socket, on every
+ * kernel.
+ */
+TEST(sealed_secrets_open_for_their_socket_only)
+{
+	const char *path = getenv("KTIX_SOCK");
+	struct ktix_result a, b, r;
+	struct ktix_client *cl;
+	struct peer pa, pb;
+	uint8_t bad[KTIX_SECRETS_LEN];
+	pthread_t ta, tb;
+	int ca, sa, cb, sb, c, s;
+	char buf[8];
+
+	if (!path)
+		SKIP(return, "KTIX_SOCK names no ktixd socket");
+	ASSERT_EQ(0, ktix_client_open(path, &cl));
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	sealed_conn(_metadata, cl, &ca, &sa, &a, &ta, &pa);
+	sealed_conn(_metadata, cl, &cb, &sb, &b, &tb, &pb);
+	EXPECT_NE(0, memcmp(a.secrets, b.secrets, sizeof(a.secrets)));
+	/* Another socket's. */
+	EXPECT_EQ(-EBADMSG, ktix_key_update(cl, sb, a.secrets, false, &r));
+	EXPECT_NE(NULL, strstr(r.error, "do not open")) TH_LOG("%s", r.error);
+	/* Altered: each part, the nonce, the sealed bytes, the tag. */
+	memcpy(bad, a.secrets, sizeof(bad));
+	bad[0] ^= 1;
+	EXPECT_EQ(-EBADMSG, ktix_key_update(cl, sa, bad, false, &r));
+	memcpy(bad, a.secrets, sizeof(bad));
+	bad[40] ^= 0x80;
+	EXPECT_EQ(-EBADMSG, ktix_key_update(cl, sa, bad, false, &r));
+	memcpy(bad, a.secrets, sizeof(bad));
+	bad[KTIX_SECRETS_LEN - 1] ^= 1;
+	EXPECT_EQ(-EBADMSG, ktix_key_update(cl, sa, bad, false, &r));
+	memset(bad, 0, sizeof(bad));
+	EXPECT_EQ(-EBADMSG, ktix_key_update(cl, sa, bad, false, &r));
+	/* A plain TCP socket: refused, and nothing written to it. */
+	ASSERT_EQ(0, tls_pair_tcp(&c, &s));
+	EXPECT_EQ(-EBADMSG, ktix_key_update(cl, s, a.secrets, false, &r));
+	EXPECT_EQ(-1, recv(c, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-EBADF, ktix_key_update(cl, -1, a.secrets, false, &r));
+	close(c);
+	close(s);
+	/* The connections themselves: still theirs to end. */
+	shutdown(sa, SHUT_RDWR);
+	shutdown(sb, SHUT_RDWR);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	close(sa);
+	close(sb);
+	close(ca);
+	close(cb);
+	ktix_client_close(cl);
+}
+
+/* TLS 1.2 has no KeyUpdate: no secrets come back, and nothing fails. */
+TEST_F(hs, secrets_for_tls13_only)
+{
+	struct ktix_options opt = { .flags = KTIX_OPT_F_KEY_UPDATE };
+	struct peer p = { .version = variant->version };
+	struct ktix_result res;
+	pthread_t t;
+	char buf[8];
+	int s;
+
+	ASSERT_EQ(0, tls_pair_tcp(&p.fd, &s));
+	ASSERT_EQ(0, pthread_create(&t, NULL, client, &p));
+	ASSERT_EQ(0, ktix_handshake(self->cl, s, &opt, &res))
+		TH_LOG("ktixd said: %s", res.error);
+	EXPECT_EQ(variant->version == TLS1_3_VERSION,
+		  !!(res.flags & KTIX_RES_F_SECRETS));
+	ASSERT_EQ(4, ktix_ktls_recv(s, buf, sizeof(buf), 0));
+	ASSERT_EQ(4, send(s, "pong", 4, 0));
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, p.rc);
+	EXPECT_EQ(0, ktix_ktls_close(s));
+	close(p.fd);
+	/* Unknown option flags are the caller's mistake. */
+	opt.flags = 1u << 7;
+	EXPECT_EQ(-EINVAL, ktix_handshake(self->cl, s, &opt, &res));
 }
 
 /* A "ktixd" that takes connections and never answers, or hangs up. */

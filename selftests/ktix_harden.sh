@@ -69,7 +69,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 mkdir -p "$W/www"
 echo "hello from ktix-serve" > "$W/www/index.html"
 
-ktap_plan 14
+ktap_plan 15
 
 start_ktixd open || exit 1
 start_serve open 8450 || exit 1
@@ -184,6 +184,14 @@ cases = [
     (req, [u.fileno(), t.fileno()]),                 # two sockets
     (req, [r, w]),                                   # pipes
     (req, [u.fileno()]),                             # UDP
+    # key updates (flag 8): sealed secrets that open for no socket, no
+    # socket, a stream socket not on kTLS, another flag, a bad field
+    (struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 8) + bytes(144), [t.fileno()]),
+    (struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 8) + bytes(144), [u.fileno()]),
+    (struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 8) + bytes(100), [t.fileno()]),
+    (struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 9) + bytes(144), [t.fileno()]),
+    (struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 8) + bytes(136) + b"\x02" + bytes(7), [t.fileno()]),
+    (struct.pack("=IHHQII", 0x6b746978, 1, 24, 7, 0, 8) + bytes(144), [r]),
 ]
 answered = 0
 for i in range(15):
@@ -401,6 +409,36 @@ bad_records() {
 	hello 8450 -tls1_3 | grep -q 'hello from ktix-serve' || { echo "not serving after"; return 1; }
 }
 t "after the offload: bad records get the alerts the RFCs name, then a FIN" bad_records
+
+# A KeyUpdate through ktixd (ktix-serve --key-updates on): followed where
+# the kernel's kTLS takes new keys; elsewhere ktixd opens the sealed
+# secrets, says why it cannot, and the client gets a close_notify.
+key_updates() {
+	local can out
+	start_serve open 8457 --key-updates on || return 1
+	grep -q 'following TLS 1.3 KeyUpdates (--key-updates on)' "$W/serve-8457.log" ||
+		{ cat "$W/serve-8457.log"; return 1; }
+	can=$("$CTL" -j version | python3 -c 'import json, sys; print(json.load(sys.stdin)["ktls_rekey"])')
+	# s_client's "K": a KeyUpdate that asks for the server's too.
+	out=$( (sleep 1; echo K; sleep 1; printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'; sleep 2) |
+		timeout 10 openssl s_client -connect 127.0.0.1:8457 -tls1_3 -servername localhost 2>&1)
+	grep -q KEYUPDATE <<< "$out" || { echo "s_client sent no KeyUpdate"; return 1; }
+	if [ "$can" = True ]; then
+		grep -q 'hello from ktix-serve' <<< "$out" || { echo "no page after the KeyUpdate"; tail -n 3 "$W/serve-8457.log"; return 1; }
+		grep -q ': key update$' "$W/serve-8457.log" || return 1
+		grep -q 'key update, and ours as asked' "$W/open.log" || return 1
+		echo "this kernel takes new keys: the KeyUpdate was followed and the page came"
+	else
+		grep -q "closed: key update: this kernel's kTLS cannot take new keys" "$W/serve-8457.log" ||
+			{ tail -n 3 "$W/serve-8457.log"; return 1; }
+		grep -q "key update: this kernel's kTLS cannot take new keys" "$W/open.log" || return 1
+		! grep -q 'hello from ktix-serve' <<< "$out" || { echo "a page under keys it cannot have"; return 1; }
+		grep -q 'closed' <<< "$out" || { echo "$out" | tail -n 5; return 1; }
+		echo "this kernel cannot take new keys: ktixd said so, the client read a close_notify"
+	fi
+	kill "$(cat "$W/serve-8457.pid")"
+}
+t "a client's KeyUpdate goes through ktixd, followed where the kernel can" key_updates
 
 # ---- 7. clients outside the project ----
 one_use_tickets() {

@@ -65,18 +65,20 @@ start_ktixd() {
 	return 1
 }
 
-# start_serve NAME PORT: a ktix-serve on 127.0.0.1:PORT using ktixd NAME
+# start_serve NAME PORT [OPTION...]: a ktix-serve on 127.0.0.1:PORT using
+# ktixd NAME
 start_serve() {
-	local i
-	"$BIN/ktix-serve" --listen "127.0.0.1:$2" --root "$W/www" \
-		--socket "$W/$1.sock" >>"$W/serve-$2.log" 2>&1 &
-	echo $! > "$W/serve-$2.pid"
+	local i name=$1 port=$2
+	shift 2
+	"$BIN/ktix-serve" --listen "127.0.0.1:$port" --root "$W/www" \
+		--socket "$W/$name.sock" "$@" >>"$W/serve-$port.log" 2>&1 &
+	echo $! > "$W/serve-$port.pid"
 	disown
 	for i in $(seq 100); do
-		grep -q serving "$W/serve-$2.log" 2>/dev/null && return 0
+		grep -q serving "$W/serve-$port.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	cat "$W/serve-$2.log"
+	cat "$W/serve-$port.log"
 	return 1
 }
 

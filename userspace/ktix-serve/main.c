@@ -14,6 +14,10 @@
  * connection and progress while sending (--idle-timeout).  A sweep once a
  * second closes what passed its deadline, and --max-conns caps how many
  * connections are open at once.
+ *
+ * A TLS 1.3 client's KeyUpdate is followed where the kernel's kTLS takes
+ * new keys (Linux 6.14 and later; --key-updates): the connection waits
+ * for ktixd (ST_KEY_UPDATE), which installs the next keys.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,8 +48,13 @@
 static unsigned int handshake_ms = 15000, header_ms = 10000, idle_ms = 60000;
 static unsigned int max_conns = 4096, n_conns;
 static int max_fd = -1;
-/* An HTTP/1.1 server says so by ALPN (RFC 7301), as others do. */
-static const struct ktix_options options = { .alpn = "http/1.1" };
+/*
+ * An HTTP/1.1 server says so by ALPN (RFC 7301), as others do; the
+ * secrets for following KeyUpdates are asked for by --key-updates.
+ */
+static struct ktix_options options = { .alpn = "http/1.1" };
+enum { KU_AUTO, KU_ON, KU_OFF };
+static int key_updates = KU_AUTO;
 
 static uint64_t now_ms(void)
 {
@@ -83,15 +92,16 @@ static void conn_close(struct conn *c, bool tls)
 }
 
 /*
- * ktix_ktls_recv() refused a record and sent its alert: the write side
+ * ktix_ktls_recv() refused a record and sent its alert (or ktixd sent a
+ * close_notify when it could not follow a KeyUpdate): the write side
  * is shut down, and the socket closed when the client closes (or at the
  * deadline), so that no reset overtakes the alert.  Without blocking.
  */
-static void conn_abort(struct conn *c, ssize_t err)
+static void conn_abort(struct conn *c, const char *why)
 {
 	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = c };
 
-	printf("%s: closed: %s\n", c->peer, strerror((int)-err));
+	printf("%s: closed: %s\n", c->peer, why);
 	if (c->file >= 0) {
 		close(c->file);
 		c->file = -1;
@@ -99,7 +109,8 @@ static void conn_abort(struct conn *c, ssize_t err)
 	shutdown(c->fd, SHUT_WR);
 	c->state = ST_CLOSING;
 	c->deadline = now_ms() + 1000;
-	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
 /* Closes what passed its deadline, saying why. */
@@ -120,6 +131,8 @@ static void sweep(void)
 		}
 		if (c->state == ST_HANDSHAKE)
 			why = "no answer from ktixd in time (--handshake-timeout)";
+		else if (c->state == ST_KEY_UPDATE)
+			why = "no answer from ktixd to a key update in time (--handshake-timeout)";
 		else if (c->state == ST_SEND)
 			why = "the client took nothing for too long (--idle-timeout)";
 		else if (c->in_request)
@@ -142,7 +155,8 @@ static void watch(struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
-	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
 static void conn_send(struct conn *c);
@@ -174,8 +188,30 @@ static void conn_parse(struct conn *c)
 	conn_send(c);
 }
 
+/* The client's KeyUpdate: to ktixd, and nothing else until it answers. */
+static void key_update_start(struct conn *c, bool requested)
+{
+	int err = client ? ktix_key_update_submit(client, c->fd, c->secrets,
+						  requested,
+						  (uint64_t)c->gen << 32 |
+						  (uint32_t)c->fd) :
+		  -ENOTCONN;
+
+	if (err) {
+		printf("%s: closed: a key update: handing it to ktixd: %s\n",
+		       c->peer, strerror(-err));
+		conn_close(c, true);
+		return;
+	}
+	/* Out of the set: a hang-up meanwhile would wake the loop for ever. */
+	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	c->state = ST_KEY_UPDATE;
+	c->deadline = now_ms() + handshake_ms;
+}
+
 static void conn_read(struct conn *c)
 {
+	bool requested = false;
 	ssize_t n;
 
 	if (c->req_len == sizeof(c->req)) {
@@ -185,12 +221,21 @@ static void conn_read(struct conn *c)
 		conn_send(c);
 		return;
 	}
-	n = ktix_ktls_recv(c->fd, c->req + c->req_len,
-			   sizeof(c->req) - c->req_len, MSG_DONTWAIT);
+	if (c->has_secrets)
+		n = ktix_ktls_recv_update(c->fd, c->req + c->req_len,
+					  sizeof(c->req) - c->req_len,
+					  MSG_DONTWAIT, &requested);
+	else
+		n = ktix_ktls_recv(c->fd, c->req + c->req_len,
+				   sizeof(c->req) - c->req_len, MSG_DONTWAIT);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
+	if (n == -EKEYEXPIRED) {
+		key_update_start(c, requested);
+		return;
+	}
 	if (n < 0) {
-		conn_abort(c, n);
+		conn_abort(c, strerror((int)-n));
 		return;
 	}
 	if (n == 0) {
@@ -309,42 +354,70 @@ wait:
 	watch(c, EPOLLOUT);
 }
 
+/* ktixd's answer to a key update: reading goes on, or the end. */
+static void key_update_answer(struct conn *c, const struct ktix_result *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+	if (r->status) {
+		/* ktixd sent the client a close_notify. */
+		conn_abort(c, r->error);
+		return;
+	}
+	printf("%s: key update\n", c->peer);
+	memcpy(c->secrets, r->secrets, sizeof(c->secrets));
+	c->state = ST_READ;
+	c->deadline = now_ms() + (c->in_request ? header_ms : idle_ms);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		conn_close(c, true);
+}
+
+static void handshake_answer(struct conn *c, const struct ktix_result *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	size_t i;
+
+	if (r->status) {
+		printf("%s: handshake failed: %s\n", c->peer, r->error);
+		conn_close(c, false);
+		return;
+	}
+	printf("%s: %s %s resumed=%s sni=%s alpn=%s handle=", c->peer,
+	       r->tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
+	       r->cipher_name, ktix_resumed_name(r->resumed),
+	       *r->sni ? r->sni : "-", *r->alpn ? r->alpn : "-");
+	if (r->flags & KTIX_RES_F_HANDLE)
+		for (i = 0; i < sizeof(r->handle); i++)
+			printf("%02x", r->handle[i]);
+	else
+		printf("-");
+	if (r->max_record && r->max_record < 16384)
+		printf(" max_record=%u", r->max_record);
+	printf(" %uus\n", r->usec);
+	c->max_record = r->max_record ? r->max_record : 16384;
+	c->has_secrets = r->flags & KTIX_RES_F_SECRETS;
+	if (c->has_secrets)
+		memcpy(c->secrets, r->secrets, sizeof(c->secrets));
+	c->state = ST_READ;
+	c->deadline = now_ms() + idle_ms;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		conn_close(c, true);
+}
+
 static void handshake_answers(void)
 {
 	struct ktix_result r;
-	size_t i;
 
 	while (ktix_handshake_complete(client, &r) == 0) {
 		int fd = (int)(r.cookie & 0xffffffff);
 		struct conn *c = fd >= 0 && fd < MAX_FDS ? conns[fd] : NULL;
-		struct epoll_event ev = { .events = EPOLLIN };
 
-		if (!c || c->gen != (uint32_t)(r.cookie >> 32) ||
-		    c->state != ST_HANDSHAKE)
+		if (!c || c->gen != (uint32_t)(r.cookie >> 32))
 			continue;
-		if (r.status) {
-			printf("%s: handshake failed: %s\n", c->peer, r.error);
-			conn_close(c, false);
-			continue;
-		}
-		printf("%s: %s %s resumed=%s sni=%s alpn=%s handle=", c->peer,
-		       r.tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
-		       r.cipher_name, ktix_resumed_name(r.resumed),
-		       *r.sni ? r.sni : "-", *r.alpn ? r.alpn : "-");
-		if (r.flags & KTIX_RES_F_HANDLE)
-			for (i = 0; i < sizeof(r.handle); i++)
-				printf("%02x", r.handle[i]);
-		else
-			printf("-");
-		if (r.max_record && r.max_record < 16384)
-			printf(" max_record=%u", r.max_record);
-		printf(" %uus\n", r.usec);
-		c->max_record = r.max_record ? r.max_record : 16384;
-		c->state = ST_READ;
-		c->deadline = now_ms() + idle_ms;
-		ev.data.ptr = c;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-			conn_close(c, true);
+		if (c->state == ST_HANDSHAKE)
+			handshake_answer(c, &r);
+		else if (c->state == ST_KEY_UPDATE)
+			key_update_answer(c, &r);
 	}
 }
 
@@ -371,9 +444,12 @@ static void client_lost(void)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, ktix_client_fd(client), NULL);
 	ktix_client_close(client);
 	client = NULL;
-	for (fd = 0; fd < MAX_FDS; fd++)
+	for (fd = 0; fd < MAX_FDS; fd++) {
 		if (conns[fd] && conns[fd]->state == ST_HANDSHAKE)
 			conn_close(conns[fd], false);
+		else if (conns[fd] && conns[fd]->state == ST_KEY_UPDATE)
+			conn_close(conns[fd], true);
+	}
 }
 
 static void accept_one(int lfd)
@@ -495,6 +571,11 @@ static void usage(FILE *f)
 "      --idle-timeout DURATION\n"
 "                          for the next request on a keep-alive connection,\n"
 "                          and for a client that takes no bytes (default 60s)\n"
+"      --key-updates auto|on|off\n"
+"                          follow a TLS 1.3 client's KeyUpdate: auto (the\n"
+"                          default) where the kernel's kTLS takes new keys\n"
+"                          (Linux 6.14 and later); off ends the connection\n"
+"                          with a close_notify instead\n"
 "  -h, --help              print this help and exit\n"
 "\n"
 "A DURATION is a number with ms, s or m (\"500ms\", \"10s\", \"2m\").\n",
@@ -540,6 +621,7 @@ static int parse_args(int argc, char **argv, const char **listen_spec,
 		{ "handshake-timeout", required_argument, NULL, 'H' },
 		{ "header-timeout", required_argument, NULL, 'T' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
+		{ "key-updates", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -571,6 +653,19 @@ static int parse_args(int argc, char **argv, const char **listen_spec,
 			if (set_limit("idle-timeout", optarg, &idle_ms))
 				return 1;
 			break;
+		case 'K':
+			if (!strcmp(optarg, "auto")) {
+				key_updates = KU_AUTO;
+			} else if (!strcmp(optarg, "on")) {
+				key_updates = KU_ON;
+			} else if (!strcmp(optarg, "off")) {
+				key_updates = KU_OFF;
+			} else {
+				fprintf(stderr, "ktix-serve: --key-updates: \"%s\" is not auto, on or off\n",
+					optarg);
+				return 1;
+			}
+			break;
 		case 'l':
 			*listen_spec = optarg;
 			break;
@@ -593,6 +688,25 @@ static int parse_args(int argc, char **argv, const char **listen_spec,
 		return 1;
 	}
 	return 0;
+}
+
+/* Asks for the secrets that following KeyUpdates takes, and says so. */
+static void key_updates_say(void)
+{
+	int can = key_updates == KU_AUTO ? ktix_ktls_can_rekey() : 0;
+
+	if (key_updates == KU_ON || can == 1)
+		options.flags |= KTIX_OPT_F_KEY_UPDATE;
+	if (key_updates == KU_ON)
+		printf("ktix-serve: following TLS 1.3 KeyUpdates (--key-updates on)\n");
+	else if (key_updates == KU_OFF)
+		printf("ktix-serve: a TLS 1.3 KeyUpdate ends its connection (--key-updates off)\n");
+	else if (can == 1)
+		printf("ktix-serve: following TLS 1.3 KeyUpdates: this kernel's kTLS takes new keys\n");
+	else
+		printf("ktix-serve: a TLS 1.3 KeyUpdate ends its connection: %s\n",
+		       can == 0 ? "this kernel's kTLS cannot take new keys (Linux 6.14 and later can)" :
+		       strerror(-can));
 }
 
 /* One round of the event loop, for at most a second. */
@@ -657,6 +771,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	ev.data.ptr = &lfd;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
+	key_updates_say();
 	printf("ktix-serve: serving %s on %s\n", root, listen_spec);
 
 	while (!stop) {
@@ -670,8 +785,8 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < MAX_FDS; i++)
 		if (conns[i])
-			conn_close(conns[i], conns[i]->state == ST_READ ||
-				   conns[i]->state == ST_SEND);
+			conn_close(conns[i], conns[i]->state != ST_HANDSHAKE &&
+				   conns[i]->state != ST_CLOSING);
 	ktix_client_close(client);
 	close(lfd);
 	close(epfd);

@@ -12,12 +12,18 @@
 
 #include <http_parser.h>
 
+#include "ktix.h"
+
 #define REQ_MAX		8192
 #define SEND_CHUNK	(2 << 20)	/* per sendfile(2), as nginx */
 #define MAX_FDS		65536
 
-/* ST_CLOSING: an alert went out; waiting for the client to close. */
-enum state { ST_HANDSHAKE, ST_READ, ST_SEND, ST_CLOSING };
+/*
+ * ST_KEY_UPDATE: the client's KeyUpdate is with ktixd; nothing is read or
+ * written until its answer.  ST_CLOSING: an alert went out; waiting for
+ * the client to close.
+ */
+enum state { ST_HANDSHAKE, ST_READ, ST_SEND, ST_KEY_UPDATE, ST_CLOSING };
 
 struct conn {
 	int fd;
@@ -38,6 +44,9 @@ struct conn {
 	unsigned int max_record;	/* the client's max_fragment_length */
 	uint64_t deadline;		/* CLOCK_MONOTONIC ms */
 	bool in_request;		/* a request's first bytes have come */
+	/* TLS 1.3 with key updates followed: ktixd's sealed secrets */
+	bool has_secrets;
+	uint8_t secrets[KTIX_SECRETS_LEN];
 };
 
 /* http-parser's callbacks: the URL, and the end of one request. */

@@ -166,6 +166,26 @@ static void revoke_answer(struct conn *c, const struct request *req)
 	reply_send(c, &r);
 }
 
+/* The peer's KeyUpdate on fd, followed at once, by this worker. */
+static void key_update_answer(struct conn *c, const struct request *req,
+			      int fd)
+{
+	struct ktix_result r;
+	char peer[INET6_ADDRSTRLEN + 8];
+
+	reply_init(&r, req->req.cookie);
+	peer_name(fd, peer, sizeof(peer));
+	rekey_request(req, fd, &r);
+	close(fd);
+	if (r.status)
+		log_msg(LOG_NOTICE, "%s: %s", peer, r.error);
+	else
+		log_msg(LOG_INFO, "%s: key update%s", peer,
+			req->key_update.update_requested ?
+			", and ours as asked" : "");
+	reply_send(c, &r);
+}
+
 /* A handshake on fd, if admitted: started here or on another worker. */
 static void handshake_new(struct worker *self, struct conn *c,
 			  const struct request *req, int fd)
@@ -213,6 +233,10 @@ static int conn_read(struct worker *self, struct conn *c)
 			struct ktix_request req;
 			struct ktix_request_alpn alpn;
 		} full;
+		struct {
+			struct ktix_request req;
+			struct ktix_request_key_update ku;
+		} key_update;
 		char bytes[sizeof(struct ktix_request) +
 			   sizeof(struct ktix_request_alpn) + 1];
 	} buf;
@@ -270,7 +294,10 @@ static int conn_read(struct worker *self, struct conn *c)
 	err = check_tcp(fds[0], &why);
 	if (err)
 		goto bad;
-	handshake_new(self, c, &req, fds[0]);
+	if (req.is_key_update)
+		key_update_answer(c, &req, fds[0]);
+	else
+		handshake_new(self, c, &req, fds[0]);
 	return READ_MORE;
 
 bad:

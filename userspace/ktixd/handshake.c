@@ -232,6 +232,9 @@ static void hs_done(struct worker *w, struct hs *h)
 		memcpy(r.handle, info->handle, sizeof(r.handle));
 		r.flags |= KTIX_RES_F_HANDLE;
 	}
+	if ((h->req.req.flags & KTIX_REQ_F_SECRETS) &&
+	    r.tls_version == 0x0304)
+		rekey_seal_result(h->ssl, h->fd, &r);
 	mfl = SSL_SESSION_get_max_fragment_length(SSL_get0_session(h->ssl));
 	r.max_record = mfl >= TLSEXT_max_fragment_length_512 &&
 		       mfl <= TLSEXT_max_fragment_length_4096 ?

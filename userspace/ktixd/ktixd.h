@@ -148,6 +148,8 @@ struct request {
 	uint8_t alpn_len;	/* 0: ktixd's alpn setting */
 	bool is_revoke;		/* not a handshake: a revocation */
 	struct ktix_request_revoke revoke;
+	bool is_key_update;	/* not a handshake: the peer's KeyUpdate */
+	struct ktix_request_key_update key_update;
 };
 
 /*
@@ -162,6 +164,23 @@ int request_parse(const void *buf, size_t n, struct request *out,
 
 /* Carries out a request with is_revoke, in a worker: the answer in @r. */
 void revoke_request(const struct request *req, struct ktix_result *r);
+
+/* ---- following the peer's KeyUpdate (rekey.c) ---- */
+
+/* The most key updates ktixd follows on one connection. */
+#define KTIXD_KEY_UPDATES_MAX	1024
+
+/* The sealing key, in the secure heap: 0, -ENOMEM or -EIO. */
+int rekey_init(void);
+void rekey_done(void);
+/*
+ * For a handshake with KTIX_REQ_F_SECRETS, on TLS 1.3: the secrets of
+ * @ssl sealed for the socket @fd into @r (KTIX_RES_F_SECRETS), or, when
+ * that fails, a warning logged and @r without them.
+ */
+void rekey_seal_result(SSL *ssl, int fd, struct ktix_result *r);
+/* Carries out a request with is_key_update on @fd: the answer in @r. */
+void rekey_request(const struct request *req, int fd, struct ktix_result *r);
 
 /* ---- the server name of a ClientHello (sni.c) ---- */
 
@@ -211,6 +230,7 @@ struct ktixd_counters {
 	atomic_ulong failed, busy, timeouts, bad_requests;
 	atomic_ulong revocations;	/* made for servers */
 	atomic_ulong half_closed;	/* clients that shut down too soon */
+	atomic_ulong key_updates, key_update_failed;	/* peers' KeyUpdates */
 };
 
 extern struct ktixd_counters counters;

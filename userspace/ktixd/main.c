@@ -226,6 +226,12 @@ static int prepare(struct ktixd_config *c)
 	ktix_nl_close(nl);
 	if (secret_mem_init(c->core_dumps))
 		return -ENOMEM;
+	err = rekey_init();
+	if (err) {
+		fprintf(stderr, "ktixd: the key for sealing traffic secrets: %s\n",
+			strerror(-err));
+		return err;
+	}
 	err = mirror_start();
 	if (err) {
 		fprintf(stderr, "ktixd: reading the ticket-key ring: %s%s\n",
@@ -295,6 +301,7 @@ int main(int argc, char **argv)
 		err = serve(&c);
 	tls_contexts_free();
 	conf_free(&c);
+	rekey_done();
 	secret_mem_done();
 	return err ? 1 : 0;
 }

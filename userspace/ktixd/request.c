@@ -4,8 +4,8 @@
  *
  * A datagram of the Unix socket is a struct ktix_request, followed by a
  * struct ktix_request_alpn when KTIX_REQ_F_ALPN is set, or by a struct
- * ktix_request_revoke (and nothing else) for KTIX_REQ_F_REVOKE (ktix.h).
- * The
+ * ktix_request_revoke (and nothing else) for KTIX_REQ_F_REVOKE, or by a
+ * struct ktix_request_key_update for KTIX_REQ_F_KEY_UPDATE (ktix.h).  The
  * bytes are a local server's, not to be trusted: every size, the magic,
  * the version, the flags and the ALPN list's inner lengths are checked
  * before anything is used, and what is wrong is said in words.
@@ -15,6 +15,17 @@
 
 #include "ktix.h"
 #include "ktixd.h"
+
+/* Whether any of @n bytes is not zero. */
+static bool memchr_inv(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return true;
+	return false;
+}
 
 int request_parse(const void *buf, size_t n, struct request *out,
 		  const char **why)
@@ -34,7 +45,9 @@ int request_parse(const void *buf, size_t n, struct request *out,
 		*why = "unsupported protocol version";
 		return -EPROTONOSUPPORT;
 	}
-	if (req->flags & ~(uint32_t)(KTIX_REQ_F_ALPN | KTIX_REQ_F_REVOKE)) {
+	if (req->flags & ~(uint32_t)(KTIX_REQ_F_ALPN | KTIX_REQ_F_REVOKE |
+				     KTIX_REQ_F_SECRETS |
+				     KTIX_REQ_F_KEY_UPDATE)) {
 		*why = "unknown request flags";
 		return -EINVAL;
 	}
@@ -50,6 +63,26 @@ int request_parse(const void *buf, size_t n, struct request *out,
 		memcpy(&out->revoke, (const char *)buf + sizeof(*req),
 		       sizeof(out->revoke));
 		out->is_revoke = true;
+		return 0;
+	}
+	if (req->flags & KTIX_REQ_F_KEY_UPDATE) {
+		if (req->flags != KTIX_REQ_F_KEY_UPDATE) {
+			*why = "a key update takes no other flag";
+			return -EINVAL;
+		}
+		if (n != sizeof(*req) + sizeof(out->key_update)) {
+			*why = "malformed request: its size does not match its flags";
+			return -EBADMSG;
+		}
+		memcpy(&out->key_update, (const char *)buf + sizeof(*req),
+		       sizeof(out->key_update));
+		if (out->key_update.update_requested > 1 ||
+		    memchr_inv(out->key_update.reserved,
+			       sizeof(out->key_update.reserved))) {
+			*why = "malformed key update: update_requested is not 0 or 1, or reserved bytes are set";
+			return -EINVAL;
+		}
+		out->is_key_update = true;
 		return 0;
 	}
 	if (n != sizeof(*req) +

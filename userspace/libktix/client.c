@@ -24,10 +24,15 @@
 _Static_assert(sizeof(struct ktix_request) == 24, "struct ktix_request");
 _Static_assert(sizeof(struct ktix_request_revoke) == 24,
 	       "struct ktix_request_revoke");
-_Static_assert(sizeof(struct ktix_result) == 1144, "struct ktix_result");
+_Static_assert(sizeof(struct ktix_request_key_update) == 144,
+	       "struct ktix_request_key_update");
+/* Fields are added at the end only: decoding zeroes what did not come. */
+_Static_assert(sizeof(struct ktix_result) == 1280, "struct ktix_result");
 _Static_assert(offsetof(struct ktix_result, error) == 884, "ktix_result.error");
 _Static_assert(offsetof(struct ktix_result, max_record) == 1140,
 	       "ktix_result.max_record");
+_Static_assert(offsetof(struct ktix_result, secrets) == 1144,
+	       "ktix_result.secrets");
 
 struct ktix_client {
 	int fd;
@@ -100,6 +105,33 @@ static int alpn_encode(const char *list, struct ktix_request_alpn *out)
 	return 0;
 }
 
+/* Sends a request, with @fd attached when it is not -1. */
+static int request_send(struct ktix_client *cl, int fd, struct iovec *iov,
+			size_t n_iov)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = n_iov };
+	struct cmsghdr *c;
+
+	if (fd != -1) {
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	while (sendmsg(cl->fd, &mh, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
 int ktix_handshake_submit(struct ktix_client *cl, int fd,
 			  const struct ktix_options *opt, uint64_t cookie)
 {
@@ -111,37 +143,25 @@ int ktix_handshake_submit(struct ktix_client *cl, int fd,
 		.timeout_ms = opt ? opt->timeout_ms : 0,
 	};
 	struct ktix_request_alpn alpn = { 0 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	struct iovec iov[2] = {
 		{ .iov_base = &req, .iov_len = sizeof(req) },
 		{ .iov_base = &alpn, .iov_len = sizeof(alpn) },
 	};
-	struct msghdr mh = {
-		.msg_iov = iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	size_t n_iov = 1;
 
 	if (fd < 0)
 		return -EBADF;
+	if (opt && (opt->flags & ~KTIX_OPT_F_KEY_UPDATE))
+		return -EINVAL;
 	if (opt && opt->alpn) {
 		if (alpn_encode(opt->alpn, &alpn))
 			return -EINVAL;
 		req.flags |= KTIX_REQ_F_ALPN;
-		mh.msg_iovlen = 2;
+		n_iov = 2;
 	}
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	while (sendmsg(cl->fd, &mh, MSG_NOSIGNAL) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return 0;
+	if (opt && (opt->flags & KTIX_OPT_F_KEY_UPDATE))
+		req.flags |= KTIX_REQ_F_SECRETS;
+	return request_send(cl, fd, iov, n_iov);
 }
 
 int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res)
@@ -181,8 +201,11 @@ int ktix_result_decode(struct ktix_result *res, size_t n)
 
 /* ktixd answers within the handshake's timeout; this is for its crossing. */
 #define KTIX_WAIT_MARGIN_MS	2000
-/* ktixd answers a revocation without a handshake: this is for its queue. */
-#define KTIX_REVOKE_WAIT_MS	8000
+/*
+ * ktixd answers a revocation or a key update without a handshake: this is
+ * for its queue.
+ */
+#define KTIX_QUICK_WAIT_MS	8000
 
 static int64_t ms_of(const struct timespec *ts)
 {
@@ -288,14 +311,9 @@ int ktix_revoke_submit(struct ktix_client *cl, const uint8_t handle[16],
 		{ .iov_base = &req, .iov_len = sizeof(req) },
 		{ .iov_base = &rv, .iov_len = sizeof(rv) },
 	};
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 
 	memcpy(rv.handle, handle, sizeof(rv.handle));
-	while (sendmsg(cl->fd, &mh, MSG_NOSIGNAL) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return 0;
+	return request_send(cl, -1, iov, 2);
 }
 
 int ktix_revoke(struct ktix_client *cl, const uint8_t handle[16],
@@ -306,7 +324,45 @@ int ktix_revoke(struct ktix_client *cl, const uint8_t handle[16],
 	memset(res, 0, sizeof(*res));
 	return await_answer(cl, cookie,
 			    ktix_revoke_submit(cl, handle, until, cookie),
-			    KTIX_REVOKE_WAIT_MS, res);
+			    KTIX_QUICK_WAIT_MS, res);
+}
+
+int ktix_key_update_submit(struct ktix_client *cl, int fd,
+			   const uint8_t secrets[KTIX_SECRETS_LEN],
+			   bool update_requested, uint64_t cookie)
+{
+	struct ktix_request req = {
+		.magic = KTIX_HELPER_MAGIC,
+		.version = KTIX_HELPER_VERSION,
+		.size = sizeof(req),
+		.cookie = cookie,
+		.flags = KTIX_REQ_F_KEY_UPDATE,
+	};
+	struct ktix_request_key_update ku = {
+		.update_requested = update_requested,
+	};
+	struct iovec iov[2] = {
+		{ .iov_base = &req, .iov_len = sizeof(req) },
+		{ .iov_base = &ku, .iov_len = sizeof(ku) },
+	};
+
+	if (fd < 0)
+		return -EBADF;
+	memcpy(ku.secrets, secrets, sizeof(ku.secrets));
+	return request_send(cl, fd, iov, 2);
+}
+
+int ktix_key_update(struct ktix_client *cl, int fd,
+		    const uint8_t secrets[KTIX_SECRETS_LEN],
+		    bool update_requested, struct ktix_result *res)
+{
+	uint64_t cookie = own_cookie();
+
+	memset(res, 0, sizeof(*res));
+	return await_answer(cl, cookie,
+			    ktix_key_update_submit(cl, fd, secrets,
+						   update_requested, cookie),
+			    KTIX_QUICK_WAIT_MS, res);
 }
 
 const char *ktix_resumed_name(uint32_t resumed)

@@ -60,6 +60,16 @@ enum ktix_request_flags {
 	 * socket is attached.  Alone: with no other flag.
 	 */
 	KTIX_REQ_F_REVOKE	= 1 << 1,
+	/*
+	 * A handshake whose result, for TLS 1.3, carries the connection's
+	 * traffic secrets sealed (KTIX_RES_F_SECRETS), to follow KeyUpdates.
+	 */
+	KTIX_REQ_F_SECRETS	= 1 << 2,
+	/*
+	 * Not a handshake: the peer of the attached kTLS socket sent a
+	 * KeyUpdate.  A struct ktix_request_key_update follows.  Alone.
+	 */
+	KTIX_REQ_F_KEY_UPDATE	= 1 << 3,
 };
 
 /* The protocols the server speaks, its preference first. */
@@ -74,6 +84,20 @@ struct ktix_request_revoke {
 	uint64_t until;		/* seconds since the epoch; 0: the module's */
 };
 
+/*
+ * A TLS 1.3 connection's traffic secrets, sealed by ktixd (AES-256-GCM
+ * under a key only that ktixd process holds, bound to the socket): opaque
+ * to the server, which only keeps them for ktix_key_update().
+ */
+#define KTIX_SECRETS_LEN	136
+
+/* The peer's KeyUpdate, to follow: the socket is attached. */
+struct ktix_request_key_update {
+	uint8_t secrets[KTIX_SECRETS_LEN];	/* res.secrets, the latest */
+	uint8_t update_requested;	/* 1: the peer asked for ours too */
+	uint8_t reserved[7];		/* 0 */
+};
+
 /* How a session was made: enum ktix_offload_kind of <linux/ktix.h>. */
 enum ktix_resumed {
 	KTIX_RESUMED_NONE	= 1,	/* a full handshake */
@@ -85,6 +109,7 @@ enum ktix_resumed {
 enum ktix_result_flags {
 	KTIX_RES_F_HANDLE	= 1 << 0,	/* handle is set */
 	KTIX_RES_F_PEER_VERIFIED = 1 << 1,	/* peer holds a verified cert */
+	KTIX_RES_F_SECRETS	= 1 << 2,	/* secrets is set */
 };
 
 struct ktix_result {
@@ -113,6 +138,13 @@ struct ktix_result {
 	 */
 	uint16_t max_record;
 	uint16_t reserved;	/* 0; no implicit padding */
+	/*
+	 * With KTIX_RES_F_SECRETS: the sealed secrets, for the next
+	 * ktix_key_update() on this socket (each answer's replaces the last).
+	 * Fields are only ever added at the end: a shorter answer (an older
+	 * ktixd) is read with what did not come as zero.
+	 */
+	uint8_t secrets[KTIX_SECRETS_LEN];
 };
 
 struct ktix_options {
@@ -123,7 +155,16 @@ struct ktix_options {
 	 * setting.  -EINVAL if a name is empty or the list too long.
 	 */
 	const char *alpn;
+	/*
+	 * KTIX_OPT_F_KEY_UPDATE: for TLS 1.3, have the result carry the
+	 * sealed secrets (KTIX_RES_F_SECRETS) that following the peer's
+	 * KeyUpdates takes (ktix_ktls_recv_update(), ktix_key_update()).
+	 * Worth it where ktix_ktls_can_rekey() says 1.
+	 */
+	uint32_t flags;
 };
+
+#define KTIX_OPT_F_KEY_UPDATE	(1u << 0)
 
 /*
  * How long ktix_handshake() waits for ktixd when no timeout_ms is given
@@ -267,12 +308,72 @@ const char *ktix_resumed_name(uint32_t resumed);
  * -ECONNRESET for another alert of the peer's; -EBADMSG for a record that
  * does not decrypt (bad_record_mac sent, fatal); -EMSGSIZE for a record
  * over the size limit (record_overflow, fatal); -EPROTO for a TLS 1.3
- * KeyUpdate, which kTLS before Linux 6.14 cannot follow and ktix does not
- * follow yet on any kernel (close_notify sent: the client reconnects), or
- * for any other handshake message or a record type not allowed after the
- * handshake (unexpected_message, fatal); or the errno of recvmsg(2).
+ * KeyUpdate, which this call does not follow (close_notify sent: the
+ * client reconnects; ktix_ktls_recv_update() follows it), or for any other
+ * handshake message or a record type not allowed after the handshake
+ * (unexpected_message, fatal); or the errno of recvmsg(2).
  */
 ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags);
+/**
+ * ktix_ktls_recv_update() - ktix_ktls_recv() for a server that follows
+ *	the peer's KeyUpdates
+ * @fd: the kTLS socket
+ * @buf: for the data
+ * @len: its size
+ * @flags: as for recvmsg(2)
+ * @update_requested: set at a KeyUpdate: true when the peer asked for one
+ *	of ours too
+ *
+ * As ktix_ktls_recv(), but a TLS 1.3 KeyUpdate (RFC 8446 4.6.3) is handed
+ * to the caller instead of ending the connection: kTLS (Linux 6.14 and
+ * later) then reads nothing more until the socket has the peer's new keys,
+ * which ktix_key_update() installs.  The server must not write between this
+ * return and ktix_key_update()'s answer.  A malformed KeyUpdate gets a
+ * fatal alert (decode_error, illegal_parameter).
+ *
+ * Return: as ktix_ktls_recv(), and -EKEYEXPIRED at a KeyUpdate (nothing
+ * sent to the peer).
+ */
+ssize_t ktix_ktls_recv_update(int fd, void *buf, size_t len, int flags,
+			      bool *update_requested);
+/**
+ * ktix_key_update() - follow the peer's KeyUpdate, through ktixd
+ * @cl: the client
+ * @fd: the kTLS socket; ktixd gets a copy of it
+ * @secrets: res.secrets of the socket's handshake, or of its last key
+ *	update
+ * @update_requested: as ktix_ktls_recv_update() said
+ * @res: the answer; on success res.secrets (KTIX_RES_F_SECRETS) replaces
+ *	@secrets for the next update
+ *
+ * ktixd opens @secrets (they open only for the socket they were made for,
+ * in the ktixd that made them), sends a KeyUpdate of its own first when
+ * the peer asked for one, and installs the next keys through the module.
+ * On failure the socket cannot be read any more, and ktixd has sent the
+ * peer a close_notify where it could: end the connection with
+ * ktix_ktls_abort().
+ *
+ * Return: res->status: 0; -EOPNOTSUPP when this kernel's kTLS cannot take
+ * new keys (before Linux 6.14); -EBADMSG when @secrets do not open for
+ * this socket; -ERANGE past the most updates ktixd follows on one
+ * connection; or an errno of talking to ktixd, as for ktix_handshake().
+ */
+int ktix_key_update(struct ktix_client *cl, int fd,
+		    const uint8_t secrets[KTIX_SECRETS_LEN],
+		    bool update_requested, struct ktix_result *res);
+/**
+ * ktix_key_update_submit() - ktix_key_update() for an event loop
+ * @cl: the client
+ * @fd: as for ktix_key_update()
+ * @secrets: as for ktix_key_update()
+ * @update_requested: as for ktix_key_update()
+ * @cookie: comes back in the answer, which ktix_handshake_complete() takes
+ *
+ * Return: 0; -EBADF (@fd); or the errno of sendmsg(2) to ktixd.
+ */
+int ktix_key_update_submit(struct ktix_client *cl, int fd,
+			   const uint8_t secrets[KTIX_SECRETS_LEN],
+			   bool update_requested, uint64_t cookie);
 /**
  * ktix_ktls_abort() - end a connection after ktix_ktls_recv() failed
  * @fd: the kTLS socket; closed
@@ -316,9 +417,9 @@ int ktix_ktls_close(int fd);
  * socket (Linux 6.14 and later), which following a peer's KeyUpdate needs.
  * It tries it, on a throwaway loopback connection with keys of zeros.
  *
- * Return: 1 if it does; 0 if it does not (ktix_ktls_recv() then ends the
- * connection at a KeyUpdate); -ENOENT when kTLS is not loaded (modprobe
- * tls); or the errno of connecting over the loopback interface of the
+ * Return: 1 if it does; 0 if it does not (ktix_key_update() then fails
+ * with -EOPNOTSUPP: read with ktix_ktls_recv(), which ends the connection
+ * at a KeyUpdate); -ENOENT when kTLS is not loaded (modprobe tls); or the errno of connecting over the loopback interface of the
  * caller's namespace (-ENETUNREACH when it is down).
  */
 int ktix_ktls_can_rekey(void);

@@ -16,9 +16,13 @@
  *	no_renegotiation (100), warning	a TLS 1.2 ClientHello: renegotiation
  *					is refused, the connection goes on
  *					(RFC 5746 4.4, RFC 5246 7.2.2)
- *	close_notify			a TLS 1.3 KeyUpdate, which kTLS before
- *					Linux 6.14 cannot follow: an orderly
- *					end, and the client reconnects
+ *	close_notify			a TLS 1.3 KeyUpdate, unless the server
+ *					follows it (ktix_ktls_recv_update(),
+ *					kTLS of Linux 6.14 and later): an
+ *					orderly end, and the client reconnects
+ *	decode_error (50), fatal	a KeyUpdate of the wrong length
+ *	illegal_parameter (47), fatal	a KeyUpdate whose request_update is
+ *					neither 0 nor 1 (RFC 8446 4.6.3)
  *	unexpected_message (10), fatal	any other handshake message, a
  *					record of a type not allowed there
  *
@@ -31,6 +35,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -56,6 +61,8 @@
 #define ALERT_UNEXPECTED_MESSAGE 10
 #define ALERT_BAD_RECORD_MAC	20
 #define ALERT_RECORD_OVERFLOW	22
+#define ALERT_ILLEGAL_PARAMETER	47
+#define ALERT_DECODE_ERROR	50
 #define ALERT_NO_RENEGOTIATION	100
 
 static int send_alert(int fd, unsigned char level, unsigned char desc)
@@ -100,13 +107,37 @@ static unsigned int ktls_version(int fd)
 	return info.version;
 }
 
-ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags)
+/*
+ * A TLS 1.3 KeyUpdate record (RFC 8446 4.6.3): exactly the message, which
+ * must end its record (5.1: a message before a key change aligns with the
+ * record boundary).  0 and *requested, or the fatal alert it deserves.
+ */
+static int key_update_check(const unsigned char *m, size_t n, bool *requested)
+{
+	if (n < 4 || m[1] || m[2] || m[3] != 1)
+		return n >= 4 ? ALERT_DECODE_ERROR : ALERT_UNEXPECTED_MESSAGE;
+	if (n != 5)
+		return ALERT_UNEXPECTED_MESSAGE;
+	if (m[4] > 1)
+		return ALERT_ILLEGAL_PARAMETER;
+	*requested = m[4] == 1;
+	return 0;
+}
+
+/*
+ * What ktix_ktls_recv() reads; with @requested (not NULL), a KeyUpdate is
+ * the caller's to follow: -EKEYEXPIRED, nothing sent.
+ */
+static ssize_t recv_records(int fd, void *buf, size_t len, int flags,
+			    bool *requested)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(unsigned char))];
 		struct cmsghdr align;
 	} ctl;
 	const unsigned char *a = buf;
+	bool req = false;
+	int alert;
 
 	for (;;) {
 		struct iovec iov = { .iov_base = buf, .iov_len = len };
@@ -151,6 +182,16 @@ ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags)
 			}
 			if (n >= 1 && a[0] == HS_KEY_UPDATE &&
 			    ktls_version(fd) == TLS_1_3_VERSION) {
+				alert = key_update_check(a, (size_t)n, &req);
+				if (alert) {
+					send_alert(fd, ALERT_FATAL,
+						   (unsigned char)alert);
+					return -EPROTO;
+				}
+				if (requested) {
+					*requested = req;
+					return -EKEYEXPIRED;
+				}
 				send_alert(fd, ALERT_WARNING,
 					   ALERT_CLOSE_NOTIFY);
 				return -EPROTO;
@@ -162,6 +203,17 @@ ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags)
 			return -EPROTO;
 		}
 	}
+}
+
+ssize_t ktix_ktls_recv(int fd, void *buf, size_t len, int flags)
+{
+	return recv_records(fd, buf, len, flags, NULL);
+}
+
+ssize_t ktix_ktls_recv_update(int fd, void *buf, size_t len, int flags,
+			      bool *update_requested)
+{
+	return recv_records(fd, buf, len, flags, update_requested);
 }
 
 ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
