@@ -24,7 +24,8 @@
 #include "stats.h"
 
 #define KTIX_FEATURES	((u64)(KTIX_F_POLICY | KTIX_F_RING | KTIX_F_CACHE | \
-			       KTIX_F_REVOKE | KTIX_F_STATS | KTIX_F_OFFLOAD))
+			       KTIX_F_REVOKE | KTIX_F_STATS | KTIX_F_OFFLOAD | \
+			       KTIX_F_SCHEDULE))
 
 /* make KTIX_SERIAL_OPS=y: the serial build bench/run parallel compares. */
 #ifdef KTIX_SERIAL_OPS
@@ -97,6 +98,8 @@ static const struct nla_policy ktix_key_nl_policy[KTIX_KEY_A_MAX + 1] = {
 	[KTIX_KEY_A_AES_KEY]	= NLA_POLICY_RANGE(NLA_BINARY, 16, 32),
 	[KTIX_KEY_A_HMAC_KEY]	= NLA_POLICY_RANGE(NLA_BINARY, 16, 32),
 	[KTIX_KEY_A_DECRYPT_UNTIL] = { .type = NLA_U64 },
+	[KTIX_KEY_A_ENCRYPT_FROM] = { .type = NLA_U64 },
+	[KTIX_KEY_A_ENCRYPT_UNTIL] = { .type = NLA_U64 },
 };
 
 /*
@@ -190,31 +193,45 @@ nla_put_failure:
 	return -EMSGSIZE;
 }
 
+/* Where each field of <ktix/tables.h> is in struct ktix_policy. */
+struct ktix_policy_slot {
+	int type;
+	size_t offset;
+	bool is_u64;
+};
+
+#define KTIX_POLICY_IS_U32	false
+#define KTIX_POLICY_IS_U64	true
+#define KTIX_POLICY(attr, field, name, type, lo, hi, def, unit)		\
+	{ KTIX_POLICY_A_##attr, offsetof(struct ktix_policy, field),	\
+	  KTIX_POLICY_IS_##type },
+static const struct ktix_policy_slot ktix_policy_slots[] = {
+#include <ktix/tables.h>
+};
+
+/* Every field, in a KTIX_A_POLICY nest. */
 static int ktix_put_policy(struct sk_buff *msg, const struct ktix_policy *p)
 {
+	const struct ktix_policy_slot *a;
 	struct nlattr *nest;
+	int err = 0;
 
 	nest = nla_nest_start(msg, KTIX_A_POLICY);
 	if (!nest)
 		return -EMSGSIZE;
+	for (a = ktix_policy_slots; !err && a < ktix_policy_slots +
+	     ARRAY_SIZE(ktix_policy_slots); a++) {
+		const void *v = (const u8 *)p + a->offset;
 
-	if (nla_put_u32(msg, KTIX_POLICY_A_ROTATE_INTERVAL, p->rotate_interval) ||
-	    nla_put_u32(msg, KTIX_POLICY_A_RETENTION, p->retention) ||
-	    nla_put_u32(msg, KTIX_POLICY_A_TICKET_LIFETIME, p->ticket_lifetime) ||
-	    nla_put_u32(msg, KTIX_POLICY_A_MAX_KEYS, p->max_keys) ||
-	    nla_put_u32(msg, KTIX_POLICY_A_CACHE_ENTRIES, p->cache_entries) ||
-	    nla_put_u64_64bit(msg, KTIX_POLICY_A_CACHE_BYTES, p->cache_bytes,
-			      KTIX_POLICY_A_PAD) ||
-	    nla_put_u32(msg, KTIX_POLICY_A_SESSION_LIFETIME,
-			p->session_lifetime) ||
-	    nla_put_u32(msg, KTIX_POLICY_A_SESSION_MAX_SIZE,
-			p->session_max_size) ||
-	    nla_put_u64_64bit(msg, KTIX_POLICY_A_REVOKE_BYTES, p->revoke_bytes,
-			      KTIX_POLICY_A_PAD)) {
+		err = a->is_u64 ?
+		      nla_put_u64_64bit(msg, a->type, *(const u64 *)v,
+					KTIX_POLICY_A_PAD) :
+		      nla_put_u32(msg, a->type, *(const u32 *)v);
+	}
+	if (err) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}
-
 	nla_nest_end(msg, nest);
 	return 0;
 }
@@ -245,10 +262,22 @@ static int ktix_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-static void ktix_policy_apply_u32(u32 *field, struct nlattr **tb, int type)
+/* The fields given in @tb over those of @p. */
+static void ktix_policy_apply(struct ktix_policy *p, struct nlattr **tb)
 {
-	if (tb[type])
-		*field = nla_get_u32(tb[type]);
+	const struct ktix_policy_slot *a;
+
+	for (a = ktix_policy_slots;
+	     a < ktix_policy_slots + ARRAY_SIZE(ktix_policy_slots); a++) {
+		void *v = (u8 *)p + a->offset;
+
+		if (!tb[a->type])
+			continue;
+		if (a->is_u64)
+			*(u64 *)v = nla_get_u64(tb[a->type]);
+		else
+			*(u32 *)v = nla_get_u32(tb[a->type]);
+	}
 }
 
 static int ktix_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
@@ -279,22 +308,7 @@ static int ktix_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&kn->lock);
 	p = kn->policy;
-	ktix_policy_apply_u32(&p.rotate_interval, tb,
-			      KTIX_POLICY_A_ROTATE_INTERVAL);
-	ktix_policy_apply_u32(&p.retention, tb, KTIX_POLICY_A_RETENTION);
-	ktix_policy_apply_u32(&p.ticket_lifetime, tb,
-			      KTIX_POLICY_A_TICKET_LIFETIME);
-	ktix_policy_apply_u32(&p.max_keys, tb, KTIX_POLICY_A_MAX_KEYS);
-	ktix_policy_apply_u32(&p.cache_entries, tb,
-			      KTIX_POLICY_A_CACHE_ENTRIES);
-	if (tb[KTIX_POLICY_A_CACHE_BYTES])
-		p.cache_bytes = nla_get_u64(tb[KTIX_POLICY_A_CACHE_BYTES]);
-	ktix_policy_apply_u32(&p.session_lifetime, tb,
-			      KTIX_POLICY_A_SESSION_LIFETIME);
-	ktix_policy_apply_u32(&p.session_max_size, tb,
-			      KTIX_POLICY_A_SESSION_MAX_SIZE);
-	if (tb[KTIX_POLICY_A_REVOKE_BYTES])
-		p.revoke_bytes = nla_get_u64(tb[KTIX_POLICY_A_REVOKE_BYTES]);
+	ktix_policy_apply(&p, tb);
 
 	err = ktix_policy_check(&p, info->extack);
 	if (!err)
@@ -508,6 +522,16 @@ static int __ktix_nl_key_add(struct genl_info *info)
 	p.has_decrypt_until = !!tb[KTIX_KEY_A_DECRYPT_UNTIL];
 	if (p.has_decrypt_until)
 		p.decrypt_until = nla_get_u64(tb[KTIX_KEY_A_DECRYPT_UNTIL]);
+	p.has_encrypt_from = !!tb[KTIX_KEY_A_ENCRYPT_FROM];
+	if (p.has_encrypt_from)
+		p.encrypt_from = nla_get_u64(tb[KTIX_KEY_A_ENCRYPT_FROM]);
+	if (tb[KTIX_KEY_A_ENCRYPT_UNTIL] && !p.has_encrypt_from) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[KTIX_KEY_A_ENCRYPT_UNTIL],
+				    "encrypt_until is for a scheduled key: give encrypt_from too");
+		return -EINVAL;
+	}
+	if (tb[KTIX_KEY_A_ENCRYPT_UNTIL])
+		p.encrypt_until = nla_get_u64(tb[KTIX_KEY_A_ENCRYPT_UNTIL]);
 
 	mutex_lock(&kn->lock);
 	/* In automatic mode the ring is made first, as any use makes it. */
@@ -570,7 +594,7 @@ static int ktix_nl_key_rotate_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 
 	mutex_lock(&kn->lock);
-	err = ktix_ring_rotate(kn);
+	err = ktix_ring_rotate(kn, info->extack);
 	generation = kn->ring.generation;
 	mutex_unlock(&kn->lock);
 	if (err) {

@@ -32,8 +32,8 @@ void ktix_policy_init(struct ktix_policy *p)
  * @extack: for the rule broken
  *
  * Return: 0, or -EINVAL when the retention is shorter than the ticket
- * lifetime or max_keys cannot hold the keys retained at the rotation
- * interval.
+ * lifetime, max_keys cannot hold the keys retained at the rotation
+ * interval, or external keys are asked for with automatic rotation.
  */
 int ktix_policy_check(const struct ktix_policy *p,
 		      struct netlink_ext_ack *extack)
@@ -53,6 +53,12 @@ int ktix_policy_check(const struct ktix_policy *p,
 	    p->max_keys < 2 + DIV_ROUND_UP(p->retention, p->rotate_interval)) {
 		NL_SET_ERR_MSG(extack,
 			       "max_keys is too small to hold the keys retained at this rotation interval");
+		return -EINVAL;
+	}
+
+	if (p->external_keys && p->rotate_interval) {
+		NL_SET_ERR_MSG(extack,
+			       "external-keys needs rotate-interval 0: the module then makes no keys of its own");
 		return -EINVAL;
 	}
 

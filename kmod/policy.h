@@ -19,6 +19,7 @@ struct ktix_policy {
 	u32 session_lifetime;	/* seconds */
 	u32 session_max_size;	/* bytes */
 	u64 revoke_bytes;	/* what the revocation set may use */
+	u32 external_keys;	/* 1: keys come from outside only */
 };
 
 void ktix_policy_init(struct ktix_policy *p);

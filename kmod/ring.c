@@ -8,7 +8,10 @@
  * With automatic rotation (policy rotate_interval > 0) the module makes
  * its own keys when the namespace first needs them and a delayed work
  * rotates and expires them; with manual rotation only commands change the
- * ring, though retiring keys still expire.
+ * ring, though retiring keys still expire, and next keys added with an
+ * encrypt_from time (scheduled: a fleet's pre-published keys) are made
+ * primary by the work at that time.  With the policy's external_keys the
+ * module never makes a key itself.
  *
  * Everything here runs in process context under kn->lock.  A key that
  * leaves the ring is wiped whole before it is freed.
@@ -77,14 +80,21 @@ static void ring_retime(struct ktix_net *kn)
 	struct ktix_key *primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
 	struct ktix_key *next = ring_key_find_state(kn, KTIX_KEY_STATE_NEXT);
 
-	if (primary) {
+	if (primary && !primary->scheduled) {
 		primary->encrypt_until = p->rotate_interval ?
 			primary->encrypt_from + p->rotate_interval : 0;
 		primary->decrypt_until = p->rotate_interval ?
 			primary->encrypt_until + p->retention : 0;
 	}
+	/* The unscheduled next key; scheduled ones keep their times. */
+	list_for_each_entry(next, &kn->ring.keys, list)
+		if (next->state == KTIX_KEY_STATE_NEXT && !next->scheduled)
+			break;
+	if (list_entry_is_head(next, &kn->ring.keys, list))
+		next = NULL;
 	if (next) {
-		next->encrypt_from = primary ? primary->encrypt_until : 0;
+		next->encrypt_from = primary && p->rotate_interval ?
+				     primary->encrypt_until : 0;
 		next->encrypt_until = next->encrypt_from && p->rotate_interval ?
 			next->encrypt_from + p->rotate_interval : 0;
 		next->decrypt_until = next->encrypt_until ?
@@ -104,6 +114,8 @@ static void ring_schedule(struct ktix_net *kn)
 			t = k->encrypt_until;
 		else if (k->state == KTIX_KEY_STATE_RETIRING)
 			t = k->decrypt_until;
+		else if (k->state == KTIX_KEY_STATE_NEXT && k->scheduled)
+			t = k->encrypt_from;
 		if (t && (!when || t < when))
 			when = t;
 	}
@@ -189,11 +201,39 @@ int ktix_ring_prepare(struct ktix_net *kn)
 	return 0;
 }
 
+/* A scheduled key keeps the decrypt_until it came with. */
 static void ring_key_retire(struct ktix_net *kn, struct ktix_key *k, time64_t now)
 {
 	k->state = KTIX_KEY_STATE_RETIRING;
 	k->encrypt_until = now;
-	k->decrypt_until = now + kn->policy.retention;
+	if (!k->scheduled || !k->decrypt_until)
+		k->decrypt_until = now + kn->policy.retention;
+}
+
+/*
+ * Makes the scheduled key whose encrypt_from came last (and has come)
+ * the primary; the primary and any scheduled key overtaken retire.
+ * Whether anything changed.
+ */
+static bool ring_promote_due(struct ktix_net *kn, time64_t now)
+{
+	struct ktix_key *k, *due = NULL;
+
+	list_for_each_entry(k, &kn->ring.keys, list)
+		if (k->state == KTIX_KEY_STATE_NEXT && k->scheduled &&
+		    k->encrypt_from <= now &&
+		    (!due || k->encrypt_from > due->encrypt_from))
+			due = k;
+	if (!due)
+		return false;
+	list_for_each_entry(k, &kn->ring.keys, list)
+		if (k != due && (k->state == KTIX_KEY_STATE_PRIMARY ||
+				 (k->state == KTIX_KEY_STATE_NEXT &&
+				  k->scheduled && k->encrypt_from <= now)))
+			ring_key_retire(kn, k, now);
+	due->state = KTIX_KEY_STATE_PRIMARY;
+	KTIX_INC_STATS(kn, KTIX_MIB_ROTATIONS);
+	return true;
 }
 
 static int ring_rotate(struct ktix_net *kn)
@@ -242,18 +282,25 @@ static int ring_rotate(struct ktix_net *kn)
 /**
  * ktix_ring_rotate() - rotate now, and announce it
  * @kn: the namespace; its lock is held
+ * @extack: for the reason of a refusal
  *
  * The next key (without one, a fresh random key) becomes the primary,
  * the primary retires, and a fresh next key is made; when the ring is
  * full, the retiring key closest to expiry is wiped early.
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0; -EOPNOTSUPP with the policy's external_keys (the keys and
+ * their schedule come from outside); -ENOMEM.
  */
-int ktix_ring_rotate(struct ktix_net *kn)
+int ktix_ring_rotate(struct ktix_net *kn, struct netlink_ext_ack *extack)
 {
 	int err;
 
 	lockdep_assert_held(&kn->lock);
+	if (kn->policy.external_keys) {
+		NL_SET_ERR_MSG(extack,
+			       "the keys come from outside (policy external-keys): schedule the next one with encrypt_from");
+		return -EOPNOTSUPP;
+	}
 	err = ring_rotate(kn);
 	if (!err)
 		ring_changed(kn, KTIX_RING_EV_ROTATE);
@@ -296,33 +343,101 @@ int ktix_ring_policy_fits(struct ktix_net *kn, const struct ktix_policy *p,
 	return 0;
 }
 
+/* The next key without a schedule, or NULL. */
+static struct ktix_key *ring_key_unscheduled_next(struct ktix_net *kn)
+{
+	struct ktix_key *k;
+
+	list_for_each_entry(k, &kn->ring.keys, list)
+		if (k->state == KTIX_KEY_STATE_NEXT && !k->scheduled)
+			return k;
+	return NULL;
+}
+
+/* The rules for a scheduled key's times: 0, -EINVAL, -ERANGE, -EEXIST. */
+static int ring_schedule_check(struct ktix_net *kn,
+			       const struct ktix_key_params *p,
+			       struct netlink_ext_ack *extack)
+{
+	time64_t last = max(p->encrypt_from, p->encrypt_until);
+	struct ktix_key *k;
+
+	if (!p->has_encrypt_from)
+		return 0;
+	if (p->state != KTIX_KEY_STATE_NEXT) {
+		NL_SET_ERR_MSG(extack, "encrypt_from schedules a next key only");
+		return -EINVAL;
+	}
+	if (kn->policy.rotate_interval) {
+		NL_SET_ERR_MSG(extack,
+			       "scheduled keys need manual rotation (rotate-interval 0): the module rotates on its own");
+		return -EINVAL;
+	}
+	if (p->encrypt_from <= 0 ||
+	    (p->encrypt_until && p->encrypt_until <= p->encrypt_from)) {
+		NL_SET_ERR_MSG(extack,
+			       "encrypt_from must be a time, and before encrypt_until");
+		return -EINVAL;
+	}
+	if (p->has_decrypt_until && p->decrypt_until <= last) {
+		NL_SET_ERR_MSG(extack,
+			       "decrypt_until must come after encrypt_from and encrypt_until");
+		return -EINVAL;
+	}
+	if (p->has_decrypt_until &&
+	    p->decrypt_until - last > kn->policy.retention) {
+		NL_SET_ERR_MSG(extack,
+			       "decrypt_until is later than the policy's retention allows");
+		return -ERANGE;
+	}
+	list_for_each_entry(k, &kn->ring.keys, list)
+		if (k->state == KTIX_KEY_STATE_NEXT && k->scheduled &&
+		    k->encrypt_from == p->encrypt_from) {
+			NL_SET_ERR_MSG(extack,
+				       "a key is scheduled for that encrypt_from already");
+			return -EEXIST;
+		}
+	return 0;
+}
+
 /**
  * ktix_ring_add() - add a key to the ring, and announce it
  * @kn: the namespace; its lock is held
  * @p: the key and its state; its material is copied
  * @extack: for the reason of a refusal
  *
- * A primary added retires the current one.
+ * A primary added retires the current one.  A next key with encrypt_from
+ * (manual rotation only) is scheduled: it keeps the times it came with
+ * and becomes the primary at encrypt_from, at once if that has passed.
  *
  * The key lengths are the caller's to check, with ktix_ring_key_len_valid(),
  * where the attribute that is wrong can be named.
  *
- * Return: 0; -EINVAL (decrypt_until for a key that is not retiring, or in
- * the past; no primary yet for a key that is not one); -EEXIST (the name
- * is taken, or a second next key); -ENOSPC (the ring holds the policy's
- * max_keys); -ERANGE (decrypt_until beyond the retention); -ENOMEM.
+ * Return: 0; -EINVAL (decrypt_until for a key that is not retiring or
+ * scheduled, or in the past; no primary yet for a key that is neither one
+ * nor scheduled; times of a scheduled key out of order); -EEXIST (the
+ * name is taken, a second unscheduled next key, or a key scheduled for
+ * the same time); -ENOSPC (the ring holds the policy's max_keys); -ERANGE
+ * (decrypt_until beyond the retention); -ENOMEM.
  */
 int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		  struct netlink_ext_ack *extack)
 {
 	time64_t now = ktime_get_real_seconds();
 	struct ktix_key *k, *primary;
+	bool promoted;
+	int err;
 
 	lockdep_assert_held(&kn->lock);
-	if (p->has_decrypt_until && p->state != KTIX_KEY_STATE_RETIRING) {
-		NL_SET_ERR_MSG(extack, "decrypt_until is for retiring keys only");
+	if (p->has_decrypt_until && p->state != KTIX_KEY_STATE_RETIRING &&
+	    !p->has_encrypt_from) {
+		NL_SET_ERR_MSG(extack,
+			       "decrypt_until is for retiring or scheduled keys only");
 		return -EINVAL;
 	}
+	err = ring_schedule_check(kn, p, extack);
+	if (err)
+		return err;
 	if (ring_key_find_name(kn, p->name)) {
 		NL_SET_ERR_MSG(extack, "a key with this name is in the ring");
 		return -EEXIST;
@@ -332,13 +447,14 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		return -ENOSPC;
 	}
 	primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
-	if (p->state == KTIX_KEY_STATE_NEXT &&
-	    ring_key_find_state(kn, KTIX_KEY_STATE_NEXT)) {
+	if (p->state == KTIX_KEY_STATE_NEXT && !p->has_encrypt_from &&
+	    ring_key_unscheduled_next(kn)) {
 		NL_SET_ERR_MSG(extack,
 			       "the ring has a next key: delete it first, or add this one as primary");
 		return -EEXIST;
 	}
-	if (p->state != KTIX_KEY_STATE_PRIMARY && !primary) {
+	if (p->state != KTIX_KEY_STATE_PRIMARY && !primary &&
+	    !p->has_encrypt_from) {
 		NL_SET_ERR_MSG(extack,
 			       "the ring has no primary key: add one as primary first");
 		return -EINVAL;
@@ -347,7 +463,8 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		NL_SET_ERR_MSG(extack, "decrypt_until is in the past");
 		return -EINVAL;
 	}
-	if (p->decrypt_until > now + kn->policy.retention) {
+	if (!p->has_encrypt_from &&
+	    p->decrypt_until > now + kn->policy.retention) {
 		NL_SET_ERR_MSG(extack,
 			       "decrypt_until is later than the policy's retention allows");
 		return -ERANGE;
@@ -372,10 +489,16 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		k->encrypt_until = now;
 		k->decrypt_until = p->has_decrypt_until ? p->decrypt_until :
 				   now + kn->policy.retention;
+	} else if (p->has_encrypt_from) {
+		k->scheduled = true;
+		k->encrypt_from = p->encrypt_from;
+		k->encrypt_until = p->encrypt_until;
+		k->decrypt_until = p->has_decrypt_until ? p->decrypt_until : 0;
 	}
 	ring_key_link(kn, k);
+	promoted = ring_promote_due(kn, now);
 	ring_retime(kn);
-	ring_changed(kn, KTIX_RING_EV_ADD);
+	ring_changed(kn, promoted ? KTIX_RING_EV_ROTATE : KTIX_RING_EV_ADD);
 	return 0;
 }
 
@@ -441,6 +564,11 @@ static void ring_work(struct work_struct *work)
 			KTIX_INC_STATS(kn, KTIX_MIB_KEYS_EXPIRED);
 			expired = true;
 		}
+	}
+	/* Manual rotation: the scheduled key whose time has come. */
+	if (!kn->policy.rotate_interval && ring_promote_due(kn, now)) {
+		ring_retime(kn);
+		rotated = true;
 	}
 	primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
 	due = primary && kn->policy.rotate_interval &&

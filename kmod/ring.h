@@ -29,6 +29,7 @@ struct ktix_key {
 	time64_t encrypt_from;
 	time64_t encrypt_until;		/* 0: until a manual rotation */
 	time64_t decrypt_until;		/* 0: not yet known */
+	bool scheduled;			/* its times came with it (KEY_ADD) */
 };
 
 struct ktix_ring {
@@ -48,6 +49,9 @@ struct ktix_key_params {
 	enum ktix_key_state state;
 	bool has_decrypt_until;		/* else now + retention */
 	time64_t decrypt_until;
+	bool has_encrypt_from;		/* a scheduled next key */
+	time64_t encrypt_from;
+	time64_t encrypt_until;		/* 0: not given */
 };
 
 void ktix_ring_init(struct ktix_net *kn);
@@ -60,7 +64,7 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		  struct netlink_ext_ack *extack);
 int ktix_ring_del(struct ktix_net *kn, const u8 *name,
 		  struct netlink_ext_ack *extack);
-int ktix_ring_rotate(struct ktix_net *kn);
+int ktix_ring_rotate(struct ktix_net *kn, struct netlink_ext_ack *extack);
 int ktix_ring_policy_fits(struct ktix_net *kn, const struct ktix_policy *p,
 			  struct netlink_ext_ack *extack);
 void ktix_ring_policy_changed(struct ktix_net *kn);

@@ -67,7 +67,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 33
+ktap_plan 34
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -210,6 +210,47 @@ rotation() {
 	echo "key $name deleted: a full handshake, KtixResumeMissUnknownKey $miss -> $((miss + 1))"
 }
 t "rotated twice an old ticket resumes and is renewed; its key gone, a full handshake" rotation
+
+# A fleet's schedule on one host: a key added with encrypt_from encrypts
+# from that time (ktixd picks it by its own clock; the module makes it
+# primary), and a primary that would stop decrypting before a ticket
+# expires issues no ticket.
+scheduled() {
+	local ri t from b c d out
+	ri=$("$CTL" -j policy | python3 -c 'import json, sys; print(json.load(sys.stdin)["rotate_interval"])')
+	"$CTL" policy set rotate-interval 0 external-keys 1 >/dev/null || return 1
+	! "$CTL" key rotate 2>/dev/null || { echo "key rotate not refused under external-keys"; return 1; }
+	t=$(date +%s) from=$((t + 3))
+	b=$("$CTL" key add --encrypt-from @$from --encrypt-until @$((from + 3600)) \
+		--decrypt-until @$((from + 3600 + 43200))) || return 1
+	hello 8443 -tls1_2 -sess_out "$W/sch1" > /dev/null
+	[ "$(ticket_of "$W/sch1" | cut -c 1-32)" != "$b" ] || { echo "$b encrypted before its time"; return 1; }
+	while [ "$(date +%s)" -lt "$from" ]; do sleep 0.1; done
+	hello 8443 -tls1_2 -sess_out "$W/sch2" > /dev/null
+	[ "$(ticket_of "$W/sch2" | cut -c 1-32)" = "$b" ] || { echo "at its time the tickets are not under $b"; return 1; }
+	for _ in $(seq 30); do "$CTL" key list | grep -q "^$b  primary" && break; sleep 0.1; done
+	"$CTL" key list | grep -q "^$b  primary" || { echo "the module did not make $b primary"; "$CTL" key list; return 1; }
+	hello 8443 -tls1_2 -sess_in "$W/sch1" | grep -q '^Reused' || { echo "a ticket of the old primary did not resume"; return 1; }
+	echo "scheduled key $b: primary at its time, tickets under it; the old key's ticket resumed"
+	# A primary that stops decrypting in 10 minutes, lifetime 12 h.
+	t=$(date +%s)
+	c=$("$CTL" key add --encrypt-from @$((t - 1)) --decrypt-until @$((t + 600))) || return 1
+	sleep 0.5
+	out=$(hello 8443 -tls1_2; hello 8443 -tls1_3)
+	[ "$(grep -c 'hello from ktix-serve' <<< "$out")" = 2 ] || { echo "no page"; return 1; }
+	! grep -qE 'TLS session ticket:|New Session Ticket' <<< "$out" || { echo "a ticket under $c, which expires first"; return 1; }
+	grep -q 'no tickets: the primary key stops decrypting' "$W/a.log" || return 1
+	# A key good for the lifetime: tickets again.
+	t=$(date +%s)
+	d=$("$CTL" key add --encrypt-from @$((t - 1)) --encrypt-until @$((t + 3600)) \
+		--decrypt-until @$((t + 3600 + 43200))) || return 1
+	sleep 0.5
+	hello 8443 -tls1_2 -sess_out "$W/sch3" > /dev/null
+	[ "$(ticket_of "$W/sch3" | cut -c 1-32)" = "$d" ] || { echo "no ticket under $d"; return 1; }
+	echo "under $c (10 min left) no ticket, with a page; under $d tickets again"
+	"$CTL" policy set external-keys 0 rotate-interval "$ri" >/dev/null
+}
+t "scheduled keys encrypt from their time; no ticket that would outlive its key" scheduled
 
 revoked() {
 	local handle miss

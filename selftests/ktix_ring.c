@@ -537,4 +537,164 @@ TEST_F(ring, unprivileged_read_changes_nothing)
 	ktix_nl_close(events);
 }
 
+/* Sets external-keys (rotate-interval 0 first, which it needs). */
+static int set_external(struct ktix_nl *nl, uint32_t on)
+{
+	struct ktix_policy_info p = { .external_keys = on };
+
+	return ktix_nl_policy_set(nl, &p, KTIX_POLICY_SET_EXTERNAL_KEYS);
+}
+
+/* The ring until @name is primary, for at most @ms; 0 once it is. */
+static int wait_primary(struct ktix_nl *nl, struct ktix_key_list *l,
+			const uint8_t *name, int ms)
+{
+	const struct ktix_key_info *k;
+
+	for (; ms > 0; ms -= 100) {
+		ktix_key_list_free(l);
+		if (ktix_nl_key_list(nl, false, l))
+			return -1;
+		k = by_name(l, name);
+		if (k && k->state == KTIX_KEY_STATE_PRIMARY)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+/*
+ * A fleet's schedule: keys added with encrypt_from wait as next keys and
+ * become the primary at that time, by the module's work alone; the
+ * primary they replace retires, and a scheduled one keeps the
+ * decrypt_until it came with.  With external-keys, KEY_ROTATE is refused
+ * and nothing else changes the ring.
+ */
+TEST_F(ring, scheduled_keys_take_over_at_their_time)
+{
+	struct ktix_key_info a = make_key(0xa1, KTIX_KEY_STATE_PRIMARY, 32);
+	struct ktix_key_info b = make_key(0xb2, KTIX_KEY_STATE_NEXT, 32);
+	struct ktix_key_info c = make_key(0xc3, KTIX_KEY_STATE_NEXT, 32);
+	struct ktix_nl *ev = listener(_metadata);
+	uint64_t now = time(NULL), rot;
+	const struct ktix_key_info *k;
+	int n;
+
+	set_policy(_metadata, self->nl, 0, 600, 300, 16);
+	ASSERT_EQ(0, set_external(self->nl, 1)) TH_LOG("%s", ktix_nl_errmsg(self->nl));
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &a));
+	b.encrypt_from = now + 2;
+	b.encrypt_until = now + 5;
+	b.decrypt_until = now + 5 + 400;
+	c.encrypt_from = now + 5;
+	c.encrypt_until = now + 8;
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &b)) TH_LOG("%s", ktix_nl_errmsg(self->nl));
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &c)) TH_LOG("%s", ktix_nl_errmsg(self->nl));
+	rot = proc_stat("/proc/net/ktix_stat", "KtixRotations");
+
+	/* Both wait, with the times they came with. */
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	by_state(&self->l, KTIX_KEY_STATE_NEXT, &n);
+	EXPECT_EQ(2, n);
+	k = by_name(&self->l, b.name);
+	ASSERT_NE(NULL, k);
+	EXPECT_EQ(b.encrypt_from, k->encrypt_from);
+	EXPECT_EQ(b.encrypt_until, k->encrypt_until);
+	EXPECT_EQ(b.decrypt_until, k->decrypt_until);
+
+	/* The fleet's schedule is the only one. */
+	assert_refused(_metadata, self->nl, ktix_nl_key_rotate(self->nl, NULL),
+		       -EOPNOTSUPP);
+
+	/* At encrypt_from, b is primary, announced, and a retires. */
+	ASSERT_EQ(0, wait_primary(self->nl, &self->l, b.name, 5000));
+	wait_event(_metadata, ev, KTIX_RING_EV_ROTATE, 5000);
+	EXPECT_LE(b.encrypt_from, (uint64_t)time(NULL));
+	k = by_name(&self->l, a.name);
+	ASSERT_NE(NULL, k);
+	EXPECT_EQ(KTIX_KEY_STATE_RETIRING, k->state);
+	EXPECT_GE(k->decrypt_until, b.encrypt_from + 600);
+	EXPECT_EQ(rot + 1, proc_stat("/proc/net/ktix_stat", "KtixRotations"));
+
+	/* Then c, and b retires keeping its decrypt_until. */
+	ASSERT_EQ(0, wait_primary(self->nl, &self->l, c.name, 5000));
+	k = by_name(&self->l, b.name);
+	ASSERT_NE(NULL, k);
+	EXPECT_EQ(KTIX_KEY_STATE_RETIRING, k->state);
+	EXPECT_EQ(b.decrypt_until, k->decrypt_until);
+
+	/*
+	 * Past its encrypt_until with no successor, c stays the primary:
+	 * a host cut off from its fleet keeps encrypting with what it has.
+	 */
+	while ((uint64_t)time(NULL) <= c.encrypt_until + 1)
+		usleep(200 * 1000);
+	ASSERT_EQ(0, wait_primary(self->nl, &self->l, c.name, 100));
+	EXPECT_EQ(rot + 2, proc_stat("/proc/net/ktix_stat", "KtixRotations"));
+	ktix_nl_close(ev);
+}
+
+/* A key whose time has passed (a host that joins late) is primary at once. */
+TEST_F(ring, scheduled_key_already_due_is_primary_at_once)
+{
+	struct ktix_key_info a = make_key(0xa1, KTIX_KEY_STATE_PRIMARY, 32);
+	struct ktix_key_info b = make_key(0xb2, KTIX_KEY_STATE_NEXT, 32);
+	struct ktix_key_info c = make_key(0xc3, KTIX_KEY_STATE_NEXT, 32);
+	uint64_t now = time(NULL);
+	const struct ktix_key_info *k;
+
+	set_policy(_metadata, self->nl, 0, 600, 300, 16);
+	ASSERT_EQ(0, set_external(self->nl, 1));
+	/* An empty ring takes a scheduled key without a primary. */
+	b.encrypt_from = now - 100;
+	b.encrypt_until = now - 10;
+	b.decrypt_until = now + 300;
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &b)) TH_LOG("%s", ktix_nl_errmsg(self->nl));
+	c.encrypt_from = now - 10;
+	c.encrypt_until = now + 90;
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &c));
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	k = by_name(&self->l, c.name);
+	ASSERT_NE(NULL, k);
+	EXPECT_EQ(KTIX_KEY_STATE_PRIMARY, k->state);
+	k = by_name(&self->l, b.name);
+	ASSERT_NE(NULL, k);
+	EXPECT_EQ(KTIX_KEY_STATE_RETIRING, k->state);
+	EXPECT_EQ(b.decrypt_until, k->decrypt_until);
+	/* A primary added later is refused nothing: operators may still. */
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &a));
+}
+
+TEST_F(ring, schedule_refusals)
+{
+	struct ktix_key_info b = make_key(0xb2, KTIX_KEY_STATE_NEXT, 32);
+	struct ktix_key_info c = make_key(0xc3, KTIX_KEY_STATE_NEXT, 32);
+	struct ktix_key_info p = make_key(0xa1, KTIX_KEY_STATE_PRIMARY, 32);
+	uint64_t now = time(NULL);
+
+	/* Automatic rotation schedules its own keys. */
+	set_policy(_metadata, self->nl, 3600, 43200, 43200, 16);
+	b.encrypt_from = now + 60;
+	assert_refused(_metadata, self->nl, ktix_nl_key_add(self->nl, &b), -EINVAL);
+	assert_refused(_metadata, self->nl, set_external(self->nl, 1), -EINVAL);
+
+	set_policy(_metadata, self->nl, 0, 600, 300, 16);
+	p.encrypt_from = now + 60;
+	assert_refused(_metadata, self->nl, ktix_nl_key_add(self->nl, &p), -EINVAL);
+	b.encrypt_until = b.encrypt_from;
+	assert_refused(_metadata, self->nl, ktix_nl_key_add(self->nl, &b), -EINVAL);
+	b.encrypt_until = b.encrypt_from + 60;
+	b.decrypt_until = b.encrypt_until;
+	assert_refused(_metadata, self->nl, ktix_nl_key_add(self->nl, &b), -EINVAL);
+	b.decrypt_until = b.encrypt_until + 601;
+	assert_refused(_metadata, self->nl, ktix_nl_key_add(self->nl, &b), -ERANGE);
+	b.decrypt_until = b.encrypt_until + 600;
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &b)) TH_LOG("%s", ktix_nl_errmsg(self->nl));
+	/* One key a slot: another for the same encrypt_from is refused. */
+	c.encrypt_from = b.encrypt_from;
+	assert_refused(_metadata, self->nl, ktix_nl_key_add(self->nl, &c), -EEXIST);
+	c.encrypt_from = b.encrypt_until;
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &c));
+}
+
 TEST_HARNESS_MAIN

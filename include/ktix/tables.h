@@ -90,6 +90,7 @@ KTIX_POLICY(SESSION_MAX_SIZE, session_max_size, "session-max-size", U32,
 	    64, KTIX_SESS_DATA_MAX_LEN, 16384, BYTES)
 KTIX_POLICY(REVOKE_BYTES, revoke_bytes, "revoke-bytes", U64,
 	    1048576, 17179869184ULL, 134217728, BYTES)
+KTIX_POLICY(EXTERNAL_KEYS, external_keys, "external-keys", U32, 0, 1, 0, COUNT)
 
 /*
  * The counters of KTIX_CMD_STATS_GET and /proc/net/ktix_stat:
@@ -195,6 +196,7 @@ KTIX_FEATURE_NAME(CACHE, "cache")
 KTIX_FEATURE_NAME(REVOKE, "revoke")
 KTIX_FEATURE_NAME(STATS, "stats")
 KTIX_FEATURE_NAME(OFFLOAD, "offload")
+KTIX_FEATURE_NAME(SCHEDULE, "schedule")
 
 #undef KTIX_POLICY
 #undef KTIX_GAUGE

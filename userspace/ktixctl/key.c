@@ -92,6 +92,8 @@ static void key_usage(FILE *f)
 		"Usage: %s [-j] key [list]\n"
 		"       %s key rotate\n"
 		"       %s key add [--state STATE] [--name NAME] [--aes-bits 128|256]\n"
+		"                  [--encrypt-from TIME [--encrypt-until TIME]\n"
+		"                   [--decrypt-until TIME]]\n"
 		"       %s key del NAME\n"
 		"       %s key import FILE [--state STATE]\n"
 		"       %s key export FILE --format nginx [--name NAME]\n\n"
@@ -102,7 +104,11 @@ static void key_usage(FILE *f)
 		"  list     the keys, oldest first; never their material\n"
 		"  rotate   next -> primary -> retiring, and a fresh next key\n"
 		"  add      a fresh random key (OpenSSL's generator), by default\n"
-		"           AES-256 and next; with --state primary the primary retires\n"
+		"           AES-256 and next; with --state primary the primary retires.\n"
+		"           --encrypt-from schedules a next key (manual rotation): it\n"
+		"           becomes the primary at that TIME, and keeps the times it\n"
+		"           came with.  TIME: +DURATION from now (+90s, +2h),\n"
+		"           YYYY-MM-DDTHH:MM:SSZ or @SECONDS since the epoch\n"
 		"  del      wipe a key (not the primary while others remain)\n"
 		"  import   keys from an nginx key file (48 or 80 bytes, one key;\n"
 		"           primary unless --state says otherwise) or a HAProxy\n"
@@ -291,7 +297,7 @@ static const struct key_cmd {
 	{ "list", "", NULL },
 	{ "rotate", "", NULL },
 	{ "del", "", "NAME" },
-	{ "add", "s:n:b:", NULL },
+	{ "add", "s:n:b:F:U:D:", NULL },
 	{ "import", "s:", "FILE" },
 	{ "export", "n:f:", "FILE" },
 };
@@ -304,7 +310,10 @@ struct key_args {
 	bool has_name, has_state;
 	uint32_t state;
 	unsigned int bits;
+	/* a scheduled key's times, seconds since the epoch; 0: none */
+	uint64_t encrypt_from, encrypt_until, decrypt_until;
 };
+
 
 /* One option of key_cmds[]: 0, or 1 with the reason said. */
 static int key_option(struct key_args *a, int opt, const char *v)
@@ -330,6 +339,16 @@ static int key_option(struct key_args *a, int opt, const char *v)
 			return 1;
 		}
 		a->bits = (unsigned int)atoi(v);
+	} else if (opt == 'F' || opt == 'U' || opt == 'D') {
+		uint64_t *t = opt == 'F' ? &a->encrypt_from :
+			      opt == 'U' ? &a->encrypt_until : &a->decrypt_until;
+
+		if (parse_time(v, (uint64_t)time(NULL), t)) {
+			fprintf(stderr, "%s: key add: --%s is +DURATION (+90s, +2h), YYYY-MM-DDTHH:MM:SSZ or @SECONDS, not '%s'\n",
+				prog, opt == 'F' ? "encrypt-from" : opt == 'U' ?
+				"encrypt-until" : "decrypt-until", v);
+			return 1;
+		}
 	} else {
 		a->format = v;
 	}
@@ -347,6 +366,9 @@ static int key_parse(int argc, char **argv, struct key_args *a)
 		{ "name", required_argument, NULL, 'n' },
 		{ "aes-bits", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "encrypt-from", required_argument, NULL, 'F' },
+		{ "encrypt-until", required_argument, NULL, 'U' },
+		{ "decrypt-until", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -410,6 +432,9 @@ static int key_add(struct ktix_nl *nl, struct key_args *a)
 		memcpy(k.name, a->name, sizeof(k.name));
 	memcpy(a->name, k.name, sizeof(a->name));
 	k.state = a->state;
+	k.encrypt_from = a->encrypt_from;
+	k.encrypt_until = a->encrypt_until;
+	k.decrypt_until = a->decrypt_until;
 	err = ktix_nl_key_add(nl, &k);
 	OPENSSL_cleanse(&k, sizeof(k));
 	if (err) {

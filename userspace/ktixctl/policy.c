@@ -39,6 +39,8 @@ static const struct field {
 	  "largest encoded session the cache accepts" },
 	{ KTIX_POLICY_A_REVOKE_BYTES,
 	  "memory the revocation set may use, 80 bytes a handle" },
+	{ KTIX_POLICY_A_EXTERNAL_KEYS,
+	  "1: every key comes from outside (a fleet); needs rotate-interval 0" },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))

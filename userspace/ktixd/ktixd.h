@@ -85,15 +85,26 @@ struct mirror_key {
 	uint32_t state;
 	uint8_t aes_len, hmac_len;
 	uint8_t aes[32], hmac[32];
-	uint64_t encrypt_until, decrypt_until;
+	uint64_t encrypt_from, encrypt_until, decrypt_until;
 };
 
 /* Started once; refreshed by its own thread on every notification. */
 int mirror_start(void);
 void mirror_stop(void);
-/* The primary key, and the remaining time tickets under it may live. */
+/*
+ * The key that encrypts now, picked by the clock: of the primary and the
+ * next keys with an encrypt_from time, the live one whose encrypt_from
+ * came last.  A scheduled switch (an automatic rotation, a fleet's
+ * pre-published key) thus takes effect at its time in every helper,
+ * before the module's announcement arrives, or without it.
+ */
 bool mirror_primary(struct mirror_key *out);
-/* A live key by name; *primary says whether it encrypts. */
+/*
+ * How many tickets mirror_primary() withheld: the key that encrypts would
+ * stop decrypting before they expired (no successor known in time).
+ */
+unsigned long mirror_tickets_withheld(void);
+/* A live key by name; *primary says whether it encrypts now. */
 bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary);
 enum mirror_rev {
 	REV_CLEAR,		/* not revoked */

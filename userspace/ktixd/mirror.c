@@ -191,6 +191,7 @@ static int refresh(unsigned int what)
 		m->hmac_len = k->hmac_len;
 		memcpy(m->aes, k->aes, k->aes_len);
 		memcpy(m->hmac, k->hmac, k->hmac_len);
+		m->encrypt_from = k->encrypt_from;
 		m->encrypt_until = k->encrypt_until;
 		m->decrypt_until = k->decrypt_until;
 		s.n_keys++;
@@ -560,23 +561,71 @@ static bool live(const struct mirror_key *k, uint64_t now)
 	return !k->decrypt_until || now < k->decrypt_until;
 }
 
+/*
+ * The index of the key that encrypts at @now, or -1: under the lock.  A
+ * next key without encrypt_from waits for a rotation (manual mode); one
+ * with it encrypts from then, as the primary it is about to become.
+ */
+static ssize_t clock_primary(uint64_t now)
+{
+	ssize_t best = -1;
+	size_t i;
+
+	for (i = 0; i < cur.n_keys; i++) {
+		const struct mirror_key *k = &cur.keys[i];
+
+		if (!live(k, now))
+			continue;
+		if (k->state != KTIX_KEY_STATE_PRIMARY &&
+		    (k->state != KTIX_KEY_STATE_NEXT || !k->encrypt_from ||
+		     k->encrypt_from > now))
+			continue;
+		if (best < 0 || k->encrypt_from > cur.keys[best].encrypt_from)
+			best = (ssize_t)i;
+	}
+	return best;
+}
+
+/*
+ * Whether tickets are withheld: the key that encrypts stops decrypting
+ * before a ticket issued now would expire.  That happens only to a host
+ * that heard of no successor in time (a fleet's host cut off from it):
+ * elsewhere the primary decrypts for at least the retention after it
+ * stops encrypting, and the retention is at least the ticket lifetime.
+ */
+static atomic_bool withholding;
+static atomic_ulong withheld;
+
+unsigned long mirror_tickets_withheld(void)
+{
+	return atomic_load(&withheld);
+}
+
 bool mirror_primary(struct mirror_key *out)
 {
 	uint64_t now = (uint64_t)time(NULL);
-	bool found = false;
-	size_t i;
+	bool short_lived = false;
+	ssize_t i;
 
 	pthread_rwlock_rdlock(&lock);
-	for (i = 0; i < cur.n_keys; i++) {
-		if (cur.keys[i].state == KTIX_KEY_STATE_PRIMARY &&
-		    live(&cur.keys[i], now)) {
-			*out = cur.keys[i];
-			found = true;
-			break;
-		}
+	i = clock_primary(now);
+	if (i >= 0) {
+		*out = cur.keys[i];
+		short_lived = out->decrypt_until &&
+			      out->decrypt_until < now + cur.ticket_lifetime;
 	}
 	pthread_rwlock_unlock(&lock);
-	return found;
+	if (short_lived) {
+		OPENSSL_cleanse(out, sizeof(*out));
+		atomic_fetch_add(&withheld, 1);
+		if (!atomic_exchange(&withholding, true))
+			log_msg(LOG_WARNING,
+				"no tickets: the primary key stops decrypting before a ticket would expire, and no successor is known (a fleet host cut off?); full handshakes go on");
+		return false;
+	}
+	if (i >= 0 && atomic_exchange(&withholding, false))
+		log_msg(LOG_NOTICE, "tickets again: the primary key is good for their lifetime");
+	return i >= 0;
 }
 
 bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary)
@@ -591,7 +640,7 @@ bool mirror_find(const uint8_t *name, struct mirror_key *out, bool *primary)
 			continue;
 		if (live(&cur.keys[i], now)) {
 			*out = cur.keys[i];
-			*primary = cur.keys[i].state == KTIX_KEY_STATE_PRIMARY;
+			*primary = clock_primary(now) == (ssize_t)i;
 			found = true;
 		}
 		break;
@@ -642,19 +691,14 @@ uint32_t mirror_ticket_timeout(void)
 {
 	uint64_t now = (uint64_t)time(NULL);
 	uint32_t life;
-	size_t i;
+	ssize_t i;
 
 	pthread_rwlock_rdlock(&lock);
 	life = cur.ticket_lifetime;
-	for (i = 0; i < cur.n_keys; i++) {
-		const struct mirror_key *k = &cur.keys[i];
-
-		if (k->state != KTIX_KEY_STATE_PRIMARY || !live(k, now))
-			continue;
-		if (k->decrypt_until && k->decrypt_until - now < life)
-			life = (uint32_t)(k->decrypt_until - now);
-		break;
-	}
+	i = clock_primary(now);
+	if (i >= 0 && cur.keys[i].decrypt_until &&
+	    cur.keys[i].decrypt_until - now < life)
+		life = (uint32_t)(cur.keys[i].decrypt_until - now);
 	pthread_rwlock_unlock(&lock);
 	return life ? life : 7200;
 }

@@ -118,7 +118,7 @@ static int listen_socket(const char *path)
 static void log_counters(void)
 {
 	log_msg(LOG_INFO,
-		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu, revocations %lu, half-closed before the offload %lu, key updates %lu (failed %lu); resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu, context %lu, future %lu, revoke_stale %lu",
+		"handshakes: full %lu, ticket %lu, session_id %lu, psk %lu; failed %lu, timed out %lu, busy %lu, bad requests %lu, revocations %lu, half-closed before the offload %lu, key updates %lu (failed %lu), tickets withheld %lu; resumption misses: unknown_key %lu, bad_ticket %lu, revoked %lu, cache_miss %lu, expired %lu, context %lu, future %lu, revoke_stale %lu",
 		atomic_load(&counters.handshakes[KTIX_RESUMED_NONE]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_TICKET]),
 		atomic_load(&counters.handshakes[KTIX_RESUMED_SESSION_ID]),
@@ -130,6 +130,7 @@ static void log_counters(void)
 		atomic_load(&counters.half_closed),
 		atomic_load(&counters.key_updates),
 		atomic_load(&counters.key_update_failed),
+		mirror_tickets_withheld(),
 		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_UNKNOWN_KEY]),
 		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_BAD_TICKET]),
 		atomic_load(&counters.resume_miss[KTIX_RESUME_MISS_REVOKED]),

@@ -34,6 +34,7 @@ struct ktix_policy_info {
 	uint32_t session_lifetime;
 	uint32_t session_max_size;
 	uint64_t revoke_bytes;
+	uint32_t external_keys;
 };
 
 /* Bits for ktix_nl_policy_set(): which fields to send. */
@@ -47,6 +48,7 @@ enum {
 	KTIX_POLICY_SET_SESSION_LIFETIME = 1 << 6,
 	KTIX_POLICY_SET_SESSION_MAX_SIZE = 1 << 7,
 	KTIX_POLICY_SET_REVOKE_BYTES	= 1 << 8,
+	KTIX_POLICY_SET_EXTERNAL_KEYS	= 1 << 9,
 };
 
 /* One field of struct ktix_policy_info and its netlink attribute. */

@@ -98,7 +98,11 @@ int ktix_nl_key_add(struct ktix_nl *nl, const struct ktix_key_info *k)
 	    nla_put(msg, KTIX_KEY_A_HMAC_KEY, k->hmac_len, k->hmac) ||
 	    (k->state && nla_put_u32(msg, KTIX_KEY_A_STATE, k->state)) ||
 	    (k->decrypt_until &&
-	     nla_put_u64(msg, KTIX_KEY_A_DECRYPT_UNTIL, k->decrypt_until))) {
+	     nla_put_u64(msg, KTIX_KEY_A_DECRYPT_UNTIL, k->decrypt_until)) ||
+	    (k->encrypt_from &&
+	     nla_put_u64(msg, KTIX_KEY_A_ENCRYPT_FROM, k->encrypt_from)) ||
+	    (k->encrypt_until &&
+	     nla_put_u64(msg, KTIX_KEY_A_ENCRYPT_UNTIL, k->encrypt_until))) {
 		ktix_nl_free_msg(msg);
 		return -EMSGSIZE;
 	}

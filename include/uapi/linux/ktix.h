@@ -49,6 +49,10 @@
  *       KTIX_POLICY_A_REVOKE_BYTES: u64, memory the revocation set may
  *                                   use; a handle counts 80 bytes
  *                                   (Documentation/ktix.rst)
+ *       KTIX_POLICY_A_EXTERNAL_KEYS: u32, 1: every key comes from outside
+ *                                    (a fleet's schedule): the module
+ *                                    makes none and KEY_ROTATE is
+ *                                    refused; needs rotate_interval 0
  *   Each field's range and default are in include/ktix/tables.h of the
  *   source tree (and "ktixctl help policy"); a value out of range is
  *   refused with ERANGE and the bounds in the extended ACK.
@@ -87,7 +91,23 @@
  *                         current primary retires) or retiring
  *       KTIX_KEY_A_DECRYPT_UNTIL: u64, optional, for a retiring key,
  *                                 at most now + retention (the default)
- *   Errors: EEXIST (name taken, or a second next key), ENOSPC (ring
+ *       KTIX_KEY_A_ENCRYPT_FROM: u64, optional, for a next key with
+ *                                manual rotation (rotate_interval 0): a
+ *                                scheduled key.  The module's worker makes
+ *                                it the primary at that time (at once if
+ *                                it has passed), and the primary retires.
+ *                                A scheduled key may also carry
+ *                                KTIX_KEY_A_ENCRYPT_UNTIL (after
+ *                                encrypt_from) and KTIX_KEY_A_DECRYPT_UNTIL
+ *                                (after both, at most retention after the
+ *                                later), kept when it retires; without, it
+ *                                retires with now + retention.  Several
+ *                                scheduled keys may wait, one per
+ *                                encrypt_from; the primary changes only
+ *                                when one comes due, never at its own
+ *                                encrypt_until.
+ *   Errors: EEXIST (name taken, a second unscheduled next key, or a key
+ *   scheduled for the same encrypt_from), ENOSPC (ring
  *   full), EINVAL (no primary yet; a key of neither 16 nor 32 bytes),
  *   ERANGE (a key shorter than 16 or longer than 32 bytes; decrypt_until
  *   later than the retention allows).  With automatic rotation, an empty
@@ -101,7 +121,8 @@
  *   Request: no attributes.  The next key (without one, a fresh random
  *   key) becomes the primary, the primary retires, and a fresh next key is
  *   made.  When the ring is full, the retiring key closest to expiry is
- *   wiped early, never the primary being retired.
+ *   wiped early, never the primary being retired.  With external_keys:
+ *   EOPNOTSUPP (the schedule is the fleet's).
  *   Reply: KTIX_A_GENERATION.
  *
  * KTIX_CMD_RING_NOTIFY (multicast on KTIX_MCGRP_RING only)
@@ -288,6 +309,8 @@ enum ktix_feature {
 	KTIX_F_REVOKE		= 1 << 3,	/* KTIX_CMD_REVOKE_*, its group */
 	KTIX_F_STATS		= 1 << 4,	/* KTIX_CMD_STATS_GET */
 	KTIX_F_OFFLOAD		= 1 << 5,	/* KTIX_CMD_OFFLOAD */
+	/* KEY_ADD of scheduled next keys; policy external_keys */
+	KTIX_F_SCHEDULE		= 1 << 6,
 };
 
 /* Bits of KTIX_A_FLAGS. */
@@ -354,6 +377,7 @@ enum ktix_policy_attr {
 	KTIX_POLICY_A_SESSION_LIFETIME,
 	KTIX_POLICY_A_SESSION_MAX_SIZE,
 	KTIX_POLICY_A_REVOKE_BYTES,
+	KTIX_POLICY_A_EXTERNAL_KEYS,
 	__KTIX_POLICY_A_LAST
 };
 
