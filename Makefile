@@ -66,6 +66,7 @@ D_SRCS := $(wildcard userspace/ktixd/*.c)
 # ktixd's main loop and server, which benchmarks and fuzzers leave out.
 KTIXD_LOOP := main server worker dispatch handshake reply rekey
 SERVE_SRCS := $(wildcard userspace/ktix-serve/*.c)
+FLEETD_SRCS := $(wildcard userspace/ktix-fleetd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIBNL_OBJS := $(LIBNL_SRCS:%.c=$(B)/obj/%.o)
 LIBTLS_OBJS := $(LIBTLS_SRCS:%.c=$(B)/obj/%.o)
@@ -76,6 +77,9 @@ LIBS_ALL := $(B)/lib/libktix-nl.a $(B)/lib/libktix-tls.a $(B)/lib/libktix.a \
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
 D_OBJS := $(D_SRCS:%.c=$(B)/obj/%.o)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(B)/obj/%.o)
+FLEETD_OBJS := $(FLEETD_SRCS:%.c=$(B)/obj/%.o)
+FLEETD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl json-c)
+FLEETD_LIBS = $(shell $(PKG_CONFIG) --libs libcurl json-c)
 KSFT_SUITES := ktix_genl ktix_ring ktix_cache ktix_offload tls_keys ktix_client \
 	ktix_badrec ktix_revtool ktix_nlfuzz
 KSFT_BINS := $(KSFT_SUITES:%=$(B)/selftests/%)
@@ -113,7 +117,7 @@ kmod-other:
 	cp -r Kbuild VERSION kmod include $(KMOD_OTHER)/
 	$(MAKE) -C /usr/src/linux-headers-$(KVER_OTHER) M=$(CURDIR)/$(KMOD_OTHER) modules
 
-userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve \
+userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve $(B)/bin/ktix-fleetd \
 	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload \
 	$(B)/bench/ticketbench $(B)/bench/ringbench $(B)/bench/handoffbench
 
@@ -127,6 +131,7 @@ $(B)/obj/$(LIBTLS)/%.o: INC = -I$(LIBTLS)
 $(B)/obj/$(COMMON)/%.o: INC = -I$(COMMON)
 $(B)/obj/userspace/ktix-serve/%.o: INC = $(INC_K) -I$(COMMON)
 $(B)/obj/userspace/ktixctl/%.o: INC = -I$(LIBK) -I$(LIBNL) -I$(COMMON) $(NL_CFLAGS)
+$(B)/obj/userspace/ktix-fleetd/%.o: INC = -I$(LIBNL) -I$(LIBTLS) -I$(COMMON) $(NL_CFLAGS) $(FLEETD_CFLAGS)
 $(B)/obj/userspace/ktixd/%.o: INC = $(INC_ALL) -I$(COMMON)
 $(B)/obj/bench/%.o: INC = $(INC_ALL) -Iuserspace/ktixd -I$(COMMON)
 
@@ -161,6 +166,10 @@ $(B)/bin/ktixd: $(D_OBJS) $(LIBS_ALL)
 $(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ -lhttp_parser
+
+$(B)/bin/ktix-fleetd: $(FLEETD_OBJS) $(B)/lib/libktix-nl.a $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(FLEETD_LIBS) $(NL_LIBS) $(CRYPTO_LIBS)
 
 # ktixd's ticket path and ring mirror, without its main loop.
 $(B)/bench/ticketbench $(B)/bench/ringbench: $(B)/bench/%: $(B)/obj/bench/%.o \
@@ -273,6 +282,9 @@ install: all
 	install -D -m 0755 $(B)/bin/ktixctl $(DESTDIR)$(PREFIX)/sbin/ktixctl
 	install -D -m 0755 $(B)/bin/ktixd $(DESTDIR)$(PREFIX)/sbin/ktixd
 	install -D -m 0755 $(B)/bin/ktix-serve $(DESTDIR)$(PREFIX)/bin/ktix-serve
+	install -D -m 0755 $(B)/bin/ktix-fleetd $(DESTDIR)$(PREFIX)/sbin/ktix-fleetd
+	install -D -m 0644 man/ktix-fleetd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktix-fleetd.8
+	install -D -m 0644 man/ktix-fleetd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktix-fleetd.conf.5
 	install -D -m 0644 man/ktixctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixctl.8
 	install -D -m 0644 man/ktixd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixd.8
 	install -D -m 0644 man/ktixd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktixd.conf.5
@@ -284,6 +296,9 @@ install: all
 	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' etc/ktixd.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/ktixd.service
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' etc/ktix-fleetd.service.in \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/ktix-fleetd.service
+	install -D -m 0644 etc/ktix-fleetd.conf $(DESTDIR)$(PREFIX)/share/doc/ktix/ktix-fleetd.conf.example
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=updates modules_install
 
@@ -291,4 +306,4 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(KSFT_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(FLEETD_OBJS:.o=.d) $(KSFT_BINS:=.d)

@@ -212,12 +212,13 @@ static void ring_key_retire(struct ktix_net *kn, struct ktix_key *k, time64_t no
 
 /*
  * Makes the scheduled key whose encrypt_from came last (and has come)
- * the primary; the primary and any scheduled key overtaken retire.
- * Whether anything changed.
+ * the primary; the primary and any scheduled key overtaken retire.  A
+ * scheduled key older than a scheduled primary (a slot that arrived
+ * late) retires at once instead.  Whether anything changed.
  */
 static bool ring_promote_due(struct ktix_net *kn, time64_t now)
 {
-	struct ktix_key *k, *due = NULL;
+	struct ktix_key *k, *due = NULL, *primary;
 
 	list_for_each_entry(k, &kn->ring.keys, list)
 		if (k->state == KTIX_KEY_STATE_NEXT && k->scheduled &&
@@ -226,6 +227,15 @@ static bool ring_promote_due(struct ktix_net *kn, time64_t now)
 			due = k;
 	if (!due)
 		return false;
+	primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
+	if (primary && primary->scheduled &&
+	    primary->encrypt_from >= due->encrypt_from) {
+		list_for_each_entry(k, &kn->ring.keys, list)
+			if (k->state == KTIX_KEY_STATE_NEXT && k->scheduled &&
+			    k->encrypt_from <= now)
+				ring_key_retire(kn, k, now);
+		return true;
+	}
 	list_for_each_entry(k, &kn->ring.keys, list)
 		if (k != due && (k->state == KTIX_KEY_STATE_PRIMARY ||
 				 (k->state == KTIX_KEY_STATE_NEXT &&

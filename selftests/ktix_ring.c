@@ -640,6 +640,7 @@ TEST_F(ring, scheduled_key_already_due_is_primary_at_once)
 	struct ktix_key_info a = make_key(0xa1, KTIX_KEY_STATE_PRIMARY, 32);
 	struct ktix_key_info b = make_key(0xb2, KTIX_KEY_STATE_NEXT, 32);
 	struct ktix_key_info c = make_key(0xc3, KTIX_KEY_STATE_NEXT, 32);
+	struct ktix_key_info o = make_key(0x0d, KTIX_KEY_STATE_NEXT, 32);
 	uint64_t now = time(NULL);
 	const struct ktix_key_info *k;
 
@@ -661,6 +662,17 @@ TEST_F(ring, scheduled_key_already_due_is_primary_at_once)
 	ASSERT_NE(NULL, k);
 	EXPECT_EQ(KTIX_KEY_STATE_RETIRING, k->state);
 	EXPECT_EQ(b.decrypt_until, k->decrypt_until);
+	/* An older slot that arrives late retires at once; c stays. */
+	o.encrypt_from = now - 50;
+	o.encrypt_until = now - 40;
+	o.decrypt_until = now + 300;
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &o));
+	ktix_key_list_free(&self->l);
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	k = by_name(&self->l, o.name);
+	ASSERT_NE(NULL, k);
+	EXPECT_EQ(KTIX_KEY_STATE_RETIRING, k->state);
+	EXPECT_EQ(KTIX_KEY_STATE_PRIMARY, by_name(&self->l, c.name)->state);
 	/* A primary added later is refused nothing: operators may still. */
 	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &a));
 }

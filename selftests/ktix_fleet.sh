@@ -1,0 +1,558 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktix_fleet: a fleet in one VM.  Each host is a network namespace (hA,
+# hB, hC; hD joins late) with its own ring, ktixd, ktix-serve and
+# ktix-fleetd; three etcd members run in namespaces e1, e2, e3; a bridge in
+# the VM's own namespace joins them all by veth pairs (10.77.0.0/24).
+# Clients (openssl s_client, curl) run in the VM's namespace.
+#
+# KTIX_BIN names the directory of the binaries (default build/bin);
+# E2E_ONLY=REGEX runs only the tests whose names match.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. selftests/lib/ktap.sh
+BIN=${KTIX_BIN:-build/bin}
+CTL=$BIN/ktixctl
+W=$(mktemp -d /tmp/ktix_fleet.XXXXXX)
+# etcd's data directories: in memory where there is a tmpfs (the VM's
+# /dev/shm), so that searching them is quick.
+ED=$(mktemp -d /dev/shm/ktix_fleet.XXXXXX 2>/dev/null || echo "$W")
+. selftests/lib/e2e.sh
+
+# Short times, so that a test sees many rotations and failovers.
+ROTATE=2 LEAD=8 LEASE=2 RETENTION=60 LIFETIME=60
+NET=10.77.0
+HOSTS="A B C"
+declare -A IP=([A]=$NET.11 [B]=$NET.12 [C]=$NET.13 [D]=$NET.14
+	[e1]=$NET.21 [e2]=$NET.22 [e3]=$NET.23)
+ENDPOINTS=http://$NET.21:2379,http://$NET.22:2379,http://$NET.23:2379
+
+fleet_cleanup() {
+	local n
+	cleanup_pids
+	for n in hA hB hC hD e1 e2 e3; do ip netns del "$n" 2>/dev/null; done
+	ip link del kfb0 2>/dev/null
+	rm -rf "$W" "$ED"
+}
+cleanup_pids() {
+	local f
+	for f in "$W"/*.pid; do
+		[ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	sleep 0.2
+}
+trap fleet_cleanup EXIT
+
+# netns NAME ADDR: a namespace on the bridge
+netns() {
+	ip netns add "$1"
+	ip link add "v$1" type veth peer name eth0 netns "$1"
+	ip link set "v$1" master kfb0 up
+	ip -n "$1" addr add "$2/24" dev eth0
+	ip -n "$1" link set eth0 up
+	ip -n "$1" link set lo up
+}
+
+# on H CMD...: run CMD in host H's namespace
+on() {
+	local h=$1
+	shift
+	ip netns exec "h$h" "$@"
+}
+
+start_etcd() {	# start_etcd N: member eN
+	local n=$1 cluster=""
+	for m in 1 2 3; do cluster+="${cluster:+,}e$m=http://${IP[e$m]}:2380"; done
+	ip netns exec "e$n" etcd --name "e$n" --data-dir "$ED/etcd-e$n" \
+		--listen-client-urls "http://${IP[e$n]}:2379" \
+		--advertise-client-urls "http://${IP[e$n]}:2379" \
+		--listen-peer-urls "http://${IP[e$n]}:2380" \
+		--initial-advertise-peer-urls "http://${IP[e$n]}:2380" \
+		--initial-cluster "$cluster" --initial-cluster-token ktix-test \
+		--initial-cluster-state new >>"$W/etcd-e$n.log" 2>&1 &
+	echo $! > "$W/etcd-e$n.pid"
+	disown
+}
+
+etcd_healthy() {
+	local _
+	for _ in $(seq 100); do
+		ETCDCTL_API=3 etcdctl --endpoints "$ENDPOINTS" endpoint health >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	ETCDCTL_API=3 etcdctl --endpoints "$ENDPOINTS" endpoint health
+	return 1
+}
+
+# start_host H: ktix-fleetd, then ktixd and ktix-serve, in namespace hH
+start_host() {
+	local h=$1 i
+	start_fleetd "$h"
+	for i in $(seq 100); do
+		[ "$(status "$h" '["counters"]["syncs"]' 2>/dev/null)" -ge 1 ] 2>/dev/null && break
+		sleep 0.1
+	done
+	ip netns exec "h$h" "$BIN/ktixd" --cert "$W/ec.pem" --key "$W/ec.key" --socket "$W/$h.sock" \
+		--foreground >/dev/null 2>>"$W/ktixd-$h.log" &
+	echo $! > "$W/ktixd-$h.pid"
+	disown
+	for i in $(seq 100); do [ -S "$W/$h.sock" ] && break; sleep 0.1; done
+	ip netns exec "h$h" "$BIN/ktix-serve" --listen "${IP[$h]}:8443" --root "$W/www" \
+		--socket "$W/$h.sock" >>"$W/serve-$h.log" 2>&1 &
+	echo $! > "$W/serve-$h.pid"
+	disown
+	for i in $(seq 100); do grep -q serving "$W/serve-$h.log" && return 0; sleep 0.1; done
+	cat "$W/serve-$h.log" "$W/ktixd-$h.log"
+	return 1
+}
+
+start_fleetd() {
+	local h=$1
+	ip netns exec "h$h" "$BIN/ktix-fleetd" --endpoints "$ENDPOINTS" --fleet test \
+		--kek "$W/kek" --host "host$h" --foreground \
+		--set rotate-interval=${ROTATE}s --set lead-time=${LEAD}s \
+		--set lease-ttl=${LEASE}s --set retention=${RETENTION}s \
+		--set ticket-lifetime=${LIFETIME}s >>"$W/fleetd-$h.log" 2>&1 &
+	echo $! > "$W/fleetd-$h.pid"
+	disown
+}
+
+# status H KEY: a field of host H's "ktix-fleetd status -j"
+status() {
+	on "$1" "$BIN/ktix-fleetd" status -j 2>/dev/null |
+		python3 -c 'import json, sys; v = json.load(sys.stdin)'"$2"'; print(str(v).lower() if isinstance(v, bool) else v)'
+}
+
+# fhello H [s_client options]: a page from host H
+fhello() {
+	local h=$1
+	shift
+	printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+		timeout 30 openssl s_client -connect "${IP[$h]}:8443" -servername localhost \
+		-ign_eof "$@" 2>&1
+}
+
+# resume FROM TO OPTS: a session made on FROM offered to TO: "Reused" or "New"
+resume() {
+	local from=$1 to=$2 out
+	shift 2
+	fhello "$from" -sess_out "$W/s-$from" "$@" > /dev/null
+	out=$(fhello "$to" -sess_in "$W/s-$from" "$@")
+	grep -q 'hello from ktix-serve' <<< "$out" || { echo "nopage"; tail -n 5 <<< "$out" >&2; return; }
+	if grep -q '^Reused' <<< "$out"; then echo Reused; else echo New; fi
+}
+
+# etcd_slots: the newest slot of the schedule in etcd (its encrypt_from)
+etcd_slots() {
+	ETCDCTL_API=3 etcdctl --endpoints "$ENDPOINTS" get --prefix /ktix/test/keys/ --keys-only |
+		grep -o '[0-9]*$' | sort -n | tail -n 1 | sed 's/^0*//'
+}
+
+leader_of() {	# the host whose fleetd leads, as etcd says, or ""
+	ETCDCTL_API=3 etcdctl --endpoints "$ENDPOINTS" --command-timeout=2s \
+		get /ktix/test/leader --print-value-only 2>/dev/null | sed -n 's/^host//p'
+}
+
+# ---- set-up ----
+site_setup
+head -c 32 /dev/urandom > "$W/kek"
+chmod 600 "$W/kek"
+ip link add kfb0 type bridge
+ip addr add "$NET.1/24" dev kfb0
+ip link set kfb0 up
+for m in 1 2 3; do netns "e$m" "${IP[e$m]}"; done
+for h in $HOSTS D; do netns "h$h" "${IP[$h]}"; done
+
+ktap_plan 13
+
+for m in 1 2 3; do start_etcd "$m"; done
+etcd_healthy || exit 1
+for h in $HOSTS; do start_host "$h" || exit 1; done
+
+# ---- the fleet ----
+forms() {
+	local _ h l n keys
+	for _ in $(seq 50); do
+		l=$(leader_of)
+		[ -n "$l" ] && [ "$(status A '["counters"]["syncs"]')" -ge 2 ] && break
+		sleep 0.2
+	done
+	[ -n "$l" ] || { echo "no leader"; tail -n 5 "$W"/fleetd-*.log; return 1; }
+	n=0
+	for h in $HOSTS; do [ "$(status "$h" '["leader"]')" = true ] && n=$((n + 1)); done
+	[ "$n" = 1 ] || { echo "$n leaders"; return 1; }
+	# Each host loads a key at its next round: a second apart at most.
+	for _ in $(seq 30); do
+		keys=$(on A "$CTL" key list | awk 'NR > 1 { print $1 }' | sort)
+		[ "$(on B "$CTL" key list | awk 'NR > 1 { print $1 }' | sort)" = "$keys" ] &&
+			[ "$(on C "$CTL" key list | awk 'NR > 1 { print $1 }' | sort)" = "$keys" ] && break
+		keys=
+		sleep 0.2
+	done
+	[ -n "$keys" ] || { echo "the hosts do not hold the same keys"; on A "$CTL" key list; on B "$CTL" key list; return 1; }
+	echo "leader host$l; every host holds the same $(wc -l <<< "$keys") keys"
+	on A "$CTL" key list
+	on A "$BIN/ktix-fleetd" status
+}
+t "three hosts form a fleet: one leader, the same keys everywhere" forms
+
+cross_host() {
+	local a b r
+	# s_client for one pair each way, then every pair by Python's ssl.
+	r=$(resume A B -tls1_2)
+	[ "$r" = Reused ] || { echo "s_client: TLS 1.2 ticket from A on B: $r"; return 1; }
+	r=$(resume B A -tls1_3)
+	[ "$r" = Reused ] || { echo "s_client: TLS 1.3 PSK from B on A: $r"; return 1; }
+	python3 - $HOSTS <<'EOF' || return 1
+import socket, ssl, sys
+ip = {"A": "10.77.0.11", "B": "10.77.0.12", "C": "10.77.0.13"}
+req = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+def get(ctx, host, session=None):
+    with socket.create_connection((ip[host], 8443), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost", session=session) as s:
+            s.sendall(req)
+            while s.recv(65536):
+                pass
+            return s.session, s.session_reused
+bad = 0
+for a in sys.argv[1:]:
+    for b in sys.argv[1:]:
+        if a == b:
+            continue
+        for v in ("1.2", "1.3"):
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            if v == "1.2":
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            else:
+                ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+            sess, _ = get(ctx, a)
+            _, reused = get(ctx, b, sess)
+            if not reused:
+                print("TLS %s session from %s not resumed on %s" % (v, a, b))
+                bad += 1
+sys.exit(1 if bad else 0)
+EOF
+	echo "TLS 1.2 tickets and TLS 1.3 PSKs of every host resume on every other (s_client, Python's ssl)"
+}
+t "a ticket and a PSK from any host resume on every other" cross_host
+
+# Resumptions spread over the hosts, through at least 20 rotations:
+# Python's ssl (OpenSSL), three clients at once, each taking a session
+# from one host and offering it to the next.
+rotations() {
+	local k0 k1 out n miss err
+	k0=$(status A '["counters"]["keys_loaded"]')
+	out=$(python3 - $((ROTATE * 21)) "${IP[A]}" "${IP[B]}" "${IP[C]}" <<'EOF'
+import socket, ssl, sys, threading, time
+secs, hosts = int(sys.argv[1]), sys.argv[2:]
+req = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+stats = {"n": 0, "miss": 0, "err": 0}
+lock = threading.Lock()
+def get(ctx, host, session=None):
+    with socket.create_connection((host, 8443), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost", session=session) as s:
+            s.sendall(req)
+            body = b""
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                body += d
+            return s.session, s.session_reused, b"hello from ktix-serve" in body
+def client(k):
+    end = time.time() + secs
+    i = k
+    while time.time() < end:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        tls12 = i % 2 == 1
+        if tls12:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        else:
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        a, b = hosts[i % 3], hosts[(i + 1) % 3]
+        i += 1
+        try:
+            sess, _, ok1 = get(ctx, a)
+            _, reused, ok2 = get(ctx, b, sess)
+        except (OSError, ssl.SSLError) as e:
+            with lock:
+                stats["err"] += 1
+            print("error %s -> %s: %s" % (a, b, e))
+            continue
+        with lock:
+            stats["n"] += 1
+            if not (reused and ok1 and ok2):
+                stats["miss"] += 1
+                print("miss %s -> %s at %d (TLS %s)" % (a, b, time.time(), "1.2" if tls12 else "1.3"))
+threads = [threading.Thread(target=client, args=(k,)) for k in range(3)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print("%d %d %d" % (stats["n"], stats["miss"], stats["err"]))
+EOF
+)
+	k1=$(status A '["counters"]["keys_loaded"]')
+	grep -v '^[0-9]* [0-9]* [0-9]*$' <<< "$out"
+	read -r n miss err <<< "$(tail -n 1 <<< "$out")"
+	echo "$n cross-host resumptions (TLS 1.2 and 1.3) in $((ROTATE * 21)) s, $((k1 - k0)) keys loaded on A: $miss missed, $err errors"
+	[ $((k1 - k0)) -ge 20 ] || { echo "fewer than 20 rotations"; return 1; }
+	[ "$n" -ge 100 ] && [ "$err" = 0 ] && [ $((miss * 1000)) -le "$n" ]
+}
+t "through 20 scheduled rotations cross-host resumption stays at 99.9 %" rotations
+
+no_key_in_etcd() {
+	local h name files=0
+	for h in $HOSTS; do
+		for name in $(on "$h" "$CTL" key list | awk 'NR > 1 { print $1 }'); do
+			# A key may expire between the list and its export.
+			on "$h" "$CTL" key export "$W/exp-$h-$name" --format nginx --name "$name" \
+				>/dev/null 2>&1
+		done
+	done
+	python3 - "$W" "$ED" <<'EOF' || return 1
+import glob, os, re, sys
+w = sys.argv[1]
+keys = [open(p, "rb").read() for p in glob.glob(w + "/exp-*")]
+# nginx's 80-byte file: name (16), HMAC key (32), AES key (32): each key,
+# and each half of each.
+secrets = set()
+for k in keys:
+    for a, b in ((16, 48), (48, 80), (16, 32), (32, 48), (48, 64), (64, 80)):
+        secrets.add(k[a:b])
+size = 0
+chunks = []
+for d in glob.glob(sys.argv[2] + "/etcd-e*/"):
+    for root, _, files in os.walk(d):
+        for f in files:
+            b = open(os.path.join(root, f), "rb").read()
+            size += len(b)
+            # WAL files are preallocated and written from the start:
+            # the zeros at their end hold nothing.
+            chunks.append(b.rstrip(b"\x00"))
+data = b"|".join(chunks)
+found = [s.hex() for s in secrets if s in data]
+print("%d keys (%d byte strings) searched in %d bytes of etcd's data (%d not zero): %d found" %
+      (len(keys), len(secrets), size, len(data), len(found)))
+sys.exit(1 if found or not keys or not size else 0)
+EOF
+}
+t "etcd's data directories hold no key material in the clear" no_key_in_etcd
+
+revocation() {
+	local handle t0 t1 r _
+	fhello A -tls1_3 -sess_out "$W/rv" > /dev/null
+	handle=$(tail -n 1 "$W/serve-A.log" | grep -o 'handle=[0-9a-f]*' | cut -d= -f2)
+	[ ${#handle} = 32 ] || { echo "no handle"; return 1; }
+	r=$(fhello B -tls1_3 -sess_in "$W/rv" | grep -c '^Reused')
+	[ "$r" = 1 ] || { echo "did not resume on B before"; return 1; }
+	t0=$(date +%s%N)
+	on A "$CTL" revoke "$handle" >/dev/null || return 1
+	for _ in $(seq 100); do
+		on B "$CTL" -j revoke list 2>/dev/null | grep -q "$handle" &&
+			on C "$CTL" -j revoke list 2>/dev/null | grep -q "$handle" && break
+		sleep 0.05
+	done
+	t1=$(date +%s%N)
+	for h in B C; do
+		fhello "$h" -tls1_3 -sess_in "$W/rv" | grep -q '^New' ||
+			{ echo "the revoked session resumed on $h"; return 1; }
+	done
+	echo "revoked on A: in B's and C's modules within $(( (t1 - t0) / 1000000 )) ms; full handshakes there"
+}
+t "a revocation on one host reaches the others" revocation
+
+leader_killed() {
+	local l l2 _ p0 p1 t0
+	l=$(leader_of)
+	[ -n "$l" ] || { echo "no leader"; return 1; }
+	t0=$(date +%s%N)
+	kill -9 "$(cat "$W/fleetd-$l.pid")"
+	for _ in $(seq 100); do
+		l2=$(leader_of)
+		[ -n "$l2" ] && [ "$l2" != "$l" ] && break
+		sleep 0.1
+	done
+	[ -n "$l2" ] && [ "$l2" != "$l" ] || { echo "no new leader"; return 1; }
+	echo "host$l's fleetd killed: host$l2 leads after $(( ($(date +%s%N) - t0) / 1000000 )) ms (lease-ttl ${LEASE}s)"
+	for _ in $(seq 20); do [ "$(status "$l2" '["leader"]')" = true ] && break; sleep 0.2; done
+	[ "$(status "$l2" '["leader"]')" = true ] || { echo "host$l2 does not know it leads"; return 1; }
+	p0=$(status "$l2" '["counters"]["keys_published"]')
+	sleep $((ROTATE * 2 + 1))
+	p1=$(status "$l2" '["counters"]["keys_published"]')
+	[ "$p1" -gt "$p0" ] || { echo "the new leader published nothing"; return 1; }
+	start_fleetd "$l"
+	sleep 2
+	[ "$(leader_of)" = "$l2" ] || { echo "the leader changed when host$l came back"; return 1; }
+	echo "rotations go on: $((p1 - p0)) keys published by host$l2"
+}
+t "the leader's fleetd killed: another host leads within the lease, rotations go on" leader_killed
+
+one_key_a_slot() {
+	ETCDCTL_API=3 etcdctl --endpoints "$ENDPOINTS" get --prefix /ktix/test/keys/ --print-value-only |
+		python3 -c '
+import json, sys
+slots = {}
+for line in sys.stdin:
+    line = line.strip()
+    if not line: continue
+    k = json.loads(line)
+    slots.setdefault(k["encrypt_from"], set()).add(k["name"])
+two = [s for s, n in slots.items() if len(n) > 1]
+print("%d slots in etcd, %d with two keys" % (len(slots), len(two)))
+sys.exit(1 if two or not slots else 0)' || return 1
+	for h in $HOSTS; do
+		on "$h" "$CTL" -j key list | python3 -c '
+import json, sys
+keys = json.load(sys.stdin)
+froms = [k["encrypt_from"] for k in keys]
+dup = len(froms) - len(set(froms))
+sys.exit(1 if dup else 0)' || { echo "host $h: two keys for one slot"; on "$h" "$CTL" key list; return 1; }
+	done
+}
+t "no slot ever gets two keys" one_key_a_slot
+
+late_join() {
+	local r
+	start_host D || return 1
+	for _ in $(seq 50); do [ "$(status D '["counters"]["syncs"]' 2>/dev/null)" -ge 1 ] 2>/dev/null && break; sleep 0.1; done
+	r=$(resume A D -tls1_2)
+	[ "$r" = Reused ] || { echo "a ticket of A on the late host D: $r"; return 1; }
+	r=$(resume D B -tls1_3)
+	[ "$r" = Reused ] || { echo "a PSK of D on B: $r"; return 1; }
+	echo "host D joined late: it resumes A's tickets and B resumes its PSKs"
+}
+t "a host that joins late gets every live key at once" late_join
+
+status_json() {
+	local h l
+	for h in $HOSTS; do
+		on "$h" "$BIN/ktix-fleetd" status -j | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for k in ("fleet", "host", "endpoints", "leader", "last_sync", "behind", "keys", "issuing_tickets", "counters"):
+    assert k in s, k
+assert s["fleet"] == "test" and s["issuing_tickets"] is True and s["behind"] <= 2, s
+assert all("aes" not in json.dumps(k) for k in s["keys"])
+' || return 1
+	done
+	on A "$BIN/ktix-fleetd" status
+	! "$BIN/ktix-fleetd" status 2>/dev/null || { echo "status answered outside every host's namespace"; return 1; }
+}
+t "ktix-fleetd status [-j]: leader, sync, keys, tickets, counters" status_json
+
+bad_start() {
+	local out
+	out=$(on A "$BIN/ktix-fleetd" --endpoints "$ENDPOINTS" --fleet test --kek "$W/kek" 2>&1)
+	grep -q 'another ktix-fleetd runs in this network namespace' <<< "$out" || { echo "$out"; return 1; }
+	head -c 32 /dev/urandom > "$W/kek2"; chmod 600 "$W/kek2"
+	ip netns add hX
+	out=$(ip netns exec hX "$BIN/ktix-fleetd" --endpoints "http://127.0.0.1:1" --fleet test --kek "$W/kek2" 2>&1; echo "rc=$?")
+	grep -q 'etcd cannot be reached' <<< "$out" && grep -q 'rc=1' <<< "$out" || { echo "$out"; return 1; }
+	chmod 644 "$W/kek2"
+	out=$(ip netns exec hX "$BIN/ktix-fleetd" --endpoints "$ENDPOINTS" --fleet test --kek "$W/kek2" 2>&1)
+	grep -q 'may be read by other users' <<< "$out" || { echo "$out"; return 1; }
+	ip link add vhX type veth peer name eth0 netns hX
+	ip link set vhX master kfb0 up
+	ip -n hX addr add "$NET.19/24" dev eth0; ip -n hX link set eth0 up
+	chmod 600 "$W/kek2"
+	out=$(ip netns exec hX "$BIN/ktix-fleetd" --endpoints "$ENDPOINTS" --fleet test --kek "$W/kek2" 2>&1; echo "rc=$?")
+	ip netns del hX
+	grep -q 'the KEK does not open' <<< "$out" && grep -q 'rc=1' <<< "$out" || { echo "$out"; return 1; }
+	echo "a second fleetd in a namespace, no etcd, a KEK others may read, another KEK: each refused with its reason"
+}
+t "ktix-fleetd refuses to start with a clear reason" bad_start
+
+# A host cut off from etcd (routes to every member blackholed; clients
+# still reach it) keeps serving with the keys it has.
+partition() {
+	local m _ keys_c keys_a r
+	for m in 1 2 3; do on C ip route add blackhole "${IP[e$m]}/32"; done
+	r=$(resume C A -tls1_3)
+	[ "$r" = Reused ] || { echo "just cut off, C's PSK on A: $r"; return 1; }
+	for _ in $(seq 50); do [ "$(status C '["cut_off"]')" = true ] && break; sleep 0.2; done
+	[ "$(status C '["cut_off"]')" = true ] || { echo "C does not know it is cut off"; return 1; }
+	# Its last key runs out: tickets stop, pages do not.
+	for _ in $(seq $((LEAD + ROTATE * 2 + 10))); do
+		[ "$(status C '["issuing_tickets"]')" = false ] && break
+		sleep 1
+	done
+	[ "$(status C '["issuing_tickets"]')" = false ] || { echo "C still issues tickets"; on C "$CTL" key list; return 1; }
+	fhello C -tls1_3 > "$W/cut.out"
+	grep -q 'hello from ktix-serve' "$W/cut.out" || { echo "C stopped serving"; return 1; }
+	! grep -q 'New Session Ticket' "$W/cut.out" || { echo "C issued a ticket"; return 1; }
+	# What C encrypts under (its primary, when it has one), A has.
+	keys_c=$(on C "$CTL" key list | awk '$2 == "primary" { print $1 }')
+	on A "$CTL" key list | grep -q "^$keys_c " ||
+		{ echo "C's primary $keys_c is not in A's ring"; on A "$CTL" key list; return 1; }
+	for m in 1 2 3; do on C ip route del blackhole "${IP[e$m]}/32"; done
+	for _ in $(seq 50); do [ "$(status C '["cut_off"]')" = false ] && break; sleep 0.2; done
+	sleep 1
+	[ "$(status C '["issuing_tickets"]')" = true ] || { echo "C did not catch up"; return 1; }
+	r=$(resume C B -tls1_2)
+	[ "$r" = Reused ] || { echo "after the partition, C's ticket on B: $r"; return 1; }
+	echo "cut off: C served, withheld tickets when its keys ran out, held no key A lacks; back: caught up"
+}
+t "a host cut off from etcd keeps serving, stops issuing tickets when it must, catches up" partition
+
+# etcd loses a member, then its majority.
+etcd_members() {
+	local s0 s1 keys0 keys1 h r out
+	# Sessions of B's, to offer C once etcd has no majority.
+	fhello B -tls1_2 -sess_out "$W/pre-t" > /dev/null
+	fhello B -tls1_3 -sess_out "$W/pre-p" > /dev/null
+	[ -s "$W/pre-t" ] && [ -s "$W/pre-p" ] || { echo "no session from B"; return 1; }
+	kill -9 "$(cat "$W/etcd-e3.pid")"
+	# The two left elect a leader if e3 was it.
+	for _ in $(seq 50); do
+		ETCDCTL_API=3 etcdctl --endpoints "http://${IP[e1]}:2379,http://${IP[e2]}:2379" \
+			endpoint health >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	s0=$(etcd_slots)
+	sleep $((ROTATE * 2 + 1))
+	s1=$(etcd_slots)
+	[ "$s1" -gt "$s0" ] || { echo "one member down: no key published ($s0 -> $s1)"; return 1; }
+	r=$(resume A B -tls1_3)
+	[ "$r" = Reused ] || { echo "one member down: $r"; return 1; }
+	echo "one member down: the fleet goes on"
+	kill -9 "$(cat "$W/etcd-e2.pid")"
+	keys0=$(on A "$CTL" key list | awk 'NR > 1 { print $1 }' | sort)
+	# The keys published ahead run out at once everywhere: A first.
+	for _ in $(seq $((LEAD + ROTATE * 2 + 10))); do
+		[ "$(status A '["issuing_tickets"]')" = false ] && break
+		sleep 1
+	done
+	# Sessions from before still resume elsewhere: the hosts decrypt.
+	for r in t p; do
+		out=$(fhello C -sess_in "$W/pre-$r")
+		grep -q '^Reused' <<< "$out" || {
+			echo "no majority: B's session ($r, ticket key $(ticket_of "$W/pre-$r" | cut -c 1-32)) did not resume on C"
+			grep -E 'Verify|Session-ID:|error' <<< "$out" | head -n 5
+			on C "$CTL" key list; tail -n 3 "$W/ktixd-C.log"; return 1; }
+	done
+	for h in $HOSTS D; do
+		[ -e "$W/fleetd-$h.pid" ] || continue
+		[ "$(status "$h" '["issuing_tickets"]')" = false ] ||
+			{ echo "$h issues tickets under a key about to run out"; on "$h" "$CTL" key list; return 1; }
+		fhello "$h" -tls1_3 | grep -q 'hello from ktix-serve' || { echo "$h stopped serving"; return 1; }
+	done
+	keys1=$(on A "$CTL" key list | awk 'NR > 1 { print $1 }' | sort)
+	[ -z "$(comm -13 <(echo "$keys0") <(echo "$keys1"))" ] || { echo "a key appeared without etcd"; return 1; }
+	echo "no majority: every host serves and decrypts, tickets withheld once the keys ran out, no key made"
+	start_etcd 2; start_etcd 3
+	etcd_healthy || return 1
+	sleep 2
+	[ "$(status A '["cut_off"]')" = false ] || { echo "A did not reconnect"; return 1; }
+}
+t "an etcd member down: the fleet goes on; the majority down: hosts serve, no key is made" etcd_members
+
+sanitizers() {
+	! grep -lE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$W"/fleetd-*.log "$W"/ktixd-*.log
+}
+t "no sanitizer report in any daemon's log" sanitizers
