@@ -306,4 +306,5 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(FLEETD_OBJS:.o=.d) $(KSFT_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(FLEETD_OBJS:.o=.d) $(KSFT_BINS:=.d) \
+	$(wildcard $(B)/obj/bench/*.d)

@@ -17,7 +17,7 @@ json() {	# json PYTHON-EXPR [ARG...]: evaluate over the JSON on stdin as "d"
 ktap_plan 18
 
 ktap_test "version shows the tool and the module" bash -c \
-	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring cache revoke stats offload'"
+	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring cache revoke stats offload schedule'"
 
 ktap_test "the bare command shows version and policy" bash -c \
 	"out=\$('$CTL'); echo \"\$out\"; grep -q '^module:   $VERSION' <<< \"\$out\" && grep -qx 'max-keys          16' <<< \"\$out\""
@@ -27,7 +27,7 @@ bare_json() {
 	out=$("$CTL" -j) || return 1
 	echo "$out"
 	[ "$(json 'd["version"]["module"], d["policy"]["max_keys"], d["version"]["features"]' <<< "$out")" = \
-	  "$VERSION 16 ['policy', 'ring', 'cache', 'revoke', 'stats', 'offload']" ]
+	  "$VERSION 16 ['policy', 'ring', 'cache', 'revoke', 'stats', 'offload', 'schedule']" ]
 }
 ktap_test "-j: one JSON document" bare_json
 

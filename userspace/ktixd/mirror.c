@@ -59,6 +59,7 @@ struct snapshot {
 	size_t n_keys;
 	struct mirror_key *keys;
 	uint32_t ticket_lifetime;
+	bool external_keys;		/* the policy's: a fleet's keys */
 	struct revset *revoked;
 	uint64_t revoke_gen;		/* the last applied in order */
 	bool revoke_current;		/* false: behind, so fail closed */
@@ -204,8 +205,10 @@ static int refresh(unsigned int what)
 		tmp_n = cur.n_keys, cur.n_keys = s.n_keys, s.n_keys = tmp_n;
 		cur.generation = kl.generation;
 	}
-	if (what & R_POLICY)
+	if (what & R_POLICY) {
 		cur.ticket_lifetime = pol.ticket_lifetime;
+		cur.external_keys = pol.external_keys;
+	}
 	generation = cur.generation;
 	pthread_rwlock_unlock(&lock);
 	log_msg(LOG_DEBUG, "mirror: read%s%s%s; ring generation %llu",
@@ -587,11 +590,14 @@ static ssize_t clock_primary(uint64_t now)
 }
 
 /*
- * Whether tickets are withheld: the key that encrypts stops decrypting
- * before a ticket issued now would expire.  That happens only to a host
- * that heard of no successor in time (a fleet's host cut off from it):
- * elsewhere the primary decrypts for at least the retention after it
- * stops encrypting, and the retention is at least the ticket lifetime.
+ * Whether tickets are withheld: with a fleet's keys (policy
+ * external-keys), the key that encrypts stops decrypting before a ticket
+ * issued now would expire.  That happens only to a host that heard of no
+ * successor in time (cut off from its fleet): otherwise the primary
+ * decrypts for at least the retention after it stops encrypting, and the
+ * retention is at least the ticket lifetime.  A single host's own keys
+ * (the module's rotation, an operator's) never withhold: a late rotation
+ * there costs a full handshake at worst, and the lifetime hint says so.
  */
 static atomic_bool withholding;
 static atomic_ulong withheld;
@@ -611,7 +617,7 @@ bool mirror_primary(struct mirror_key *out)
 	i = clock_primary(now);
 	if (i >= 0) {
 		*out = cur.keys[i];
-		short_lived = out->decrypt_until &&
+		short_lived = cur.external_keys && out->decrypt_until &&
 			      out->decrypt_until < now + cur.ticket_lifetime;
 	}
 	pthread_rwlock_unlock(&lock);

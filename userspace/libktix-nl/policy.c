@@ -104,10 +104,11 @@ int ktix_nl_policy_set(struct ktix_nl *nl, const struct ktix_policy_info *p,
 	if (!nest)
 		goto nla_put_failure;
 	for (f = ktix_policy_fields; f->name; f++) {
-		uint64_t v = ktix_policy_field_get(p, f);
+		uint64_t v;
 
 		if (!(fields & f->bit))
 			continue;
+		v = ktix_policy_field_get(p, f);
 		if (f->size == 8 ? nla_put_u64(msg, f->type, v) :
 		    nla_put_u32(msg, f->type, (uint32_t)v))
 			goto nla_put_failure;
