@@ -206,7 +206,7 @@ deps:
 # in build-fuzz/corpus/NAME.  Documentation/testing.rst.
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 1000000
-FUZZ_TARGETS := sni request keyfile urlpath result ticket
+FUZZ_TARGETS := sni request keyfile urlpath result ticket etcdans
 FZ := build-fuzz
 FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra \
 	$(if $(filter 1,$(WERROR)),-Werror) \
@@ -227,6 +227,9 @@ FUZZ_LIBS_keyfile := $(CRYPTO_LIBS)
 FUZZ_SRC_urlpath := userspace/ktix-serve/path.c
 FUZZ_LIBS_urlpath := -lhttp_parser
 FUZZ_SRC_result := $(LIBK)/client.c
+FUZZ_INC_etcdans := -Iuserspace/ktix-fleetd $(shell $(PKG_CONFIG) --cflags json-c)
+FUZZ_SRC_etcdans := $(addprefix userspace/ktix-fleetd/,answer.c record.c wrap.c)
+FUZZ_LIBS_etcdans := $(shell $(PKG_CONFIG) --libs json-c) $(CRYPTO_LIBS)
 FUZZ_SRC_ticket := $(filter-out $(KTIXD_LOOP:%=\%/%.c) %/secret.c,$(D_SRCS)) \
 	$(LIB_SRCS) $(LIBNL_SRCS) $(LIBTLS_SRCS) $(COMMON_SRCS)
 FUZZ_LIBS_ticket := $(NL_LIBS) $(CRYPTO_LIBS) -lpthread

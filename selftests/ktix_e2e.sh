@@ -133,13 +133,20 @@ curl_both() {
 t "curl: two URLs, the second connection resumes, over 1.2 and 1.3" curl_both
 
 datapath() {
-	local before after ulp
+	local before after ulp _
 	before=$(awk '$1 == "TlsTxSw" { print $2 }' /proc/net/tls_stat)
-	# A connection kept open while ss looks at it.
-	(sleep 3; printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n') |
+	# A connection kept open until ss has seen it offloaded (20 s at
+	# most: a loaded machine takes its time over the handshake).
+	rm -f "$W/seen"
+	(for _ in $(seq 200); do [ -e "$W/seen" ] && break; sleep 0.1; done
+	 printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n') |
 		openssl s_client -connect 127.0.0.1:8443 -ign_eof >"$W/open.out" 2>&1 &
-	sleep 2
-	ulp=$(ss -tni state established '( sport = :8443 )')
+	for _ in $(seq 150); do
+		ulp=$(ss -tni state established '( sport = :8443 )')
+		grep -q 'tcp-ulp-tls' <<< "$ulp" && break
+		sleep 0.1
+	done
+	touch "$W/seen"
 	wait $!
 	after=$(awk '$1 == "TlsTxSw" { print $2 }' /proc/net/tls_stat)
 	echo "TlsTxSw $before -> $after"

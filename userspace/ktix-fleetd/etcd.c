@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ktix-fleetd: a client of etcd's v3 JSON gateway (/v3/kv/range,
- * /v3/kv/txn, /v3/kv/put and the lease calls), on libcurl for HTTP and json-c
- * for JSON.  etcd's keys and values are base64 in its JSON (OpenSSL's
- * codec), its 64-bit integers strings.
+ * /v3/kv/txn and the lease calls), on libcurl for HTTP and json-c for
+ * JSON; answer.c reads the answers.
  *
  * Every call tries the endpoint that answered last, then the others in
  * turn, each within the timeout: a fleet goes on while a majority of its
@@ -129,10 +128,9 @@ static int post_one(struct etcd *e, size_t i, const char *path,
 		e->counters.failures++;
 		return rc != CURLE_OK ? -EIO : -EPROTO;
 	}
-	*out = b.p ? json_tokener_parse(b.p) : NULL;
+	*out = answer_parse(b.p, b.len);
 	free(b.p);
-	if (!*out || !json_object_is_type(*out, json_type_object)) {
-		json_object_put(*out);
+	if (!*out) {
 		snprintf(e->error, sizeof(e->error), "%s: not an answer of etcd",
 			 url);
 		e->counters.failures++;
@@ -165,6 +163,17 @@ static int post(struct etcd *e, const char *path, struct json_object *req,
 	return err;
 }
 
+/* An answer of the wrong shape, said where the others are. */
+static int proto(struct etcd *e, int err)
+{
+	if (err == -EPROTO) {
+		snprintf(e->error, sizeof(e->error), "%s: not an answer of etcd",
+			 e->endpoints[e->cur]);
+		e->counters.failures++;
+	}
+	return err;
+}
+
 static struct json_object *b64(const void *data, size_t len)
 {
 	char *s = malloc(4 * ((len + 2) / 3) + 1);
@@ -178,42 +187,6 @@ static struct json_object *b64(const void *data, size_t len)
 	return o;
 }
 
-/* A base64 string of an answer into a new buffer: its length, or -1. */
-static ssize_t unb64(const char *s, uint8_t **out)
-{
-	size_t n = strlen(s);
-	int len;
-
-	if (n % 4)
-		return -1;
-	*out = malloc(n / 4 * 3 + 1);
-	if (!*out)
-		return -1;
-	len = EVP_DecodeBlock(*out, (const unsigned char *)s, (int)n);
-	if (len < 0) {
-		free(*out);
-		return -1;
-	}
-	/* EVP_DecodeBlock counts the padding as zeros. */
-	if (n && s[n - 1] == '=')
-		len--;
-	if (n > 1 && s[n - 2] == '=')
-		len--;
-	(*out)[len] = 0;
-	return len;
-}
-
-static int64_t get_i64(struct json_object *o, const char *name)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v))
-		return 0;
-	return json_object_is_type(v, json_type_string) ?
-	       strtoll(json_object_get_string(v), NULL, 10) :
-	       json_object_get_int64(v);
-}
-
 static struct json_object *i64(int64_t v)
 {
 	char s[24];
@@ -222,54 +195,11 @@ static struct json_object *i64(int64_t v)
 	return json_object_new_string(s);
 }
 
-/* One "kvs" entry of an answer. */
-static int kv_parse(struct json_object *o, struct etcd_kv *kv)
+int etcd_range_prefix(struct etcd *e, const char *prefix, int64_t min_create,
+		      struct etcd_kvs *out)
 {
-	struct json_object *k, *v;
-	uint8_t *key = NULL;
-	ssize_t n;
-
-	memset(kv, 0, sizeof(*kv));
-	if (!json_object_object_get_ex(o, "key", &k) ||
-	    (n = unb64(json_object_get_string(k), &key)) < 0)
-		return -EPROTO;
-	kv->key = (char *)key;
-	if (json_object_object_get_ex(o, "value", &v)) {
-		n = unb64(json_object_get_string(v), &kv->value);
-		if (n < 0) {
-			etcd_kv_free(kv);
-			return -EPROTO;
-		}
-		kv->value_len = (size_t)n;
-	}
-	kv->lease = get_i64(o, "lease");
-	kv->create_revision = get_i64(o, "create_revision");
-	return 0;
-}
-
-void etcd_kv_free(struct etcd_kv *kv)
-{
-	free(kv->key);
-	if (kv->value)
-		OPENSSL_cleanse(kv->value, kv->value_len);
-	free(kv->value);
-	memset(kv, 0, sizeof(*kv));
-}
-
-void etcd_kvs_free(struct etcd_kvs *kvs)
-{
-	size_t i;
-
-	for (i = 0; i < kvs->n; i++)
-		etcd_kv_free(&kvs->kv[i]);
-	free(kvs->kv);
-	memset(kvs, 0, sizeof(*kvs));
-}
-
-int etcd_range_prefix(struct etcd *e, const char *prefix, struct etcd_kvs *out)
-{
-	struct json_object *req = json_object_new_object(), *ans = NULL, *kvs;
-	size_t len = strlen(prefix), i;
+	struct json_object *req = json_object_new_object(), *ans = NULL;
+	size_t len = strlen(prefix);
 	char end[256];
 	int err;
 
@@ -281,33 +211,15 @@ int etcd_range_prefix(struct etcd *e, const char *prefix, struct etcd_kvs *out)
 	end[len - 1]++;
 	json_object_object_add(req, "key", b64(prefix, len));
 	json_object_object_add(req, "range_end", b64(end, len));
+	if (min_create > 0)
+		json_object_object_add(req, "min_create_revision",
+				       i64(min_create));
 	err = post(e, "/v3/kv/range", req, &ans);
 	if (err)
 		return err;
-	out->revision = 0;
-	{
-		struct json_object *h;
-
-		if (json_object_object_get_ex(ans, "header", &h))
-			out->revision = get_i64(h, "revision");
-	}
-	if (json_object_object_get_ex(ans, "kvs", &kvs) &&
-	    json_object_is_type(kvs, json_type_array)) {
-		size_t n = json_object_array_length(kvs);
-
-		out->kv = calloc(n ? n : 1, sizeof(*out->kv));
-		if (!out->kv) {
-			json_object_put(ans);
-			return -ENOMEM;
-		}
-		for (i = 0; i < n; i++) {
-			if (kv_parse(json_object_array_get_idx(kvs, i),
-				     &out->kv[out->n]) == 0)
-				out->n++;
-		}
-	}
+	err = answer_range(ans, out);
 	json_object_put(ans);
-	return 0;
+	return proto(e, err);
 }
 
 static struct json_object *put_op(const char *key, const void *value,
@@ -326,7 +238,7 @@ int etcd_create(struct etcd *e, const char *key, const void *value,
 		size_t len, int64_t lease, struct etcd_kv *existing)
 {
 	struct json_object *req = json_object_new_object(), *ans = NULL;
-	struct json_object *cmp = json_object_new_object(), *op, *range, *v;
+	struct json_object *cmp = json_object_new_object(), *op, *range;
 	struct json_object *arr;
 	int err;
 
@@ -356,33 +268,9 @@ int etcd_create(struct etcd *e, const char *key, const void *value,
 	err = post(e, "/v3/kv/txn", req, &ans);
 	if (err)
 		return err;
-	if (json_object_object_get_ex(ans, "succeeded", &v) &&
-	    json_object_get_boolean(v)) {
-		json_object_put(ans);
-		return 1;
-	}
-	if (existing) {
-		struct json_object *rs, *r0, *rr, *kvs;
-
-		if (json_object_object_get_ex(ans, "responses", &rs) &&
-		    (r0 = json_object_array_get_idx(rs, 0)) &&
-		    json_object_object_get_ex(r0, "response_range", &rr) &&
-		    json_object_object_get_ex(rr, "kvs", &kvs) &&
-		    json_object_array_length(kvs) > 0)
-			kv_parse(json_object_array_get_idx(kvs, 0), existing);
-	}
+	err = answer_txn(ans, existing);
 	json_object_put(ans);
-	return 0;
-}
-
-int etcd_put(struct etcd *e, const char *key, const void *value, size_t len,
-	     int64_t lease)
-{
-	struct json_object *ans = NULL;
-	int err = post(e, "/v3/kv/put", put_op(key, value, len, lease), &ans);
-
-	json_object_put(ans);
-	return err;
+	return proto(e, err);
 }
 
 int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id)
@@ -394,25 +282,23 @@ int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id)
 	err = post(e, "/v3/lease/grant", req, &ans);
 	if (err)
 		return err;
-	*id = get_i64(ans, "ID");
+	err = answer_i64(ans, "ID", id);
 	json_object_put(ans);
-	return *id ? 0 : -EPROTO;
+	return proto(e, err ? err : *id ? 0 : -EPROTO);
 }
 
 int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl)
 {
-	struct json_object *req = json_object_new_object(), *ans = NULL, *res;
+	struct json_object *req = json_object_new_object(), *ans = NULL;
 	int err;
 
 	json_object_object_add(req, "ID", i64(id));
 	err = post(e, "/v3/lease/keepalive", req, &ans);
 	if (err)
 		return err;
-	/* A stream's answer: {"result": {...}}; no TTL when it is gone. */
-	*ttl = json_object_object_get_ex(ans, "result", &res) ?
-	       get_i64(res, "TTL") : 0;
+	err = answer_lease_ttl(ans, ttl);
 	json_object_put(ans);
-	return 0;
+	return proto(e, err);
 }
 
 int etcd_lease_revoke(struct etcd *e, int64_t id)

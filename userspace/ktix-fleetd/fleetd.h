@@ -54,7 +54,6 @@ struct etcd_kv {
 struct etcd_kvs {
 	struct etcd_kv *kv;
 	size_t n;
-	int64_t revision;		/* of the store, at the read */
 };
 
 /* Requests and bytes sent and received: the work a fleet costs etcd. */
@@ -70,8 +69,12 @@ const struct etcd_counters *etcd_counters(const struct etcd *e);
 /* Why the last call failed, in words. */
 const char *etcd_error(const struct etcd *e);
 
-/* Every key under @prefix: 0, or -EIO (no endpoint answered), -EPROTO. */
-int etcd_range_prefix(struct etcd *e, const char *prefix, struct etcd_kvs *out);
+/*
+ * Every key under @prefix (created at revision @min_create or later, when
+ * not 0): 0, or -EIO (no endpoint answered), -EPROTO.
+ */
+int etcd_range_prefix(struct etcd *e, const char *prefix, int64_t min_create,
+		      struct etcd_kvs *out);
 void etcd_kvs_free(struct etcd_kvs *kvs);
 /*
  * Creates @key with @value under @lease (0: none) if it does not exist:
@@ -80,14 +83,27 @@ void etcd_kvs_free(struct etcd_kvs *kvs);
  */
 int etcd_create(struct etcd *e, const char *key, const void *value,
 		size_t len, int64_t lease, struct etcd_kv *existing);
-int etcd_put(struct etcd *e, const char *key, const void *value, size_t len,
-	     int64_t lease);
 /* A lease of @ttl seconds: its ID in *id. */
 int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id);
 /* Renews @id: its TTL left in *ttl (0: the lease is gone). */
 int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl);
 int etcd_lease_revoke(struct etcd *e, int64_t id);
 void etcd_kv_free(struct etcd_kv *kv);
+
+/* ---- etcd's answers, read without trusting their shape (answer.c) ---- */
+
+struct json_object;
+
+/* The answer's body: one JSON object, or NULL. */
+struct json_object *answer_parse(const char *body, size_t len);
+/* An integer field (etcd writes them as strings): 0, or -EPROTO. */
+int answer_i64(struct json_object *o, const char *name, int64_t *v);
+/* A range's "kvs" (entries that do not parse left out): 0, or -errno. */
+int answer_range(struct json_object *ans, struct etcd_kvs *out);
+/* A create-if-absent transaction: 1 created, 0 existed, or -EPROTO. */
+int answer_txn(struct json_object *ans, struct etcd_kv *existing);
+/* A keepalive's TTL left (0: the lease is gone): 0, or -EPROTO. */
+int answer_lease_ttl(struct json_object *ans, int64_t *ttl);
 
 /* ---- the key-encryption key (wrap.c) ---- */
 
@@ -97,14 +113,14 @@ void etcd_kv_free(struct etcd_kv *kv);
  */
 int kek_load(const char *path, uint8_t kek[FLEETD_KEK_LEN], const char **why);
 /*
- * AES-256-GCM under the KEK, the fleet's and the key's names as
- * associated data: nonce (12) | ciphertext | tag (16).  @out has room for
- * len + 28 bytes.
+ * AES-256-GCM under the KEK, the fleet's name and @label (what the value
+ * is: wrap_label() for a key) as associated data: nonce (12) |
+ * ciphertext | tag (16).  @out has room for len + 28 bytes.
  */
-int kek_wrap(const uint8_t *kek, const char *fleet, const char *name,
+int kek_wrap(const uint8_t *kek, const char *fleet, const char *label,
 	     const uint8_t *in, size_t len, uint8_t *out);
 /* The other way: 0, or -EBADMSG when it does not open. */
-int kek_unwrap(const uint8_t *kek, const char *fleet, const char *name,
+int kek_unwrap(const uint8_t *kek, const char *fleet, const char *label,
 	       const uint8_t *in, size_t len, uint8_t *out);
 #define KEK_OVERHEAD	28
 
@@ -115,7 +131,6 @@ struct ktix_nl;
 struct fleet_key {
 	char name[33];			/* hex */
 	uint64_t encrypt_from, encrypt_until, decrypt_until;
-	bool in_module;
 };
 
 #define FLEET_MAX_KEYS	64
@@ -141,6 +156,8 @@ struct fleet {
 	uint64_t syncs, sync_failures, takeovers, published, keys_loaded;
 	uint64_t revocations_out, revocations_in;
 	int64_t revoke_seen;		/* etcd revision read up to */
+	uint64_t records_skipped;	/* entries of etcd that are not ours */
+	int64_t skipped_logged;		/* create revision logged up to */
 	/* handles this host applied from etcd: not to be sent back */
 	uint8_t applied[1024][KTIX_REVOKE_HANDLE_LEN];
 	size_t applied_next;
@@ -157,6 +174,28 @@ int fleet_join(struct fleet *f);
 void fleet_tick(struct fleet *f);
 /* Local revocations, from the module's announcements, to etcd. */
 void fleet_local_revocations(struct fleet *f);
+
+/* ---- the values in etcd (record.c) ---- */
+
+#define RECORD_MATERIAL_LEN	64	/* AES key, then HMAC key */
+#define RECORD_WRAPPED_LEN	(RECORD_MATERIAL_LEN + KEK_OVERHEAD)
+
+/* The associated data of a key's wrap: its name and its three times. */
+void wrap_label(const struct fleet_key *k, char *label, size_t size);
+/*
+ * A key of the schedule from its value in etcd at keys/@slot: its name
+ * and times in *k, its wrapped material in @wrapped.  0, or -EBADMSG.
+ */
+int record_key(const uint8_t *value, size_t len, uint64_t slot,
+	       struct fleet_key *k, uint8_t wrapped[RECORD_WRAPPED_LEN]);
+/* Unwraps it: 0, or -EBADMSG (another KEK, fleet, name or time). */
+int record_key_open(const uint8_t *kek, const char *fleet,
+		    const struct fleet_key *k,
+		    const uint8_t wrapped[RECORD_WRAPPED_LEN],
+		    uint8_t material[RECORD_MATERIAL_LEN]);
+/* A revocation at revoke/@hex: its handle and end.  0, or -EBADMSG. */
+int record_revocation(const char *hex, const uint8_t *value, size_t len,
+		      uint8_t handle[KTIX_REVOKE_HANDLE_LEN], uint64_t *until);
 
 /* The leader's part (schedule.c). */
 /* 0, or the errno of reaching etcd (then the round ends there). */

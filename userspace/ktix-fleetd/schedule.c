@@ -74,10 +74,21 @@ int schedule_campaign(struct fleet *f, uint64_t now)
 		snprintf(f->leader_name, sizeof(f->leader_name), "%s",
 			 f->cfg->host);
 	} else if (r == 0) {
+		size_t i, n = cur.value_len < FLEETD_NAME_MAX ? cur.value_len :
+			      FLEETD_NAME_MAX;
+
 		f->leader = cur.lease == f->lease;
-		snprintf(f->leader_name, sizeof(f->leader_name), "%.*s",
-			 (int)(cur.value_len < FLEETD_NAME_MAX ? cur.value_len :
-			       FLEETD_NAME_MAX), cur.value ? (char *)cur.value : "");
+		/* For logs and status: what a host name may hold, no more. */
+		for (i = 0; i < n; i++) {
+			char ch = (char)cur.value[i];
+
+			f->leader_name[i] = (ch >= 'a' && ch <= 'z') ||
+					    (ch >= 'A' && ch <= 'Z') ||
+					    (ch >= '0' && ch <= '9') ||
+					    ch == '.' || ch == '_' || ch == '-' ?
+					    ch : '?';
+		}
+		f->leader_name[n] = '\0';
 		etcd_kv_free(&cur);
 	} else {
 		err = r;
@@ -109,10 +120,15 @@ static bool have_slot(const struct fleet *f, uint64_t from)
 static int publish_slot(struct fleet *f, uint64_t from, uint64_t now)
 {
 	const struct fleetd_config *c = f->cfg;
-	uint8_t name[16], material[64], wrapped[64 + KEK_OVERHEAD];
-	char hex[33], b64[4 * ((sizeof(wrapped) + 2) / 3) + 1], key[192];
-	uint64_t until = from + c->rotate_interval;
-	uint64_t decrypt = until + c->retention;
+	uint8_t name[16], material[RECORD_MATERIAL_LEN];
+	uint8_t wrapped[RECORD_WRAPPED_LEN];
+	char b64[4 * ((sizeof(wrapped) + 2) / 3) + 1], key[192], label[128];
+	struct fleet_key k = {
+		.encrypt_from = from,
+		.encrypt_until = from + c->rotate_interval,
+		.decrypt_until = from + c->rotate_interval + c->retention,
+	};
+	const char *hex = k.name;
 	struct json_object *o;
 	const char *v;
 	int64_t lease;
@@ -123,8 +139,10 @@ static int publish_slot(struct fleet *f, uint64_t from, uint64_t now)
 	    RAND_priv_bytes(material, sizeof(material)) != 1)
 		return -EIO;
 	for (i = 0; i < sizeof(name); i++)
-		snprintf(hex + 2 * i, 3, "%02x", name[i]);
-	r = kek_wrap(f->kek, c->fleet, hex, material, sizeof(material), wrapped);
+		snprintf(k.name + 2 * i, 3, "%02x", name[i]);
+	wrap_label(&k, label, sizeof(label));
+	r = kek_wrap(f->kek, c->fleet, label, material, sizeof(material),
+		     wrapped);
 	OPENSSL_cleanse(material, sizeof(material));
 	if (r)
 		return r;
@@ -132,15 +150,16 @@ static int publish_slot(struct fleet *f, uint64_t from, uint64_t now)
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(hex));
 	json_object_object_add(o, "encrypt_from", json_object_new_int64((int64_t)from));
-	json_object_object_add(o, "encrypt_until", json_object_new_int64((int64_t)until));
-	json_object_object_add(o, "decrypt_until", json_object_new_int64((int64_t)decrypt));
+	json_object_object_add(o, "encrypt_until", json_object_new_int64((int64_t)k.encrypt_until));
+	json_object_object_add(o, "decrypt_until", json_object_new_int64((int64_t)k.decrypt_until));
 	json_object_object_add(o, "wrapped", json_object_new_string(b64));
 	json_object_object_add(o, "by", json_object_new_string(c->host));
 	v = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	snprintf(key, sizeof(key), "%skeys/%020llu", f->prefix,
 		 (unsigned long long)from);
 	/* The key leaves etcd a while after it stops decrypting. */
-	r = etcd_lease_grant(f->etcd, (int64_t)(decrypt - now) + 60, &lease);
+	r = etcd_lease_grant(f->etcd, (int64_t)(k.decrypt_until - now) + 60,
+			     &lease);
 	if (!r)
 		r = etcd_create(f->etcd, key, v, strlen(v), lease, NULL);
 	json_object_put(o);
@@ -152,7 +171,8 @@ static int publish_slot(struct fleet *f, uint64_t from, uint64_t now)
 		return r;
 	f->published++;
 	log_msg(LOG_INFO, "published key %s for %llu to %llu", hex,
-		(unsigned long long)from, (unsigned long long)until);
+		(unsigned long long)from,
+		(unsigned long long)k.encrypt_until);
 	return 0;
 }
 

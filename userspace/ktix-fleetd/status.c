@@ -127,6 +127,7 @@ char *status_json(const struct fleet *f)
 	N("keys_loaded", f->keys_loaded);
 	N("revocations_out", f->revocations_out);
 	N("revocations_in", f->revocations_in);
+	N("records_skipped", f->records_skipped);
 	N("etcd_requests", ec->requests);
 	N("etcd_failures", ec->failures);
 	N("etcd_bytes_out", ec->bytes_out);
@@ -176,7 +177,9 @@ static const char *str(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+	return json_object_object_get_ex(o, k, &v) &&
+	       json_object_is_type(v, json_type_string) ?
+	       json_object_get_string(v) : "";
 }
 
 static bool flag(struct json_object *o, const char *k)
@@ -195,7 +198,8 @@ static void print_human(struct json_object *o)
 	       str(o, "host"), flag(o, "leader") ? "leader" : "follower");
 	printf("leader:    %s\n", *str(o, "leader_name") ? str(o, "leader_name") : "-");
 	printf("etcd:      %s", str(o, "endpoint"));
-	if (json_object_object_get_ex(o, "endpoints", &eps))
+	if (json_object_object_get_ex(o, "endpoints", &eps) &&
+	    json_object_is_type(eps, json_type_array))
 		printf(" (of %zu)", json_object_array_length(eps));
 	printf("\n");
 	when("last sync: ", num(o, "last_sync"));
@@ -206,7 +210,8 @@ static void print_human(struct json_object *o)
 	}
 	printf("tickets:   %s\n", flag(o, "issuing_tickets") ? "issued" :
 	       "withheld (no key good for a ticket's lifetime)");
-	if (json_object_object_get_ex(o, "keys", &keys)) {
+	if (json_object_object_get_ex(o, "keys", &keys) &&
+	    json_object_is_type(keys, json_type_array)) {
 		printf("keys:\n");
 		for (i = 0; i < json_object_array_length(keys); i++) {
 			struct json_object *k = json_object_array_get_idx(keys, i);
@@ -218,7 +223,8 @@ static void print_human(struct json_object *o)
 			printf("\n");
 		}
 	}
-	if (json_object_object_get_ex(o, "counters", &c)) {
+	if (json_object_object_get_ex(o, "counters", &c) &&
+	    json_object_is_type(c, json_type_object)) {
 		printf("counters:");
 		json_object_object_foreach(c, name, v)
 			printf(" %s %lld", name, (long long)json_object_get_int64(v));

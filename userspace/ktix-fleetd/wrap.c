@@ -5,8 +5,9 @@
  * Every ticket key a fleet keeps in etcd is wrapped with AES-256-GCM
  * (OpenSSL) under the KEK, which is never written anywhere: a random
  * nonce, then the ciphertext, then the tag.  The associated data binds a
- * wrapped key to its fleet and its name, so that etcd's contents cannot
- * be moved from one fleet or one key to another.  The KEK file must be
+ * wrapped value to its fleet and a label (for a ticket key its name and
+ * times, record.c), so that etcd's contents cannot be moved from one
+ * fleet, key, slot or lifetime to another.  The KEK file must be
  * readable by its owner only (or come as a systemd credential, whose
  * directory systemd guards).
  */
@@ -79,21 +80,21 @@ out:
 	return err;
 }
 
-static int aad(EVP_CIPHER_CTX *ctx, const char *fleet, const char *name)
+static int aad(EVP_CIPHER_CTX *ctx, const char *fleet, const char *label)
 {
-	static const char label[] = "ktix-fleet-v1";
+	static const char version[] = "ktix-fleet-v1";
 	int len;
 
 	/* Each part with its NUL: "a" "bc" and "ab" "c" differ. */
-	return EVP_CipherUpdate(ctx, NULL, &len, (const uint8_t *)label,
-				sizeof(label)) == 1 &&
+	return EVP_CipherUpdate(ctx, NULL, &len, (const uint8_t *)version,
+				sizeof(version)) == 1 &&
 	       EVP_CipherUpdate(ctx, NULL, &len, (const uint8_t *)fleet,
 				(int)strlen(fleet) + 1) == 1 &&
-	       EVP_CipherUpdate(ctx, NULL, &len, (const uint8_t *)name,
-				(int)strlen(name) + 1) == 1;
+	       EVP_CipherUpdate(ctx, NULL, &len, (const uint8_t *)label,
+				(int)strlen(label) + 1) == 1;
 }
 
-int kek_wrap(const uint8_t *kek, const char *fleet, const char *name,
+int kek_wrap(const uint8_t *kek, const char *fleet, const char *label,
 	     const uint8_t *in, size_t len, uint8_t *out)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -103,7 +104,7 @@ int kek_wrap(const uint8_t *kek, const char *fleet, const char *name,
 		return -ENOMEM;
 	ok = RAND_bytes(out, NONCE) == 1 &&
 	     EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, kek, out) == 1 &&
-	     aad(ctx, fleet, name) &&
+	     aad(ctx, fleet, label) &&
 	     EVP_EncryptUpdate(ctx, out + NONCE, &n, in, (int)len) == 1 &&
 	     EVP_EncryptFinal_ex(ctx, out + NONCE + n, &n) == 1 &&
 	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG,
@@ -112,7 +113,7 @@ int kek_wrap(const uint8_t *kek, const char *fleet, const char *name,
 	return ok ? 0 : -EIO;
 }
 
-int kek_unwrap(const uint8_t *kek, const char *fleet, const char *name,
+int kek_unwrap(const uint8_t *kek, const char *fleet, const char *label,
 	       const uint8_t *in, size_t len, uint8_t *out)
 {
 	EVP_CIPHER_CTX *ctx;
@@ -126,7 +127,7 @@ int kek_unwrap(const uint8_t *kek, const char *fleet, const char *name,
 	if (!ctx)
 		return -ENOMEM;
 	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, kek, in) == 1 &&
-	     aad(ctx, fleet, name) &&
+	     aad(ctx, fleet, label) &&
 	     EVP_DecryptUpdate(ctx, out, &n, in + NONCE, (int)body) == 1 &&
 	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,
 				 (void *)(in + NONCE + body)) == 1 &&

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzz target: what ktix-fleetd reads from etcd.  An etcd member, a proxy
+ * or anyone on the path to the gateway can send any bytes as an answer,
+ * and anyone who can write to etcd any values under the fleet's prefix.
+ *
+ * The first byte picks the reader: 0, a range answer (answer_range), each
+ * of its entries then read as a key of the schedule and as a revocation
+ * (record.c), and a key that reads opened under a KEK (wrap.c, which must
+ * refuse it: the input cannot know the KEK); 1, a create-if-absent
+ * transaction's answer (answer_txn); 2, a lease's answers
+ * (answer_i64, answer_lease_ttl); 3, the rest as one value, read as a key
+ * of the slot its first 8 bytes name and as a revocation (the JSON
+ * without the base64 around it, where a fuzzer reaches it sooner).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "fleetd.h"
+
+static const uint8_t kek[FLEETD_KEK_LEN] = { 1, 2, 3 };
+
+void log_msg(int level, const char *fmt, ...)
+{
+	(void)level; (void)fmt;
+}
+
+static void value(const char *path, const uint8_t *v, size_t len,
+		  uint64_t slot)
+{
+	uint8_t wrapped[RECORD_WRAPPED_LEN], material[RECORD_MATERIAL_LEN];
+	uint8_t handle[KTIX_REVOKE_HANDLE_LEN];
+	struct fleet_key k;
+	uint64_t until;
+
+	if (!record_key(v, len, slot, &k, wrapped)) {
+		if (strlen(k.name) != 32 || k.encrypt_from != slot ||
+		    k.encrypt_until <= k.encrypt_from ||
+		    k.decrypt_until <= k.encrypt_until)
+			abort();
+		if (record_key_open(kek, "fuzz", &k, wrapped, material) !=
+		    -EBADMSG)
+			abort();	/* opened without the KEK */
+	}
+	if (!record_revocation(path, v, len, handle, &until) && !until)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json_object *ans;
+	struct etcd_kvs kvs;
+	struct etcd_kv kv;
+	int64_t v;
+	size_t i;
+
+	if (size < 1)
+		return 0;
+	if (data[0] == 3) {
+		uint64_t slot = 0;
+
+		if (size < 9)
+			return 0;
+		for (i = 1; i < 9; i++)
+			slot = slot << 8 | data[i];
+		value("00112233445566778899aabbccddeeff", data + 9, size - 9,
+		      slot);
+		return 0;
+	}
+	ans = answer_parse((const char *)data + 1, size - 1);
+	if (!ans)
+		return 0;
+	switch (data[0]) {
+	case 0:
+		if (answer_range(ans, &kvs))
+			break;
+		for (i = 0; i < kvs.n; i++) {
+			const char *tail = strrchr(kvs.kv[i].key, '/');
+
+			tail = tail ? tail + 1 : kvs.kv[i].key;
+			if (strlen(kvs.kv[i].key) == 0)
+				abort();
+			value(tail, kvs.kv[i].value, kvs.kv[i].value_len,
+			      strtoull(tail, NULL, 10));
+		}
+		etcd_kvs_free(&kvs);
+		break;
+	case 1:
+		answer_txn(ans, &kv);
+		etcd_kv_free(&kv);
+		break;
+	default:
+		answer_i64(ans, "ID", &v);
+		answer_lease_ttl(ans, &v);
+		break;
+	}
+	json_object_put(ans);
+	return 0;
+}
