@@ -154,7 +154,7 @@ int sync_revocations(struct fleet *f, uint64_t now)
 {
 	char prefix[160];
 	struct etcd_kvs kvs;
-	int64_t seen = f->revoke_seen;
+	int64_t seen = f->revoke_seen, failed = 0;
 	size_t i;
 	int err;
 
@@ -189,19 +189,22 @@ int sync_revocations(struct fleet *f, uint64_t now)
 		f->applied_next = (f->applied_next + 1) %
 				  (sizeof(f->applied) / sizeof(f->applied[0]));
 		err = ktix_nl_revoke_add(f->nl, handle, until, NULL);
-		if (err)
+		if (err) {
+			/* Read again next round (adding again only extends). */
+			if (!failed || kv->create_revision < failed)
+				failed = kv->create_revision;
 			log_msg(LOG_WARNING, "revocation %s: %s%s%s",
 				kv->key + strlen(prefix), strerror(-err),
 				*ktix_nl_errmsg(f->nl) ? ": " : "",
 				ktix_nl_errmsg(f->nl));
-		else {
+		} else {
 			f->revocations_in++;
 			log_msg(LOG_INFO, "revocation %s from etcd, until %llu",
 				kv->key + strlen(prefix),
 				(unsigned long long)until);
 		}
 	}
-	f->revoke_seen = seen;
+	f->revoke_seen = failed && seen >= failed ? failed - 1 : seen;
 	etcd_kvs_free(&kvs);
 	return 0;
 }
