@@ -239,20 +239,34 @@ scheduled() {
 	"$CTL" key list | grep -q "^$b  primary" || { echo "the module did not make $b primary"; "$CTL" key list; return 1; }
 	hello 8443 -tls1_2 -sess_in "$W/sch1" | grep -q '^Reused' || { echo "a ticket of the old primary did not resume"; return 1; }
 	echo "scheduled key $b: primary at its time, tickets under it; the old key's ticket resumed"
-	# A primary that stops decrypting in 10 minutes, lifetime 12 h.
-	t=$(date +%s)
-	c=$("$CTL" key add --encrypt-from @$((t - 1)) --decrypt-until @$((t + 600))) || return 1
-	sleep 0.5
+	# A primary that stops decrypting in 10 minutes, lifetime 12 h.  Its
+	# encrypt_from is after $b's (the clock picks the latest that has
+	# begun), and it is in the past when added.
+	t=$((from + 1))
+	while [ "$(date +%s)" -le "$t" ]; do sleep 0.1; done
+	c=$("$CTL" key add --encrypt-from @$t --decrypt-until @$((t + 600))) || return 1
+	# Until ktixd's mirror hears of $c, tickets are under $b; never under $c.
+	for _ in $(seq 50); do
+		hello 8443 -tls1_2 -sess_out "$W/sch4" > "$W/t"
+		grep -q 'hello from ktix-serve' "$W/t" || { echo "no page"; return 1; }
+		grep -q 'TLS session ticket:' "$W/t" || break
+		[ "$(ticket_of "$W/sch4" | cut -c 1-32)" != "$c" ] || { echo "a ticket under $c, which expires first"; return 1; }
+		sleep 0.2
+	done
 	out=$(hello 8443 -tls1_2; hello 8443 -tls1_3)
 	[ "$(grep -c 'hello from ktix-serve' <<< "$out")" = 2 ] || { echo "no page"; return 1; }
-	! grep -qE 'TLS session ticket:|New Session Ticket' <<< "$out" || { echo "a ticket under $c, which expires first"; return 1; }
+	! grep -qE 'TLS session ticket:|New Session Ticket' <<< "$out" || { echo "a ticket while $c is primary, which expires first"; return 1; }
 	grep -q 'no tickets: the primary key stops decrypting' "$W/a.log" || return 1
-	# A key good for the lifetime: tickets again.
-	t=$(date +%s)
-	d=$("$CTL" key add --encrypt-from @$((t - 1)) --encrypt-until @$((t + 3600)) \
+	# A key good for the lifetime, after $c: tickets again.
+	t=$((t + 1))
+	while [ "$(date +%s)" -le "$t" ]; do sleep 0.1; done
+	d=$("$CTL" key add --encrypt-from @$t --encrypt-until @$((t + 3600)) \
 		--decrypt-until @$((t + 3600 + 43200))) || return 1
-	sleep 0.5
-	hello 8443 -tls1_2 -sess_out "$W/sch3" > /dev/null
+	for _ in $(seq 50); do
+		hello 8443 -tls1_2 -sess_out "$W/sch3" > "$W/t"
+		grep -q 'TLS session ticket:' "$W/t" && break
+		sleep 0.2
+	done
 	[ "$(ticket_of "$W/sch3" | cut -c 1-32)" = "$d" ] || { echo "no ticket under $d"; return 1; }
 	echo "under $c (10 min left) no ticket, with a page; under $d tickets again"
 	"$CTL" policy set external-keys 0 rotate-interval "$ri" >/dev/null
