@@ -425,7 +425,8 @@ static int ring_schedule_check(struct ktix_net *kn,
  *
  * Return: 0; -EINVAL (decrypt_until for a key that is not retiring or
  * scheduled, or in the past; no primary yet for a key that is neither one
- * nor scheduled; times of a scheduled key out of order); -EEXIST (the
+ * nor scheduled; an unscheduled next key under external_keys; times of a
+ * scheduled key out of order); -EEXIST (the
  * name is taken, a second unscheduled next key, or a key scheduled for
  * the same time); -ENOSPC (the ring holds the policy's max_keys); -ERANGE
  * (decrypt_until beyond the retention); -ENOMEM.
@@ -457,6 +458,12 @@ int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		return -ENOSPC;
 	}
 	primary = ring_key_find_state(kn, KTIX_KEY_STATE_PRIMARY);
+	if (p->state == KTIX_KEY_STATE_NEXT && !p->has_encrypt_from &&
+	    kn->policy.external_keys) {
+		NL_SET_ERR_MSG(extack,
+			       "the keys come from outside (policy external-keys): a next key needs encrypt_from");
+		return -EINVAL;
+	}
 	if (p->state == KTIX_KEY_STATE_NEXT && !p->has_encrypt_from &&
 	    ring_key_unscheduled_next(kn)) {
 		NL_SET_ERR_MSG(extack,
@@ -547,12 +554,24 @@ int ktix_ring_del(struct ktix_net *kn, const u8 *name,
  * ktix_ring_policy_changed() - follow a new policy's times
  * @kn: the namespace; its lock is held
  *
- * Recomputes every key's times and the next rotation, and announces
+ * Recomputes every key's times and the next rotation, wipes the
+ * unscheduled next key when the policy has external_keys, and announces
  * KTIX_RING_EV_POLICY so that helpers read the ring again.
  */
 void ktix_ring_policy_changed(struct ktix_net *kn)
 {
+	struct ktix_key *next;
+
 	lockdep_assert_held(&kn->lock);
+	/*
+	 * With external keys only a scheduled key becomes the primary: the
+	 * unscheduled next key (the module's own, or one staged for a manual
+	 * rotation, which external keys refuse) never encrypted, and never
+	 * will.  It goes, so that a fleet's host holds no key of its own.
+	 */
+	next = kn->policy.external_keys ? ring_key_unscheduled_next(kn) : NULL;
+	if (next)
+		ring_key_unlink(kn, next);
 	ring_retime(kn);
 	/* Key times and the ticket lifetime moved: mirrors must re-read. */
 	ring_changed(kn, KTIX_RING_EV_POLICY);

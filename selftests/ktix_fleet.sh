@@ -87,12 +87,23 @@ etcd_healthy() {
 
 # start_host H: ktix-fleetd, then ktixd and ktix-serve, in namespace hH
 start_host() {
-	local h=$1 i
-	start_fleetd "$h"
+	start_fleetd "$1"
+	synced "$1"
+	start_daemons "$1"
+}
+
+synced() {	# synced H: wait (10 s at most) for host H's first sync
+	local i
 	for i in $(seq 100); do
-		[ "$(status "$h" '["counters"]["syncs"]' 2>/dev/null)" -ge 1 ] 2>/dev/null && break
+		[ "$(status "$1" '["counters"]["syncs"]' 2>/dev/null)" -ge 1 ] 2>/dev/null && return 0
 		sleep 0.1
 	done
+	return 1
+}
+
+# start_daemons H: ktixd and ktix-serve in namespace hH
+start_daemons() {
+	local h=$1 i
 	ip netns exec "h$h" "$BIN/ktixd" --cert "$W/ec.pem" --key "$W/ec.key" --socket "$W/$h.sock" \
 		--foreground >/dev/null 2>>"$W/ktixd-$h.log" &
 	echo $! > "$W/ktixd-$h.pid"
@@ -403,17 +414,38 @@ sys.exit(1 if dup else 0)' || { echo "host $h: two keys for one slot"; on "$h" "
 }
 t "no slot ever gets two keys" one_key_a_slot
 
+# Host D joins late, and its ring was the module's own: its ktixd served
+# (tickets under the module's keys) before its ktix-fleetd started.
 late_join() {
-	local r
-	start_host D || return 1
-	for _ in $(seq 50); do [ "$(status D '["counters"]["syncs"]' 2>/dev/null)" -ge 1 ] 2>/dev/null && break; sleep 0.1; done
+	local r own made p _
+	start_daemons D || return 1
+	fhello D -tls1_2 -sess_out "$W/own" > /dev/null
+	own=$(on D "$CTL" key list | awk '$2 == "primary" { print $1 }')
+	made=$(on D "$CTL" key list | awk '$2 == "next" { print $1 }')
+	[ ${#own} = 32 ] && [ ${#made} = 32 ] || { echo "D's module made no keys"; on D "$CTL" key list; return 1; }
+	[ "$(ticket_of "$W/own" | cut -c 1-32)" = "$own" ] || { echo "D's ticket is not under its own key $own"; return 1; }
+	start_fleetd D
+	synced D || { echo "D's fleetd did not sync"; tail -n 5 "$W/fleetd-D.log"; return 1; }
+	on D "$CTL" key list
+	! on D "$CTL" key list | grep -q "^$made " || { echo "the next key D's module made is still there"; return 1; }
+	on D "$CTL" key list | grep -q "^$own  retiring" || { echo "D's own primary $own does not retire"; return 1; }
+	p=$(on D "$CTL" key list | awk '$2 == "primary" { print $1 }')
+	on A "$CTL" key list | grep -q "^$p " || { echo "D's primary $p is not in A's ring"; return 1; }
+	# ktixd's mirror follows the ring's notification: tickets under $p.
+	for _ in $(seq 20); do
+		fhello D -tls1_2 -sess_out "$W/d-new" > /dev/null
+		[ "$(ticket_of "$W/d-new" | cut -c 1-32)" = "$p" ] && break
+		sleep 0.2
+	done
 	r=$(resume A D -tls1_2)
 	[ "$r" = Reused ] || { echo "a ticket of A on the late host D: $r"; return 1; }
 	r=$(resume D B -tls1_3)
 	[ "$r" = Reused ] || { echo "a PSK of D on B: $r"; return 1; }
-	echo "host D joined late: it resumes A's tickets and B resumes its PSKs"
+	fhello D -tls1_2 -sess_in "$W/own" | grep -q '^Reused' ||
+		{ echo "D's ticket from before its fleetd did not resume on D"; return 1; }
+	echo "host D joined late: its own next key wiped, its own primary retiring (its earlier ticket resumes on D); it resumes A's tickets and B resumes its PSKs"
 }
-t "a host that joins late gets every live key at once" late_join
+t "a host that joins late, its ring the module's own: every live key at once, its own keys retire" late_join
 
 status_json() {
 	local h l

@@ -709,4 +709,56 @@ TEST_F(ring, schedule_refusals)
 	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &c));
 }
 
+/*
+ * A fleet takes over a ring the module made: external-keys wipes the next
+ * key the module had made (it never encrypted), refuses another without
+ * encrypt_from, and leaves the module's primary until a scheduled key
+ * comes due; then it retires and decrypts for the retention.
+ */
+TEST_F(ring, external_keys_take_over_the_modules_own_ring)
+{
+	struct ktix_key_info b = make_key(0xb2, KTIX_KEY_STATE_NEXT, 32);
+	struct ktix_key_info n = make_key(0x3e, KTIX_KEY_STATE_NEXT, 32);
+	uint8_t own[KTIX_KEY_NAME_LEN], made[KTIX_KEY_NAME_LEN];
+	const struct ktix_key_info *k;
+	uint64_t wiped, now;
+	int np, nn;
+
+	set_policy(_metadata, self->nl, 3600, 43200, 43200, 16);
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	ASSERT_EQ(2, self->l.n);
+	k = by_state(&self->l, KTIX_KEY_STATE_PRIMARY, &np);
+	ASSERT_EQ(1, np);
+	memcpy(own, k->name, sizeof(own));
+	k = by_state(&self->l, KTIX_KEY_STATE_NEXT, &nn);
+	ASSERT_EQ(1, nn);
+	memcpy(made, k->name, sizeof(made));
+	wiped = proc_stat("/proc/net/ktix_stat", "KtixKeysWiped");
+
+	set_policy(_metadata, self->nl, 0, 600, 300, 16);
+	ASSERT_EQ(0, set_external(self->nl, 1)) TH_LOG("%s", ktix_nl_errmsg(self->nl));
+	ktix_key_list_free(&self->l);
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	EXPECT_EQ(1, self->l.n);
+	EXPECT_EQ(NULL, by_name(&self->l, made));
+	EXPECT_EQ(wiped + 1, proc_stat("/proc/net/ktix_stat", "KtixKeysWiped"));
+	k = by_name(&self->l, own);
+	ASSERT_NE(NULL, k);
+	EXPECT_EQ(KTIX_KEY_STATE_PRIMARY, k->state);
+	assert_refused(_metadata, self->nl, ktix_nl_key_add(self->nl, &n), -EINVAL);
+
+	now = time(NULL);
+	b.encrypt_from = now - 1;
+	b.encrypt_until = now + 60;
+	b.decrypt_until = now + 60 + 600;
+	ASSERT_EQ(0, ktix_nl_key_add(self->nl, &b)) TH_LOG("%s", ktix_nl_errmsg(self->nl));
+	ktix_key_list_free(&self->l);
+	ASSERT_EQ(0, ktix_nl_key_list(self->nl, false, &self->l));
+	EXPECT_EQ(KTIX_KEY_STATE_PRIMARY, by_name(&self->l, b.name)->state);
+	k = by_name(&self->l, own);
+	ASSERT_NE(NULL, k);
+	EXPECT_EQ(KTIX_KEY_STATE_RETIRING, k->state);
+	EXPECT_GE(k->decrypt_until, now + 600);
+}
+
 TEST_HARNESS_MAIN
