@@ -91,7 +91,7 @@ echo "hello from the fleet" > "$W/www/index.html"
 fleetd() {	# fleetd H: ktix-fleetd in hH, its output stamped
 	ip netns exec "h$1" "$BIN/ktix-fleetd" --endpoints "$ENDPOINTS" --fleet bench \
 		--kek "$W/kek" --host "host$1" --foreground \
-		--set rotate-interval=${ROT}s --set lead-time=12s --set lease-ttl=3s \
+		--set rotate-interval=${ROT}s --set lead-time=20s --set lease-ttl=10s \
 		--set retention=60s --set ticket-lifetime=60s 2>&1 | stamp > "$W/fleetd-$1.log" &
 }
 status() {	# status H EXPR: a value of hH's "ktix-fleetd status -j"

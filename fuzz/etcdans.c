@@ -11,7 +11,9 @@
  * transaction's answer (answer_txn); 2, a lease's answers
  * (answer_i64, answer_lease_ttl); 3, the rest as one value, read as a key
  * of the slot its first 8 bytes name and as a revocation (the JSON
- * without the base64 around it, where a fuzzer reaches it sooner).
+ * without the base64 around it, where a fuzzer reaches it sooner); 4, a
+ * watch's stream (watch_stream_feed), fed whole and in pieces whose size
+ * the second byte gives: both ways must read the same.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -50,6 +52,38 @@ static void value(const char *path, const uint8_t *v, size_t len,
 		abort();
 }
 
+/* The flags a stream's bytes give, fed @piece bytes at a time. */
+static int feed(const char *p, size_t len, size_t piece)
+{
+	struct watch_stream s;
+	int flags = 0, r = 0;
+	size_t at;
+
+	if (watch_stream_init(&s))
+		abort();
+	for (at = 0; at < len && r >= 0; at += piece) {
+		r = watch_stream_feed(&s, p + at, len - at < piece ? len - at : piece);
+		if (r > 0)
+			flags |= r;
+	}
+	watch_stream_free(&s);
+	return r < 0 ? r : flags;
+}
+
+static int stream(const uint8_t *data, size_t size)
+{
+	int whole, pieces;
+
+	if (size < 1)
+		return 0;
+	whole = feed((const char *)data + 1, size - 1, size);
+	pieces = feed((const char *)data + 1, size - 1, data[0] % 32 + 1);
+	/* An error may come sooner in pieces; flags must agree. */
+	if ((whole < 0) != (pieces < 0) || (whole >= 0 && whole != pieces))
+		abort();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct json_object *ans;
@@ -60,6 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (data[0] == 4)
+		return stream(data + 1, size - 1);
 	if (data[0] == 3) {
 		uint64_t slot = 0;
 

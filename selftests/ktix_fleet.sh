@@ -24,14 +24,14 @@ ED=$(mktemp -d /dev/shm/ktix_fleet.XXXXXX 2>/dev/null || echo "$W")
 ROTATE=2 LEAD=8 LEASE=2 RETENTION=60 LIFETIME=60
 NET=10.77.0
 HOSTS="A B C"
-declare -A IP=([A]=$NET.11 [B]=$NET.12 [C]=$NET.13 [D]=$NET.14
+declare -A IP=([A]=$NET.11 [B]=$NET.12 [C]=$NET.13 [D]=$NET.14 [V]=$NET.15
 	[e1]=$NET.21 [e2]=$NET.22 [e3]=$NET.23)
 ENDPOINTS=http://$NET.21:2379,http://$NET.22:2379,http://$NET.23:2379
 
 fleet_cleanup() {
 	local n
 	cleanup_pids
-	for n in hA hB hC hD e1 e2 e3; do ip netns del "$n" 2>/dev/null; done
+	for n in hA hB hC hD hV e1 e2 e3; do ip netns del "$n" 2>/dev/null; done
 	ip link del kfb0 2>/dev/null
 	rm -rf "$W" "$ED"
 }
@@ -118,13 +118,14 @@ start_daemons() {
 	return 1
 }
 
-start_fleetd() {
+start_fleetd() {	# start_fleetd H [--set ...]
 	local h=$1
 	ip netns exec "h$h" "$BIN/ktix-fleetd" --endpoints "$ENDPOINTS" --fleet test \
 		--kek "$W/kek" --host "host$h" --foreground \
 		--set rotate-interval=${ROTATE}s --set lead-time=${LEAD}s \
 		--set lease-ttl=${LEASE}s --set retention=${RETENTION}s \
-		--set ticket-lifetime=${LIFETIME}s >>"$W/fleetd-$h.log" 2>&1 &
+		--set ticket-lifetime=${LIFETIME}s --set sync-interval=1s "${@:2}" \
+		>>"$W/fleetd-$h.log" 2>&1 &
 	echo $! > "$W/fleetd-$h.pid"
 	disown
 }
@@ -175,7 +176,7 @@ ip link set kfb0 up
 for m in 1 2 3; do netns "e$m" "${IP[e$m]}"; done
 for h in $HOSTS D; do netns "h$h" "${IP[$h]}"; done
 
-ktap_plan 15
+ktap_plan 16
 
 for m in 1 2 3; do start_etcd "$m"; done
 etcd_healthy || exit 1
@@ -364,6 +365,37 @@ revocation() {
 }
 t "a revocation on one host reaches the others" revocation
 
+# etcd's watch wakes a host at once: host V reads etcd on its own every
+# 30 s only, yet a revocation on A reaches V's module within seconds.
+watched() {
+	local handle t0 t1 w0 w1 _
+	netns hV "${IP[V]}"
+	start_fleetd V --set sync-interval=30s --set lease-ttl=60s \
+		--set lead-time=120s --set rotate-interval=60s
+	synced V || { echo "V did not sync"; tail -n 5 "$W/fleetd-V.log"; return 1; }
+	for _ in $(seq 50); do [ "$(status V '["watching"]')" = true ] && break; sleep 0.2; done
+	[ "$(status V '["watching"]')" = true ] || { echo "V's watch is not up"; tail -n 5 "$W/fleetd-V.log"; return 1; }
+	w0=$(status V '["counters"]["watch_wakeups"]')
+	handle=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	t0=$(date +%s%N)
+	on A "$CTL" revoke "$handle" >/dev/null || return 1
+	for _ in $(seq 100); do
+		on V "$CTL" -j revoke list 2>/dev/null | grep -q "$handle" && break
+		sleep 0.05
+	done
+	t1=$(date +%s%N)
+	on V "$CTL" -j revoke list | grep -q "$handle" ||
+		{ echo "the revocation is not on V after 5 s"; tail -n 5 "$W/fleetd-V.log"; return 1; }
+	w1=$(status V '["counters"]["watch_wakeups"]')
+	[ "$w1" -gt "$w0" ] || { echo "no wake-up counted ($w0 -> $w1)"; return 1; }
+	echo "sync-interval 30 s, watched: A's revocation in V's module within $(( (t1 - t0) / 1000000 )) ms; watch_wakeups $w0 -> $w1"
+	kill "$(cat "$W/fleetd-V.pid")"
+	rm -f "$W/fleetd-V.pid"
+	sleep 0.5
+	ip netns del hV
+}
+t "etcd's watch: a host that reads etcd every 30 s gets a revocation at once" watched
+
 leader_killed() {
 	local l l2 _ p0 p1 t0
 	l=$(leader_of)
@@ -431,18 +463,23 @@ late_join() {
 	on D "$CTL" key list | grep -q "^$own  retiring" || { echo "D's own primary $own does not retire"; return 1; }
 	p=$(on D "$CTL" key list | awk '$2 == "primary" { print $1 }')
 	on A "$CTL" key list | grep -q "^$p " || { echo "D's primary $p is not in A's ring"; return 1; }
-	# ktixd's mirror follows the ring's notification: tickets under $p.
+	# The module's own key decrypts for the retention: D's earlier ticket.
+	fhello D -tls1_2 -sess_in "$W/own" | grep -q '^Reused' ||
+		{ echo "D's ticket from before its fleetd did not resume on D"; return 1; }
+	# ktixd's mirror follows the ring's notification: then D's tickets are
+	# under the fleet's keys (the primary changes every rotation).
 	for _ in $(seq 20); do
 		fhello D -tls1_2 -sess_out "$W/d-new" > /dev/null
-		[ "$(ticket_of "$W/d-new" | cut -c 1-32)" = "$p" ] && break
+		p=$(ticket_of "$W/d-new" | cut -c 1-32)
+		[ "$p" != "$own" ] && break
 		sleep 0.2
 	done
+	[ "$p" != "$own" ] || { echo "D still issues tickets under its own key $own"; return 1; }
+	on A "$CTL" key list | grep -q "^$p " || { echo "D's ticket is under $p, which A lacks"; return 1; }
 	r=$(resume A D -tls1_2)
 	[ "$r" = Reused ] || { echo "a ticket of A on the late host D: $r"; return 1; }
 	r=$(resume D B -tls1_3)
 	[ "$r" = Reused ] || { echo "a PSK of D on B: $r"; return 1; }
-	fhello D -tls1_2 -sess_in "$W/own" | grep -q '^Reused' ||
-		{ echo "D's ticket from before its fleetd did not resume on D"; return 1; }
 	echo "host D joined late: its own next key wiped, its own primary retiring (its earlier ticket resumes on D); it resumes A's tickets and B resumes its PSKs"
 }
 t "a host that joins late, its ring the module's own: every live key at once, its own keys retire" late_join
@@ -453,8 +490,9 @@ status_json() {
 		on "$h" "$BIN/ktix-fleetd" status -j | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
-for k in ("fleet", "host", "endpoints", "leader", "last_sync", "behind", "keys", "issuing_tickets", "counters"):
+for k in ("fleet", "host", "endpoints", "leader", "last_sync", "behind", "keys", "issuing_tickets", "counters", "watching"):
     assert k in s, k
+assert s["watching"] is True, s
 assert s["fleet"] == "test" and s["issuing_tickets"] is True and s["behind"] <= 2, s
 assert all("aes" not in json.dumps(k) for k in s["keys"])
 ' || return 1
@@ -564,7 +602,9 @@ partition() {
 	[ "$(status C '["issuing_tickets"]')" = true ] || { echo "C did not catch up"; return 1; }
 	r=$(resume C B -tls1_2)
 	[ "$r" = Reused ] || { echo "after the partition, C's ticket on B: $r"; return 1; }
-	echo "cut off: C served, withheld tickets when its keys ran out, held no key A lacks; back: caught up"
+	for _ in $(seq 50); do [ "$(status C '["watching"]')" = true ] && break; sleep 0.2; done
+	[ "$(status C '["watching"]')" = true ] || { echo "C's watch did not come back"; tail -n 5 "$W/fleetd-C.log"; return 1; }
+	echo "cut off: C served, withheld tickets when its keys ran out, held no key A lacks; back: caught up, watching again"
 }
 t "a host cut off from etcd keeps serving, stops issuing tickets when it must, catches up" partition
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ktixd_cli: ktixd's and ktix-serve's command lines and ktixd's
-# configuration file, natively (no module needed: every check here happens
+# ktixd_cli: ktixd's, ktix-serve's and ktix-fleetd's command lines and
+# ktixd's configuration file, natively (no module needed: every check here happens
 # before ktixd talks to the kernel).  KTIX_BIN names the binaries' directory.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -33,7 +33,7 @@ conf() {	# conf TEXT: a configuration file with TEXT, its path printed
 	echo "$W/conf"
 }
 
-ktap_plan 14
+ktap_plan 15
 
 help_and_version() {
 	"$D" --help | grep -q '^Usage: ktixd' && "$D" --version | grep -qx "ktixd $(cat VERSION)" &&
@@ -81,5 +81,33 @@ serve_errors() {
 		--root "$W/none"
 }
 ktap_test "ktix-serve: usage, no ktixd, no root" serve_errors
+
+# ktix-fleetd refuses what cannot work before it reaches etcd or the
+# module; its example configuration parses.
+fleetd_errors() {
+	local F=$BIN/ktix-fleetd a
+	head -c 32 /dev/urandom > "$W/kek"
+	chmod 600 "$W/kek"
+	a=(--endpoints http://127.0.0.1:1 --fleet web --kek "$W/kek")
+	"$F" --help | grep -q '^Usage: ktix-fleetd' || return 1
+	fails_with "--endpoints, --fleet and --kek are needed" "$F" --fleet web || return 1
+	fails_with 'ktix-fleetd: --endpoints: "ftp://x" is not a list' "$F" "${a[@]}" --endpoints ftp://x || return 1
+	fails_with "ktix-fleetd: --fleet: \"a/b\" is not 1 to 64 letters" "$F" "${a[@]}" --fleet a/b || return 1
+	fails_with 'ktix-fleetd: --set: rotate-interval: "1x" is not a duration from 2s' \
+		"$F" "${a[@]}" --set rotate-interval=1x || return 1
+	fails_with 'ktix-fleetd: --set: no setting "bogus"' "$F" "${a[@]}" --set bogus=1 || return 1
+	fails_with 'sync-interval (10s) must be at most half of lease-ttl (15s)' \
+		"$F" "${a[@]}" --set sync-interval=10s || return 1
+	fails_with 'lead-time (20s) must be at least twice lease-ttl (15s)' \
+		"$F" "${a[@]}" --set lead-time=20s || return 1
+	fails_with 'ticket-lifetime (46800s) is longer than retention (43200s)' \
+		"$F" "${a[@]}" --set ticket-lifetime=13h || return 1
+	printf 'fleet = web\nrotate-interval = soon\n' > "$W/f.conf"
+	fails_with "$W/f.conf:2: rotate-interval: \"soon\" is not a duration" \
+		"$F" --config "$W/f.conf" || return 1
+	# The shipped example: every setting reads (the KEK is next).
+	fails_with "ktix-fleetd: the KEK" "$F" --config etc/ktix-fleetd.conf --kek "$W/none"
+}
+ktap_test "ktix-fleetd: usage and every kind of bad setting, each named" fleetd_errors
 
 ktap_finish

@@ -209,3 +209,96 @@ int answer_lease_ttl(struct json_object *ans, int64_t *ttl)
 		return -EPROTO;
 	return answer_i64(res, "TTL", ttl);
 }
+
+/*
+ * etcd's watch: one JSON object a message, {"result": {...}}, one after
+ * another in whatever pieces the connection brings.  A message of more
+ * than this is not etcd's (ours are a few hundred bytes: the watch's
+ * events carry one key each).
+ */
+#define WATCH_MAX_MESSAGE	(1u << 20)
+
+int watch_stream_init(struct watch_stream *s)
+{
+	s->pending = 0;
+	s->tok = json_tokener_new();
+	return s->tok ? 0 : -ENOMEM;
+}
+
+void watch_stream_free(struct watch_stream *s)
+{
+	if (s->tok)
+		json_tokener_free(s->tok);
+	s->tok = NULL;
+}
+
+/* One whole message: WATCH_* flags, or -EPROTO, -ECANCELED. */
+static int watch_message(struct json_object *o)
+{
+	struct json_object *res, *v;
+	int flags = 0;
+
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "result", &res) ||
+	    !json_object_is_type(res, json_type_object))
+		return -EPROTO;		/* {"error": ...} among others */
+	if (json_object_object_get_ex(res, "canceled", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return -EPROTO;
+		if (json_object_get_boolean(v))
+			return -ECANCELED;
+	}
+	if (json_object_object_get_ex(res, "created", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return -EPROTO;
+		if (json_object_get_boolean(v))
+			flags |= WATCH_CREATED;
+	}
+	if (json_object_object_get_ex(res, "events", &v)) {
+		if (!json_object_is_type(v, json_type_array))
+			return -EPROTO;
+		if (json_object_array_length(v))
+			flags |= WATCH_EVENTS;
+	}
+	return flags;
+}
+
+int watch_stream_feed(struct watch_stream *s, const char *data, size_t len)
+{
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	int flags = 0, r;
+	size_t used;
+
+	while (len) {
+		int chunk = (int)(len > WATCH_MAX_MESSAGE ? WATCH_MAX_MESSAGE : len);
+
+		o = json_tokener_parse_ex(s->tok, data, chunk);
+		jerr = json_tokener_get_error(s->tok);
+		if (jerr == json_tokener_continue) {
+			s->pending += (size_t)chunk;
+			if (s->pending > WATCH_MAX_MESSAGE)
+				return -EPROTO;
+			data += chunk;
+			len -= (size_t)chunk;
+			continue;
+		}
+		if (jerr != json_tokener_success) {
+			json_object_put(o);
+			return -EPROTO;
+		}
+		used = json_tokener_get_parse_end(s->tok);
+		r = watch_message(o);
+		json_object_put(o);
+		json_tokener_reset(s->tok);
+		s->pending = 0;
+		if (r < 0)
+			return r;
+		if (!used || used > (size_t)chunk)
+			return -EPROTO;
+		flags |= r;
+		data += used;
+		len -= used;
+	}
+	return flags;
+}

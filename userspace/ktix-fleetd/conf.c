@@ -29,7 +29,7 @@ static const struct duration {
 	D("lease-ttl", lease_ttl, 2, 3600, 15),
 	D("retention", retention, 60, 1209600, 43200),
 	D("ticket-lifetime", ticket_lifetime, 60, 604800, 43200),
-	D("sync-interval", sync_interval, 1, 3600, 1),
+	D("sync-interval", sync_interval, 1, 3600, 5),
 #undef D
 };
 
@@ -85,6 +85,15 @@ static bool good_name(const char *v)
 	return true;
 }
 
+/* Where a bad setting came from: "FILE:LINE: NAME: ", "--set: NAME: " or "--NAME: ". */
+static void said_at(const char *where, const char *name)
+{
+	if (!strcmp(where, "--"))
+		fprintf(stderr, "ktix-fleetd: --%s: ", name);
+	else
+		fprintf(stderr, "ktix-fleetd: %s: %s: ", where, name);
+}
+
 /* One setting, from @where: 0, or 1 with the reason said. */
 static int set_one(struct fleetd_config *c, const char *name, const char *v,
 		   const char *where)
@@ -97,8 +106,9 @@ static int set_one(struct fleetd_config *c, const char *name, const char *v,
 			continue;
 		if (ktix_parse_scaled(v, durations, &secs) || secs < durs[i].min ||
 		    secs > durs[i].max) {
-			fprintf(stderr, "ktix-fleetd: %s: %s: \"%s\" is not a duration from %us to %us (20s, 10m, 1h)\n",
-				where, name, v, durs[i].min, durs[i].max);
+			said_at(where, name);
+			fprintf(stderr, "\"%s\" is not a duration from %us to %us (20s, 10m, 1h)\n",
+				v, durs[i].min, durs[i].max);
 			return 1;
 		}
 		*dur_field(c, &durs[i]) = (uint32_t)secs;
@@ -106,14 +116,16 @@ static int set_one(struct fleetd_config *c, const char *name, const char *v,
 	}
 	if (!strcmp(name, "endpoints")) {
 		if (set_endpoints(c, v)) {
-			fprintf(stderr, "ktix-fleetd: %s: endpoints: \"%s\" is not a list of at most %d http:// or https:// URLs\n",
-				where, v, FLEETD_MAX_ENDPOINTS);
+			said_at(where, name);
+			fprintf(stderr, "\"%s\" is not a list of at most %d http:// or https:// URLs\n",
+				v, FLEETD_MAX_ENDPOINTS);
 			return 1;
 		}
 	} else if (!strcmp(name, "fleet") || !strcmp(name, "host")) {
 		if (!good_name(v)) {
-			fprintf(stderr, "ktix-fleetd: %s: %s: \"%s\" is not 1 to %d letters, digits, '.', '_' or '-'\n",
-				where, name, v, FLEETD_NAME_MAX);
+			said_at(where, name);
+			fprintf(stderr, "\"%s\" is not 1 to %d letters, digits, '.', '_' or '-'\n",
+				v, FLEETD_NAME_MAX);
 			return 1;
 		}
 		strcpy(*name == 'f' ? c->fleet : c->host, v);
@@ -214,7 +226,7 @@ static void usage(FILE *f)
 "  lease-ttl        how long a leader that stopped answering leads (15s)\n"
 "  retention        how long a key decrypts after it stops encrypting (12h)\n"
 "  ticket-lifetime  the lifetime of tickets (12h; at most the retention)\n"
-"  sync-interval    how often etcd is read (1s)\n"
+"  sync-interval    how often etcd is read besides its watch (5s)\n"
 "\n"
 "status prints this host's view of the fleet (-j: as JSON).\n");
 }
@@ -244,6 +256,11 @@ static int conf_check(const struct fleetd_config *c)
 	if (c->lead_time < 2 * c->lease_ttl) {
 		fprintf(stderr, "ktix-fleetd: lead-time (%us) must be at least twice lease-ttl (%us): a new leader must publish before the next key is due\n",
 			c->lead_time, c->lease_ttl);
+		return 1;
+	}
+	if (2 * c->sync_interval > c->lease_ttl) {
+		fprintf(stderr, "ktix-fleetd: sync-interval (%us) must be at most half of lease-ttl (%us): the lease is renewed each round\n",
+			c->sync_interval, c->lease_ttl);
 		return 1;
 	}
 	/* The module's ring: every key within the retention, and ahead. */

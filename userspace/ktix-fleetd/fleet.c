@@ -14,9 +14,10 @@
  *			decrypt_until
  *	revoke/HANDLE	a revoked session, under a lease that ends with it
  *
- * Each round (sync-interval) a host renews its lease and campaigns
- * (schedule.c), and reads the keys and revocations into its module
- * (sync.c).  A host that cannot reach etcd keeps what it has: the module
+ * Each round (every sync-interval, and at once when etcd's watch on the
+ * prefix says something changed: watch.c) a host renews its lease and
+ * campaigns (schedule.c), and reads the keys and revocations into its
+ * module (sync.c).  A host that cannot reach etcd keeps what it has: the module
  * switches to each key it already has at its time, and ktixd stops issuing
  * tickets once the last key would expire before them.
  */
@@ -50,6 +51,9 @@ int fleet_open(struct fleet *f, const struct fleetd_config *cfg,
 	f->etcd = etcd_new(cfg->endpoints, cfg->n_endpoints, 500);
 	if (!f->etcd)
 		return -ENOMEM;
+	f->watch = watch_new(cfg->endpoints, cfg->n_endpoints, f->prefix);
+	if (!f->watch)
+		return -ENOMEM;
 	err = ktix_nl_open(&f->nl);
 	if (!err)
 		err = ktix_nl_open(&f->events);
@@ -63,6 +67,7 @@ void fleet_close(struct fleet *f)
 	if (f->lease && f->etcd)
 		etcd_lease_revoke(f->etcd, f->lease);	/* lead no longer */
 	etcd_free(f->etcd);
+	watch_free(f->watch);
 	ktix_nl_close(f->nl);
 	ktix_nl_close(f->events);
 	OPENSSL_cleanse(f->kek, sizeof(f->kek));

@@ -105,6 +105,48 @@ int answer_txn(struct json_object *ans, struct etcd_kv *existing);
 /* A keepalive's TTL left (0: the lease is gone): 0, or -EPROTO. */
 int answer_lease_ttl(struct json_object *ans, int64_t *ttl);
 
+/*
+ * etcd's watch stream (answer.c): JSON messages one after another, in any
+ * pieces.  Feeding it gives WATCH_* flags or'ed over the whole messages
+ * the bytes complete, or -EPROTO (not etcd's stream: an error message,
+ * a wrong shape, a message too long) or -ECANCELED (etcd ended the watch).
+ */
+struct json_tokener;
+
+struct watch_stream {
+	struct json_tokener *tok;
+	size_t pending;			/* bytes of the message under way */
+};
+
+#define WATCH_CREATED	1		/* the watch exists from now on */
+#define WATCH_EVENTS	2		/* something under the prefix changed */
+
+int watch_stream_init(struct watch_stream *s);
+void watch_stream_free(struct watch_stream *s);
+int watch_stream_feed(struct watch_stream *s, const char *data, size_t len);
+
+/* ---- etcd's watch on the fleet's prefix, as a wake-up (watch.c) ---- */
+
+struct watch;
+struct pollfd;
+
+struct watch_counters {
+	uint64_t wakeups, restarts;
+	bool up;			/* created, and not broken since */
+};
+
+struct watch *watch_new(char *const *endpoints, size_t n, const char *prefix);
+void watch_free(struct watch *w);
+const struct watch_counters *watch_counters(const struct watch *w);
+/*
+ * Waits at most @timeout_ms for the watch and for @fds (their revents
+ * set, as poll() does), reads what the watch brought and starts it again
+ * when it broke: 1 when something under the prefix changed or the watch
+ * was made (a round is due), 0, or -errno.
+ */
+int watch_wait(struct watch *w, struct pollfd *fds, unsigned int n,
+	       int timeout_ms);
+
 /* ---- the key-encryption key (wrap.c) ---- */
 
 /*
@@ -138,6 +180,7 @@ struct fleet_key {
 struct fleet {
 	const struct fleetd_config *cfg;
 	struct etcd *etcd;
+	struct watch *watch;		/* etcd's watch: rounds at once */
 	struct ktix_nl *nl, *events;
 	uint8_t kek[FLEETD_KEK_LEN];
 	char prefix[128];		/* "/ktix/FLEET/" */

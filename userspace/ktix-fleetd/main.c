@@ -56,9 +56,12 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* A round woken by etcd's watch comes at most this soon after the last. */
+#define WOKEN_GAP_MS	100
+
 static int serve(struct fleet *f, int lfd)
 {
-	uint64_t next = 0;
+	uint64_t next = 0, last = 0;
 
 	while (!stop) {
 		struct pollfd p[2] = {
@@ -66,19 +69,24 @@ static int serve(struct fleet *f, int lfd)
 			{ .fd = ktix_nl_fd(f->events), .events = POLLIN },
 		};
 		uint64_t now = mono_ms();
-		int n;
+		int r;
 
 		if (now >= next) {
 			fleet_tick(f);
+			last = now;
 			next = now + f->cfg->sync_interval * 1000ull;
 			continue;
 		}
-		n = poll(p, 2, (int)(next - now));
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n > 0 && (p[0].revents & POLLIN))
+		r = watch_wait(f->watch, p, 2, (int)(next - now));
+		if (r < 0) {
+			log_msg(LOG_ERR, "waiting: %s", strerror(-r));
+			return r;
+		}
+		if (r > 0 && next > last + WOKEN_GAP_MS)
+			next = last + WOKEN_GAP_MS;
+		if (p[0].revents & POLLIN)
 			status_answer(lfd, f);
-		if (n > 0 && (p[1].revents & POLLIN))
+		if (p[1].revents & POLLIN)
 			fleet_local_revocations(f);
 	}
 	return 0;

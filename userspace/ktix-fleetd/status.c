@@ -91,6 +91,7 @@ static bool issuing(const struct fleet *f, uint64_t now,
 char *status_json(const struct fleet *f)
 {
 	const struct etcd_counters *ec = etcd_counters(f->etcd);
+	const struct watch_counters *wc = watch_counters(f->watch);
 	struct json_object *o = json_object_new_object(), *a, *c;
 	uint64_t now = (uint64_t)time(NULL);
 	char *s;
@@ -112,6 +113,7 @@ char *status_json(const struct fleet *f)
 	json_object_object_add(o, "behind", json_object_new_int64(
 		f->last_sync ? (int64_t)(now - f->last_sync) : -1));
 	json_object_object_add(o, "cut_off", json_object_new_boolean(f->cut_off_since));
+	json_object_object_add(o, "watching", json_object_new_boolean(wc->up));
 	json_object_object_add(o, "cut_off_since",
 			       json_object_new_int64((int64_t)f->cut_off_since));
 	a = json_object_new_array();
@@ -132,6 +134,8 @@ char *status_json(const struct fleet *f)
 	N("etcd_failures", ec->failures);
 	N("etcd_bytes_out", ec->bytes_out);
 	N("etcd_bytes_in", ec->bytes_in);
+	N("watch_wakeups", wc->wakeups);
+	N("watch_restarts", wc->restarts);
 #undef N
 	json_object_object_add(o, "counters", c);
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -201,7 +205,8 @@ static void print_human(struct json_object *o)
 	if (json_object_object_get_ex(o, "endpoints", &eps) &&
 	    json_object_is_type(eps, json_type_array))
 		printf(" (of %zu)", json_object_array_length(eps));
-	printf("\n");
+	printf(", %s\n", flag(o, "watching") ? "watched" :
+	       "not watched (rounds every sync-interval)");
 	when("last sync: ", num(o, "last_sync"));
 	printf(", %lld s ago\n", (long long)num(o, "behind"));
 	if (flag(o, "cut_off")) {
