@@ -13,7 +13,8 @@
  * of the slot its first 8 bytes name and as a revocation (the JSON
  * without the base64 around it, where a fuzzer reaches it sooner); 4, a
  * watch's stream (watch_stream_feed), fed whole and in pieces whose size
- * the second byte gives: both ways must read the same.
+ * the second byte gives: both ways must read the same events and flags,
+ * each event's entry read as a key and as a revocation.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -52,8 +53,25 @@ static void value(const char *path, const uint8_t *v, size_t len,
 		abort();
 }
 
-/* The flags a stream's bytes give, fed @piece bytes at a time. */
-static int feed(const char *p, size_t len, size_t piece)
+/* An event's entry: read as the fleet would; the events counted. */
+static bool event(void *arg, const struct etcd_kv *kv, bool deleted)
+{
+	const char *tail = strrchr(kv->key, '/');
+
+	if (!*kv->key)
+		abort();
+	(*(unsigned int *)arg)++;
+	tail = tail ? tail + 1 : kv->key;
+	if (!deleted)
+		value(tail, kv->value, kv->value_len, strtoull(tail, NULL, 10));
+	return deleted;
+}
+
+/*
+ * The flags a stream's bytes give, fed @piece bytes at a time, and the
+ * number of events (*n) read.
+ */
+static int feed(const char *p, size_t len, size_t piece, unsigned int *n)
 {
 	struct watch_stream s;
 	int flags = 0, r = 0;
@@ -62,7 +80,8 @@ static int feed(const char *p, size_t len, size_t piece)
 	if (watch_stream_init(&s))
 		abort();
 	for (at = 0; at < len && r >= 0; at += piece) {
-		r = watch_stream_feed(&s, p + at, len - at < piece ? len - at : piece);
+		r = watch_stream_feed(&s, p + at, len - at < piece ? len - at : piece,
+				      event, n);
 		if (r > 0)
 			flags |= r;
 	}
@@ -72,14 +91,16 @@ static int feed(const char *p, size_t len, size_t piece)
 
 static int stream(const uint8_t *data, size_t size)
 {
+	unsigned int nw = 0, np = 0;
 	int whole, pieces;
 
 	if (size < 1)
 		return 0;
-	whole = feed((const char *)data + 1, size - 1, size);
-	pieces = feed((const char *)data + 1, size - 1, data[0] % 32 + 1);
-	/* An error may come sooner in pieces; flags must agree. */
-	if ((whole < 0) != (pieces < 0) || (whole >= 0 && whole != pieces))
+	whole = feed((const char *)data + 1, size - 1, size, &nw);
+	pieces = feed((const char *)data + 1, size - 1, data[0] % 32 + 1, &np);
+	/* Whole or in pieces, a stream reads the same. */
+	if ((whole < 0) != (pieces < 0) || (whole >= 0 && whole != pieces) ||
+	    nw != np)
 		abort();
 	return 0;
 }

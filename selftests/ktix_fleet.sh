@@ -375,7 +375,7 @@ watched() {
 	synced V || { echo "V did not sync"; tail -n 5 "$W/fleetd-V.log"; return 1; }
 	for _ in $(seq 50); do [ "$(status V '["watching"]')" = true ] && break; sleep 0.2; done
 	[ "$(status V '["watching"]')" = true ] || { echo "V's watch is not up"; tail -n 5 "$W/fleetd-V.log"; return 1; }
-	w0=$(status V '["counters"]["watch_wakeups"]')
+	w0=$(status V '["counters"]["watch_events"]')
 	handle=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	t0=$(date +%s%N)
 	on A "$CTL" revoke "$handle" >/dev/null || return 1
@@ -386,9 +386,9 @@ watched() {
 	t1=$(date +%s%N)
 	on V "$CTL" -j revoke list | grep -q "$handle" ||
 		{ echo "the revocation is not on V after 5 s"; tail -n 5 "$W/fleetd-V.log"; return 1; }
-	w1=$(status V '["counters"]["watch_wakeups"]')
+	w1=$(status V '["counters"]["watch_events"]')
 	[ "$w1" -gt "$w0" ] || { echo "no wake-up counted ($w0 -> $w1)"; return 1; }
-	echo "sync-interval 30 s, watched: A's revocation in V's module within $(( (t1 - t0) / 1000000 )) ms; watch_wakeups $w0 -> $w1"
+	echo "sync-interval 30 s, watched: A's revocation in V's module within $(( (t1 - t0) / 1000000 )) ms; watch_events $w0 -> $w1"
 	kill "$(cat "$W/fleetd-V.pid")"
 	rm -f "$W/fleetd-V.pid"
 	sleep 0.5

@@ -232,11 +232,38 @@ void watch_stream_free(struct watch_stream *s)
 	s->tok = NULL;
 }
 
+/* One event of a message: WATCH_DUE when the round must read etcd. */
+static int watch_event(struct json_object *ev, watch_event_fn fn, void *arg)
+{
+	struct json_object *t, *o;
+	struct etcd_kv kv;
+	bool deleted = false;
+	int flags = 0;
+
+	if (!json_object_is_type(ev, json_type_object))
+		return WATCH_DUE;
+	if (json_object_object_get_ex(ev, "type", &t)) {
+		if (!json_object_is_type(t, json_type_string))
+			return WATCH_DUE;
+		deleted = !strcmp(json_object_get_string(t), "DELETE");
+		if (!deleted && strcmp(json_object_get_string(t), "PUT"))
+			return WATCH_DUE;
+	}
+	/* An entry that does not read: the round reads it, and says so. */
+	if (!json_object_object_get_ex(ev, "kv", &o) || kv_parse(o, &kv))
+		return WATCH_DUE;
+	if (fn(arg, &kv, deleted))
+		flags = WATCH_DUE;
+	etcd_kv_free(&kv);
+	return flags;
+}
+
 /* One whole message: WATCH_* flags, or -EPROTO, -ECANCELED. */
-static int watch_message(struct json_object *o)
+static int watch_message(struct json_object *o, watch_event_fn fn, void *arg)
 {
 	struct json_object *res, *v;
 	int flags = 0;
+	size_t i, n;
 
 	if (!json_object_is_type(o, json_type_object) ||
 	    !json_object_object_get_ex(o, "result", &res) ||
@@ -257,13 +284,16 @@ static int watch_message(struct json_object *o)
 	if (json_object_object_get_ex(res, "events", &v)) {
 		if (!json_object_is_type(v, json_type_array))
 			return -EPROTO;
-		if (json_object_array_length(v))
-			flags |= WATCH_EVENTS;
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			flags |= WATCH_EVENTS |
+				 watch_event(json_object_array_get_idx(v, i), fn, arg);
 	}
 	return flags;
 }
 
-int watch_stream_feed(struct watch_stream *s, const char *data, size_t len)
+int watch_stream_feed(struct watch_stream *s, const char *data, size_t len,
+		      watch_event_fn fn, void *arg)
 {
 	struct json_object *o;
 	enum json_tokener_error jerr;
@@ -288,7 +318,7 @@ int watch_stream_feed(struct watch_stream *s, const char *data, size_t len)
 			return -EPROTO;
 		}
 		used = json_tokener_get_parse_end(s->tok);
-		r = watch_message(o);
+		r = watch_message(o, fn, arg);
 		json_object_put(o);
 		json_tokener_reset(s->tok);
 		s->pending = 0;

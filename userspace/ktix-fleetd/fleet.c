@@ -14,10 +14,12 @@
  *			decrypt_until
  *	revoke/HANDLE	a revoked session, under a lease that ends with it
  *
- * Each round (every sync-interval, and at once when etcd's watch on the
- * prefix says something changed: watch.c) a host renews its lease and
- * campaigns (schedule.c), and reads the keys and revocations into its
- * module (sync.c).  A host that cannot reach etcd keeps what it has: the module
+ * Each round (every sync-interval) a host renews its lease and campaigns
+ * (schedule.c), and reads the keys and revocations into its module
+ * (sync.c).  Between rounds etcd's watch on the prefix (watch.c) brings
+ * each new key and revocation as it is written, read as a round reads
+ * them; the leader's key deleted (its lease ran out) calls a round at
+ * once, to campaign.  A host that cannot reach etcd keeps what it has: the module
  * switches to each key it already has at its time, and ktixd stops issuing
  * tickets once the last key would expire before them.
  */
@@ -51,7 +53,8 @@ int fleet_open(struct fleet *f, const struct fleetd_config *cfg,
 	f->etcd = etcd_new(cfg->endpoints, cfg->n_endpoints, 500);
 	if (!f->etcd)
 		return -ENOMEM;
-	f->watch = watch_new(cfg->endpoints, cfg->n_endpoints, f->prefix);
+	f->watch = watch_new(cfg->endpoints, cfg->n_endpoints, f->prefix,
+			     fleet_event, f);
 	if (!f->watch)
 		return -ENOMEM;
 	err = ktix_nl_open(&f->nl);
@@ -163,6 +166,23 @@ void fleet_tick(struct fleet *f)
 	}
 }
 
+bool fleet_event(void *arg, const struct etcd_kv *kv, bool deleted)
+{
+	struct fleet *f = arg;
+	size_t n = strlen(f->prefix);
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (strncmp(kv->key, f->prefix, n))
+		return true;		/* not under the prefix: read it all */
+	if (deleted)
+		return !strcmp(kv->key + n, "leader");	/* campaign now */
+	if (!strncmp(kv->key + n, "keys/", 5))
+		sync_key_entry(f, kv, now);
+	else if (!strncmp(kv->key + n, "revoke/", 7))
+		sync_revocation_entry(f, kv, now);
+	return false;
+}
+
 /* A local revocation into etcd, once: create-only, so none comes back. */
 static void revocation_out(struct fleet *f, const uint8_t *handle,
 			   uint64_t until, uint64_t now)
@@ -205,7 +225,8 @@ void fleet_local_revocations(struct fleet *f)
 		if (e.cmd != KTIX_CMD_REVOKE_NOTIFY || !e.has_handle)
 			continue;
 		for (i = 0; i < sizeof(f->applied) / sizeof(f->applied[0]); i++)
-			if (!memcmp(f->applied[i], e.handle, sizeof(e.handle)))
+			if (!memcmp(f->applied[i].handle, e.handle,
+				    sizeof(e.handle)))
 				break;
 		if (i == sizeof(f->applied) / sizeof(f->applied[0]))
 			revocation_out(f, e.handle, e.until, now);

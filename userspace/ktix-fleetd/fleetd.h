@@ -107,11 +107,17 @@ int answer_lease_ttl(struct json_object *ans, int64_t *ttl);
 
 /*
  * etcd's watch stream (answer.c): JSON messages one after another, in any
- * pieces.  Feeding it gives WATCH_* flags or'ed over the whole messages
- * the bytes complete, or -EPROTO (not etcd's stream: an error message,
- * a wrong shape, a message too long) or -ECANCELED (etcd ended the watch).
+ * pieces.  Feeding it calls @fn for each event whose entry reads (@deleted
+ * for a DELETE; a PUT's value is the entry's; @fn returns true when a
+ * round must read etcd) and gives WATCH_* flags or'ed over the whole
+ * messages the bytes complete, or -EPROTO (not etcd's stream: an error
+ * message, a wrong shape, a message too long) or -ECANCELED (etcd ended
+ * the watch).
  */
 struct json_tokener;
+
+typedef bool (*watch_event_fn)(void *arg, const struct etcd_kv *kv,
+			       bool deleted);
 
 struct watch_stream {
 	struct json_tokener *tok;
@@ -120,10 +126,12 @@ struct watch_stream {
 
 #define WATCH_CREATED	1		/* the watch exists from now on */
 #define WATCH_EVENTS	2		/* something under the prefix changed */
+#define WATCH_DUE	4		/* ... that a round must read */
 
 int watch_stream_init(struct watch_stream *s);
 void watch_stream_free(struct watch_stream *s);
-int watch_stream_feed(struct watch_stream *s, const char *data, size_t len);
+int watch_stream_feed(struct watch_stream *s, const char *data, size_t len,
+		      watch_event_fn fn, void *arg);
 
 /* ---- etcd's watch on the fleet's prefix, as a wake-up (watch.c) ---- */
 
@@ -131,18 +139,20 @@ struct watch;
 struct pollfd;
 
 struct watch_counters {
-	uint64_t wakeups, restarts;
+	uint64_t events, restarts;
 	bool up;			/* created, and not broken since */
 };
 
-struct watch *watch_new(char *const *endpoints, size_t n, const char *prefix);
+/* A watch on @prefix whose events go to @fn (see watch_stream_feed). */
+struct watch *watch_new(char *const *endpoints, size_t n, const char *prefix,
+			watch_event_fn fn, void *arg);
 void watch_free(struct watch *w);
 const struct watch_counters *watch_counters(const struct watch *w);
 /*
  * Waits at most @timeout_ms for the watch and for @fds (their revents
- * set, as poll() does), reads what the watch brought and starts it again
- * when it broke: 1 when something under the prefix changed or the watch
- * was made (a round is due), 0, or -errno.
+ * set, as poll() does), gives the watch's events to its @fn and starts it
+ * again when it broke: 1 when a round is due (the watch was made, or an
+ * event asked for one), 0, or -errno.
  */
 int watch_wait(struct watch *w, struct pollfd *fds, unsigned int n,
 	       int timeout_ms);
@@ -201,8 +211,14 @@ struct fleet {
 	int64_t revoke_seen;		/* etcd revision read up to */
 	uint64_t records_skipped;	/* entries of etcd that are not ours */
 	int64_t skipped_logged;		/* create revision logged up to */
-	/* handles this host applied from etcd: not to be sent back */
-	uint8_t applied[1024][KTIX_REVOKE_HANDLE_LEN];
+	/*
+	 * Revocations this host gave its module from etcd: not to be sent
+	 * back, nor given again (by the watch, then the round) unless later.
+	 */
+	struct {
+		uint8_t handle[KTIX_REVOKE_HANDLE_LEN];
+		uint64_t until;
+	} applied[1024];
 	size_t applied_next;
 };
 
@@ -215,6 +231,8 @@ int fleet_policy(struct fleet *f);
 int fleet_join(struct fleet *f);
 /* One round: lease, leadership, schedule, keys and revocations. */
 void fleet_tick(struct fleet *f);
+/* An event of etcd's watch (a watch_event_fn): true when a round is due. */
+bool fleet_event(void *arg, const struct etcd_kv *kv, bool deleted);
 /* Local revocations, from the module's announcements, to etcd. */
 void fleet_local_revocations(struct fleet *f);
 
@@ -247,6 +265,10 @@ void schedule_publish(struct fleet *f, uint64_t now);
 /* Everyone's part (sync.c): etcd's keys and revocations into the module. */
 int sync_keys(struct fleet *f, uint64_t now);
 int sync_revocations(struct fleet *f, uint64_t now);
+/* One entry that etcd's watch brought, as a round would read it. */
+void sync_key_entry(struct fleet *f, const struct etcd_kv *kv, uint64_t now);
+void sync_revocation_entry(struct fleet *f, const struct etcd_kv *kv,
+			   uint64_t now);
 
 /* ---- status (status.c) ---- */
 

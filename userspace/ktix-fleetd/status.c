@@ -134,7 +134,7 @@ char *status_json(const struct fleet *f)
 	N("etcd_failures", ec->failures);
 	N("etcd_bytes_out", ec->bytes_out);
 	N("etcd_bytes_in", ec->bytes_in);
-	N("watch_wakeups", wc->wakeups);
+	N("watch_events", wc->events);
 	N("watch_restarts", wc->restarts);
 #undef N
 	json_object_object_add(o, "counters", c);

@@ -9,7 +9,9 @@
  * partition catches up in one round.  What etcd holds is not trusted
  * further than the KEK: a value that does not parse (record.c) or does
  * not unwrap under the fleet's name and the key's name and times is
- * skipped, counted, and logged once.
+ * skipped, counted, and logged once.  Rounds read everything; etcd's
+ * watch brings single entries between them (sync_*_entry), read the same
+ * way.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,11 +88,69 @@ static int module_names(struct fleet *f, char (*names)[33], size_t max,
 	return 0;
 }
 
+/* Whether @name is among the module's @have. */
+static bool known(char (*have)[33], size_t n_have, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < n_have; j++)
+		if (!strcmp(have[j], name))
+			return true;
+	return false;
+}
+
+/* A key's entry read: 0, or -EBADMSG (not a key of the schedule). */
+static int key_read(struct fleet *f, const struct etcd_kv *kv,
+		    const char *prefix, struct fleet_key *k,
+		    uint8_t wrapped[RECORD_WRAPPED_LEN])
+{
+	size_t n = strlen(prefix);
+	unsigned long long slot;
+	char *end;
+
+	/* An answer's keys are etcd's word: checked all the same. */
+	if (strncmp(kv->key, prefix, n))
+		return -EBADMSG;
+	slot = strtoull(kv->key + n, &end, 10);
+	if (*end || end == kv->key + n ||
+	    record_key(kv->value, kv->value_len, slot, k, wrapped)) {
+		skipped(f, kv, "is not a key of the schedule");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * A key the module lacks, given to it: whether it is one of the fleet's
+ * (it unwrapped, whatever the module said).
+ */
+static bool key_give(struct fleet *f, const struct etcd_kv *kv,
+		     const struct fleet_key *k,
+		     const uint8_t wrapped[RECORD_WRAPPED_LEN])
+{
+	int err = key_load(f, k, wrapped);
+
+	if (err == -EBADMSG) {
+		skipped(f, kv, "does not unwrap under the KEK with its name and times");
+		return false;
+	}
+	if (err) {
+		log_msg(LOG_WARNING, "key %s: %s%s%s", k->name, strerror(-err),
+			*ktix_nl_errmsg(f->nl) ? ": " : "",
+			ktix_nl_errmsg(f->nl));
+	} else {
+		f->keys_loaded++;
+		log_msg(LOG_INFO, "loaded key %s, from %llu", k->name,
+			(unsigned long long)k->encrypt_from);
+	}
+	return true;
+}
+
 int sync_keys(struct fleet *f, uint64_t now)
 {
 	char prefix[160], have[KTIX_MAX_KEYS_LIMIT][33];
 	struct etcd_kvs kvs;
-	size_t i, j, n_have;
+	size_t i, n_have;
 	int err;
 
 	snprintf(prefix, sizeof(prefix), "%skeys/", f->prefix);
@@ -108,45 +168,85 @@ int sync_keys(struct fleet *f, uint64_t now)
 		const struct etcd_kv *kv = &kvs.kv[i];
 		struct fleet_key *k = &f->keys[f->n_keys];
 		uint8_t wrapped[RECORD_WRAPPED_LEN];
-		unsigned long long slot;
-		char *end;
 
-		/* An answer's keys are etcd's word: checked all the same. */
-		if (strncmp(kv->key, prefix, strlen(prefix)))
+		if (key_read(f, kv, prefix, k, wrapped))
 			continue;
-		slot = strtoull(kv->key + strlen(prefix), &end, 10);
-		if (*end || end == kv->key + strlen(prefix) ||
-		    record_key(kv->value, kv->value_len, slot, k, wrapped)) {
-			skipped(f, kv, "is not a key of the schedule");
-			continue;
-		}
 		/* Run out: in etcd a while longer, in no ring. */
 		if (k->decrypt_until <= now)
 			continue;
-		for (j = 0; j < n_have && strcmp(have[j], k->name); j++)
-			;
-		if (j < n_have) {
+		if (known(have, n_have, k->name) || key_give(f, kv, k, wrapped))
 			f->n_keys++;
-			continue;
-		}
-		err = key_load(f, k, wrapped);
-		if (err == -EBADMSG) {
-			skipped(f, kv, "does not unwrap under the KEK with its name and times");
-			continue;
-		}
-		f->n_keys++;
-		if (err)
-			log_msg(LOG_WARNING, "key %s: %s%s%s", k->name,
-				strerror(-err),
-				*ktix_nl_errmsg(f->nl) ? ": " : "",
-				ktix_nl_errmsg(f->nl));
-		else {
-			f->keys_loaded++;
-			log_msg(LOG_INFO, "loaded key %s, from %llu",
-				k->name, (unsigned long long)k->encrypt_from);
-		}
 	}
 	etcd_kvs_free(&kvs);
+	return 0;
+}
+
+void sync_key_entry(struct fleet *f, const struct etcd_kv *kv, uint64_t now)
+{
+	char prefix[160], have[KTIX_MAX_KEYS_LIMIT][33];
+	uint8_t wrapped[RECORD_WRAPPED_LEN];
+	struct fleet_key k;
+	size_t n_have;
+
+	snprintf(prefix, sizeof(prefix), "%skeys/", f->prefix);
+	if (key_read(f, kv, prefix, &k, wrapped) || k.decrypt_until <= now)
+		return;
+	/* The module's ring unreadable: the next round tries again. */
+	if (!module_names(f, have, KTIX_MAX_KEYS_LIMIT, &n_have) &&
+	    !known(have, n_have, k.name))
+		key_give(f, kv, &k, wrapped);
+}
+
+/* Whether this host gave @handle to its module until @until already. */
+static bool applied(const struct fleet *f, const uint8_t *handle,
+		    uint64_t until)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(f->applied) / sizeof(f->applied[0]); i++)
+		if (!memcmp(f->applied[i].handle, handle,
+			    KTIX_REVOKE_HANDLE_LEN) &&
+		    f->applied[i].until >= until)
+			return true;
+	return false;
+}
+
+/*
+ * A revocation's entry, under @prefix, given to the module: 0, or the
+ * module's error (then not marked applied: the next round reads it again;
+ * adding again only extends).
+ */
+static int revocation_give(struct fleet *f, const struct etcd_kv *kv,
+			   const char *prefix, uint64_t now)
+{
+	uint8_t handle[KTIX_REVOKE_HANDLE_LEN];
+	size_t slot = f->applied_next;
+	uint64_t until;
+	int err;
+
+	if (record_revocation(kv->key + strlen(prefix), kv->value,
+			      kv->value_len, handle, &until)) {
+		skipped(f, kv, "is not a revocation");
+		return 0;
+	}
+	if (until <= now || applied(f, handle, until))
+		return 0;
+	/* Marked first: the module's announcement of it is not sent back. */
+	memcpy(f->applied[slot].handle, handle, sizeof(handle));
+	f->applied[slot].until = until;
+	f->applied_next = (slot + 1) % (sizeof(f->applied) / sizeof(f->applied[0]));
+	err = ktix_nl_revoke_add(f->nl, handle, until, NULL);
+	if (err) {
+		memset(&f->applied[slot], 0, sizeof(f->applied[slot]));
+		log_msg(LOG_WARNING, "revocation %s: %s%s%s",
+			kv->key + strlen(prefix), strerror(-err),
+			*ktix_nl_errmsg(f->nl) ? ": " : "",
+			ktix_nl_errmsg(f->nl));
+		return err;
+	}
+	f->revocations_in++;
+	log_msg(LOG_INFO, "revocation %s from etcd, until %llu",
+		kv->key + strlen(prefix), (unsigned long long)until);
 	return 0;
 }
 
@@ -169,8 +269,6 @@ int sync_revocations(struct fleet *f, uint64_t now)
 		return err;
 	for (i = 0; i < kvs.n; i++) {
 		const struct etcd_kv *kv = &kvs.kv[i];
-		uint8_t handle[KTIX_REVOKE_HANDLE_LEN];
-		uint64_t until;
 
 		/* Entries are created once: a newer one is a new one. */
 		if (kv->create_revision <= f->revoke_seen ||
@@ -178,33 +276,21 @@ int sync_revocations(struct fleet *f, uint64_t now)
 			continue;
 		if (kv->create_revision > seen)
 			seen = kv->create_revision;
-		if (record_revocation(kv->key + strlen(prefix), kv->value,
-				      kv->value_len, handle, &until)) {
-			skipped(f, kv, "is not a revocation");
-			continue;
-		}
-		if (until <= now)
-			continue;
-		memcpy(f->applied[f->applied_next], handle, sizeof(handle));
-		f->applied_next = (f->applied_next + 1) %
-				  (sizeof(f->applied) / sizeof(f->applied[0]));
-		err = ktix_nl_revoke_add(f->nl, handle, until, NULL);
-		if (err) {
-			/* Read again next round (adding again only extends). */
-			if (!failed || kv->create_revision < failed)
-				failed = kv->create_revision;
-			log_msg(LOG_WARNING, "revocation %s: %s%s%s",
-				kv->key + strlen(prefix), strerror(-err),
-				*ktix_nl_errmsg(f->nl) ? ": " : "",
-				ktix_nl_errmsg(f->nl));
-		} else {
-			f->revocations_in++;
-			log_msg(LOG_INFO, "revocation %s from etcd, until %llu",
-				kv->key + strlen(prefix),
-				(unsigned long long)until);
-		}
+		if (revocation_give(f, kv, prefix, now) &&
+		    (!failed || kv->create_revision < failed))
+			failed = kv->create_revision;
 	}
 	f->revoke_seen = failed && seen >= failed ? failed - 1 : seen;
 	etcd_kvs_free(&kvs);
 	return 0;
+}
+
+void sync_revocation_entry(struct fleet *f, const struct etcd_kv *kv,
+			   uint64_t now)
+{
+	char prefix[160];
+
+	snprintf(prefix, sizeof(prefix), "%srevoke/", f->prefix);
+	if (!strncmp(kv->key, prefix, strlen(prefix)))
+		revocation_give(f, kv, prefix, now);
 }

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktix-fleetd: etcd's watch on the fleet's prefix, as a wake-up.
+ * ktix-fleetd: etcd's watch on the fleet's prefix.
  *
  * One POST to the gateway's /v3/watch, kept open on a libcurl multi
  * handle that the main loop waits on beside its own descriptors
- * (curl_multi_poll).  Any event under the prefix makes a round due at
- * once, and so does the watch's creation (what changed before it is read
- * then); the round reads etcd as every round does (sync.c).  The watch
- * carries no data of its own: lost, broken or lied through, it costs only
- * the time to the next round of sync-interval.  A stream that ends is
- * started again a second later, on the next endpoint.  answer.c reads the
- * stream.
+ * (curl_multi_poll).  Each event's entry goes to the fleet (fleet_event:
+ * a key or a revocation is read and given to the module as a round would,
+ * so a change costs etcd nothing more than telling each host once); the
+ * watch's creation, and an event the fleet cannot take alone, make a
+ * round due at once.  Rounds every sync-interval read everything anyway:
+ * a watch lost, broken or lied through costs only that time.  A stream
+ * that ends is started again a second later, on the next endpoint.
+ * answer.c reads the stream.
  */
 #include <errno.h>
 #include <poll.h>
@@ -35,6 +36,8 @@ struct watch {
 	size_t n, cur;
 	char body[512];
 	struct watch_stream s;
+	watch_event_fn fn;
+	void *arg;
 	struct watch_counters c;
 	uint64_t retry_at;		/* monotonic, ms */
 	int broken;			/* why the stream was cut: -errno */
@@ -49,7 +52,8 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-struct watch *watch_new(char *const *endpoints, size_t n, const char *prefix)
+struct watch *watch_new(char *const *endpoints, size_t n, const char *prefix,
+			watch_event_fn fn, void *arg)
 {
 	char key[176], end[176], last[128];
 	size_t len = strlen(prefix);
@@ -67,6 +71,8 @@ struct watch *watch_new(char *const *endpoints, size_t n, const char *prefix)
 	}
 	w->endpoints = endpoints;
 	w->n = n;
+	w->fn = fn;
+	w->arg = arg;
 	/* The range's end: the prefix with its last byte one higher. */
 	memcpy(last, prefix, len);
 	last[len - 1]++;
@@ -111,7 +117,7 @@ const struct watch_counters *watch_counters(const struct watch *w)
 static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct watch *w = arg;
-	int r = watch_stream_feed(&w->s, data, size * nmemb);
+	int r = watch_stream_feed(&w->s, data, size * nmemb, w->fn, w->arg);
 
 	if (r < 0) {
 		w->broken = r;
@@ -125,8 +131,8 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 		w->said_down = false;
 	}
 	if (r & WATCH_EVENTS)
-		w->c.wakeups++;
-	if (r)
+		w->c.events++;
+	if (r & (WATCH_CREATED | WATCH_DUE))
 		w->due = true;
 	return size * nmemb;
 }
