@@ -222,7 +222,15 @@ int watch_stream_init(struct watch_stream *s)
 {
 	s->pending = 0;
 	s->tok = json_tokener_new();
-	return s->tok ? 0 : -ENOMEM;
+	if (!s->tok)
+		return -ENOMEM;
+	/*
+	 * Strict JSON (no comments, which would make where a message ends
+	 * depend on how the bytes were cut), one message after another.
+	 */
+	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT |
+			       JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	return 0;
 }
 
 void watch_stream_free(struct watch_stream *s)

@@ -85,7 +85,10 @@ static bool good_name(const char *v)
 	return true;
 }
 
-/* Where a bad setting came from: "FILE:LINE: NAME: ", "--set: NAME: " or "--NAME: ". */
+/*
+ * Where a bad setting came from: "FILE:LINE: NAME: ", "--set: NAME: " or
+ * "--NAME: ".
+ */
 static void said_at(const char *where, const char *name)
 {
 	if (!strcmp(where, "--"))

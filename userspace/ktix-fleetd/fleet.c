@@ -19,9 +19,9 @@
  * (sync.c).  Between rounds etcd's watch on the prefix (watch.c) brings
  * each new key and revocation as it is written, read as a round reads
  * them; the leader's key deleted (its lease ran out) calls a round at
- * once, to campaign.  A host that cannot reach etcd keeps what it has: the module
- * switches to each key it already has at its time, and ktixd stops issuing
- * tickets once the last key would expire before them.
+ * once, to campaign.  A host that cannot reach etcd keeps what it has:
+ * the module switches to each key it already has at its time, and ktixd
+ * stops issuing tickets once the last key would expire before them.
  */
 #include <errno.h>
 #include <stdio.h>
