@@ -426,10 +426,10 @@ static int ring_schedule_check(struct ktix_net *kn,
  * Return: 0; -EINVAL (decrypt_until for a key that is not retiring or
  * scheduled, or in the past; no primary yet for a key that is neither one
  * nor scheduled; an unscheduled next key under external_keys; times of a
- * scheduled key out of order); -EEXIST (the
- * name is taken, a second unscheduled next key, or a key scheduled for
- * the same time); -ENOSPC (the ring holds the policy's max_keys); -ERANGE
- * (decrypt_until beyond the retention); -ENOMEM.
+ * scheduled key out of order); -EEXIST (the name is taken, a second
+ * unscheduled next key, or a key scheduled for the same time); -ENOSPC
+ * (the ring holds the policy's max_keys); -ERANGE (decrypt_until beyond
+ * the retention); -ENOMEM.
  */
 int ktix_ring_add(struct ktix_net *kn, const struct ktix_key_params *p,
 		  struct netlink_ext_ack *extack)
