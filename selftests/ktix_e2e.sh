@@ -602,6 +602,16 @@ expired_ticket() {
 	# certificate: another security context, KtixResumeMissContext).
 	stop a
 	start_ktixd a --workers 2 --deadline 3s || return 1
+	# ktix-serve reconnects at its next connection: a page first.
+	for _ in $(seq 40); do
+		hello 8443 > "$W/t"
+		grep -q 'hello from ktix-serve' "$W/t" && break
+		sleep 0.5
+	done
+	grep -q 'hello from ktix-serve' "$W/t" || {
+		echo "ktix-serve serves no page through the new ktixd:"
+		grep -E 'error|alert|Verify' "$W/t" | head -n 3
+		tail -n 5 "$W/serve-8443.log"; tail -n 5 "$W/a.log"; return 1; }
 	age=$(( $(date +%s) - $(cat "$W/early.time") ))
 	# The policy's shortest lifetime is 60 s; most of it has passed already.
 	[ "$age" -gt 61 ] || sleep $((62 - age))
@@ -615,7 +625,10 @@ expired_ticket() {
 		sleep 0.25
 	done
 	"$CTL" policy set ticket-lifetime 12h >/dev/null
-	grep -q '^New,' "$W/t" && [ "$(last_kind 8443)" = full ] || { echo "an old ticket resumed"; return 1; }
+	grep -q '^New,' "$W/t" && [ "$(last_kind 8443)" = full ] || {
+		echo "no full handshake for the old ticket (last: $(last_kind 8443)); its ticket key $(ticket_of "$W/early" | cut -c 1-32)"
+		grep -E '^(New|Reused)|error|alert' "$W/t" | head -n 3
+		"$CTL" key list; "$CTL" policy; tail -n 5 "$W/serve-8443.log"; tail -n 5 "$W/a.log"; return 1; }
 	[ "$(stat_of KtixResumeMissExpired)" = $((miss + 1)) ] ||
 		{ echo "KtixResumeMissExpired did not move"; tail -n 2 "$W/a.log"; return 1; }
 	echo "a ticket $(( $(date +%s) - $(cat "$W/early.time") ))s old, lifetime 60s: full handshake, counted"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # ktixd_cli: ktixd's, ktix-serve's and ktix-fleetd's command lines and
-# ktixd's configuration file, natively (no module needed: every check here happens
-# before ktixd talks to the kernel).  KTIX_BIN names the binaries' directory.
+# configuration files, natively (no module needed: every check here
+# happens before a daemon talks to the kernel or to etcd).  KTIX_BIN
+# names the binaries' directory.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh
