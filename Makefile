@@ -206,7 +206,7 @@ deps:
 # in build-fuzz/corpus/NAME.  Documentation/testing.rst.
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 1000000
-FUZZ_TARGETS := sni request keyfile urlpath result ticket etcdans
+FUZZ_TARGETS := sni request keyfile urlpath result ticket etcdans flight
 FZ := build-fuzz
 FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra \
 	$(if $(filter 1,$(WERROR)),-Werror) \
@@ -217,11 +217,14 @@ FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra \
 FUZZ_INC_sni := -Iuserspace/ktixd
 FUZZ_INC_request := -Iuserspace/ktixd
 FUZZ_INC_ticket := -Iuserspace/ktixd
+FUZZ_INC_flight := -Iuserspace/ktixd
 FUZZ_INC_keyfile := -Iuserspace/ktixctl
 FUZZ_INC_urlpath := -Iuserspace/ktix-serve
 FUZZ_INC_result := -I$(LIBK)
 FUZZ_SRC_sni := userspace/ktixd/sni.c
 FUZZ_SRC_request := userspace/ktixd/request.c
+FUZZ_SRC_flight := userspace/ktixd/flight.c
+FUZZ_LIBS_flight := $(CRYPTO_LIBS) -lpthread
 FUZZ_SRC_keyfile := userspace/ktixctl/keyfile.c
 FUZZ_LIBS_keyfile := $(CRYPTO_LIBS)
 FUZZ_SRC_urlpath := userspace/ktix-serve/path.c

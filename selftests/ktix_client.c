@@ -6,11 +6,14 @@
  * never answers or hangs up: an error, never a hang.  And the peer's TLS
  * 1.3 KeyUpdate, followed through ktixd where the kernel's kTLS takes new
  * keys, refused with a close_notify where it does not, and sealed secrets
- * that open for their own socket only.
+ * that open for their own socket only.  And a client whose records come
+ * in pieces: ktixd still reads no further than its Finished.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +111,129 @@ TEST_F(hs, blocking_handshake_then_ktls)
 	EXPECT_EQ(0, memcmp(p.got, "pong", 4));
 	EXPECT_EQ(0, ktix_ktls_close(s));
 	close(p.fd);
+}
+
+/*
+ * A client whose bytes come in pieces: a relay between it and the TCP
+ * socket sends what it writes one byte a segment (TCP_NODELAY, a pause
+ * between), so that ktixd reads its records cut anywhere, headers
+ * included.  What ktixd reads must still end exactly at the client's
+ * Finished: the request after it is kTLS's.
+ */
+struct dribble {
+	int tcp, app;		/* the TCP socket; the relay's end for the client */
+	volatile bool stop;
+};
+
+static void *dribble_main(void *arg)
+{
+	struct dribble *d = arg;
+	struct pollfd p[2] = {
+		{ .fd = d->app, .events = POLLIN },
+		{ .fd = d->tcp, .events = POLLIN },
+	};
+	char buf[4096];
+	ssize_t n, i;
+
+	while (!d->stop && poll(p, 2, 100) >= 0) {
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			n = read(d->app, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			for (i = 0; i < n; i++) {
+				if (send(d->tcp, buf + i, 1, MSG_NOSIGNAL) != 1)
+					return NULL;
+				usleep(300);
+			}
+		}
+		if (p[1].revents & (POLLIN | POLLHUP)) {
+			n = read(d->tcp, buf, sizeof(buf));
+			if (n <= 0 || write(d->app, buf, (size_t)n) != n)
+				break;
+		}
+	}
+	return NULL;
+}
+
+struct dribble_client {
+	int fd, version;
+	SSL_SESSION *sess;	/* offered if set; the new one kept */
+	int rc;
+};
+
+static void *dribble_client_main(void *arg)
+{
+	struct dribble_client *c = arg;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	char got[4];
+
+	c->rc = -1;
+	if (!ssl)
+		goto out;
+	SSL_set_min_proto_version(ssl, c->version);
+	SSL_set_max_proto_version(ssl, c->version);
+	SSL_set_fd(ssl, c->fd);
+	if (c->sess)
+		SSL_set_session(ssl, c->sess);
+	if (SSL_connect(ssl) != 1 || SSL_write(ssl, "ping", 4) != 4 ||
+	    SSL_read(ssl, got, 4) != 4 || memcmp(got, "pong", 4))
+		goto out;
+	SSL_SESSION_free(c->sess);
+	c->sess = SSL_get1_session(ssl);
+	c->rc = 0;
+out:
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* One dribbled handshake through ktixd: its kind, or -1. */
+static int dribbled(struct __test_metadata *_metadata, struct ktix_client *cl,
+		    struct dribble_client *c)
+{
+	struct dribble d = { 0 };
+	struct ktix_result res;
+	pthread_t tc, td;
+	int one = 1, s, pair[2];
+	char buf[8];
+
+	ASSERT_EQ(0, tls_pair_tcp(&d.tcp, &s));
+	setsockopt(d.tcp, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, pair));
+	d.app = pair[0];
+	c->fd = pair[1];
+	ASSERT_EQ(0, pthread_create(&td, NULL, dribble_main, &d));
+	ASSERT_EQ(0, pthread_create(&tc, NULL, dribble_client_main, c));
+	EXPECT_EQ(0, ktix_handshake(cl, s, NULL, &res))
+		TH_LOG("ktixd said: %s", res.error);
+	if (!res.status) {
+		/* The request, after the Finished, came to kTLS whole. */
+		EXPECT_EQ(4, ktix_ktls_recv(s, buf, sizeof(buf), 0));
+		EXPECT_EQ(0, memcmp(buf, "ping", 4));
+		EXPECT_EQ(4, send(s, "pong", 4, 0));
+	}
+	pthread_join(tc, NULL);
+	d.stop = true;
+	pthread_join(td, NULL);
+	EXPECT_EQ(0, c->rc);
+	ktix_ktls_close(s);
+	close(d.tcp);
+	close(pair[0]);
+	close(pair[1]);
+	return res.status ? -1 : (int)res.resumed;
+}
+
+TEST_F(hs, records_in_pieces)
+{
+	struct dribble_client c = { .version = variant->version };
+
+	EXPECT_EQ(KTIX_RESUMED_NONE, dribbled(_metadata, self->cl, &c));
+	ASSERT_NE(NULL, c.sess);
+	/* Resumed: TLS 1.2's last flight is read by its known size. */
+	EXPECT_EQ(variant->version == TLS1_3_VERSION ? KTIX_RESUMED_PSK :
+		  KTIX_RESUMED_TICKET, dribbled(_metadata, self->cl, &c));
+	SSL_SESSION_free(c.sess);
 }
 
 /* A socket that is not TCP: ktixd says so, and the client goes on. */

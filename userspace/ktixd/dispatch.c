@@ -8,8 +8,8 @@
  * home or handed to a worker with fewer in flight.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,22 +22,24 @@
 
 #include "server.h"
 
+/*
+ * One call: an option of the TCP level is there only on a TCP socket
+ * (a UDP, raw or Unix socket refuses it; the module still checks at the
+ * offload, MPTCP included).
+ */
 static int check_tcp(int fd, const char **why)
 {
-	int type = 0, proto = 0;
-	socklen_t len = sizeof(int);
+	int v;
+	socklen_t len = sizeof(v);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+	if (!getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len))
+		return 0;
+	if (errno == ENOTSOCK || errno == EBADF) {
 		*why = "the descriptor is not a socket";
 		return -ENOTSOCK;
 	}
-	len = sizeof(int);
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 ||
-	    type != SOCK_STREAM || proto != IPPROTO_TCP) {
-		*why = "the descriptor is not a TCP socket";
-		return -EPROTOTYPE;
-	}
-	return 0;
+	*why = "the descriptor is not a TCP socket";
+	return -EPROTOTYPE;
 }
 
 /* The worker with the fewest handshakes, @self on a tie. */
@@ -135,7 +137,6 @@ static bool conn_hung_up(int fd)
 	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
 }
 
-/* Reads one request: READ_MORE, READ_NONE (none waiting), READ_CLOSED. */
 /* The descriptors a message carried (SCM_RIGHTS), at most 8: how many. */
 static int take_fds(struct msghdr *mh, int fds[8])
 {
@@ -211,19 +212,17 @@ static void handshake_new(struct worker *self, struct conn *c,
 	h->type = EV_HS;
 	h->req = *req;
 	h->fd = fd;
-	h->flags = fcntl(h->fd, F_GETFL);
 	h->start = now_ns();
 	h->deadline = h->start + (uint64_t)(req->req.timeout_ms &&
 		req->req.timeout_ms < cfg->deadline_ms ? req->req.timeout_ms :
 		cfg->deadline_ms) * 1000000ull;
-	peer_name(h->fd, h->peer, sizeof(h->peer));
 	atomic_fetch_add(&c->refs, 1);
 	h->conn = c;
 	hs_dispatch(self, h);
 }
 
-static int conn_read(struct worker *self, struct conn *c)
-{
+/* One message from a server, as read: the request and its descriptors. */
+struct msg_in {
 	union {
 		char buf[CMSG_SPACE(8 * sizeof(int))];
 		struct cmsghdr align;
@@ -240,22 +239,18 @@ static int conn_read(struct worker *self, struct conn *c)
 		char bytes[sizeof(struct ktix_request) +
 			   sizeof(struct ktix_request_alpn) + 1];
 	} buf;
-	struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) };
+};
+
+/* Acts on one message of @n bytes: READ_MORE, or READ_CLOSED. */
+static int conn_take(struct worker *self, struct conn *c, struct msg_in *m,
+		     struct msghdr *mh, size_t n)
+{
 	struct request req;
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
 	int fds[8], nfds, i, err;
 	const char *why;
-	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
-	memset(&buf, 0, sizeof(buf));
-	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? READ_NONE : READ_CLOSED;
-	nfds = take_fds(&mh, fds);
+	nfds = take_fds(mh, fds);
 	/*
 	 * On a SOCK_SEQPACKET socket 0 is the end of the connection or an
 	 * empty message, which may carry descriptors: those are closed below
@@ -263,18 +258,18 @@ static int conn_read(struct worker *self, struct conn *c)
 	 */
 	if (n == 0 && !nfds && conn_hung_up(c->fd))
 		return READ_CLOSED;
-	if ((mh.msg_flags & MSG_CTRUNC) && !nfds) {
+	if ((mh->msg_flags & MSG_CTRUNC) && !nfds) {
 		/* The kernel could not install the socket here. */
 		err = -EMFILE;
 		why = "ktixd cannot take the socket: it has run out of descriptors";
 		goto bad;
 	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+	if (mh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		err = -EBADMSG;
 		why = "malformed request: too large";
 		goto bad;
 	}
-	err = request_parse(&buf, (size_t)n, &req, &why);
+	err = request_parse(&m->buf, n, &req, &why);
 	if (err)
 		goto bad;
 	if (req.is_revoke) {
@@ -303,11 +298,53 @@ static int conn_read(struct worker *self, struct conn *c)
 bad:
 	atomic_fetch_add(&counters.bad_requests, 1);
 	log_msg(LOG_WARNING, "bad request from a server: %s", why);
-	reply_error(c, (size_t)n >= offsetof(struct ktix_request, timeout_ms) ?
-		    buf.full.req.cookie : 0, err, "%s", why);
+	reply_error(c, n >= offsetof(struct ktix_request, timeout_ms) ?
+		    m->buf.full.req.cookie : 0, err, "%s", why);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	return READ_MORE;
+}
+
+/* Requests read in one recvmmsg(2), at most. */
+#define READ_BATCH	16
+
+/*
+ * Reads what the server sent, up to READ_BATCH messages in one call, and
+ * acts on each: READ_MORE (more may wait), READ_NONE (it read everything
+ * there was: recvmmsg(2) stops where the queue is empty), READ_CLOSED.
+ */
+static int conn_read(struct worker *self, struct conn *c)
+{
+	struct msg_in m[READ_BATCH];
+	struct mmsghdr mm[READ_BATCH];
+	struct iovec iov[READ_BATCH];
+	int n, i, j, fds[8], nfds, r = READ_MORE;
+
+	memset(m, 0, sizeof(m));
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < READ_BATCH; i++) {
+		iov[i].iov_base = &m[i].buf;
+		iov[i].iov_len = sizeof(m[i].buf);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = m[i].ctl.buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(m[i].ctl.buf);
+	}
+	n = recvmmsg(c->fd, mm, READ_BATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC,
+		     NULL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? READ_NONE : READ_CLOSED;
+	for (i = 0; i < n && r != READ_CLOSED; i++)
+		r = conn_take(self, c, &m[i], &mm[i].msg_hdr, mm[i].msg_len);
+	/* After the end, nothing is acted on; what came with it is closed. */
+	for (; i < n; i++) {
+		nfds = take_fds(&mm[i].msg_hdr, fds);
+		for (j = 0; j < nfds; j++)
+			close(fds[j]);
+	}
+	if (r == READ_CLOSED)
+		return r;
+	return n == READ_BATCH ? READ_MORE : READ_NONE;
 }
 
 void conn_drop(struct worker *w, struct conn *c)
@@ -323,8 +360,8 @@ void conn_drop(struct worker *w, struct conn *c)
 
 void conn_event(struct worker *w, struct conn *c, uint32_t events)
 {
-	int i, r = READ_NONE;
-	bool backlog;
+	int r = READ_NONE;
+	bool blocked;
 
 	if (events & EPOLLOUT) {
 		pthread_mutex_lock(&c->lock);
@@ -334,19 +371,14 @@ void conn_event(struct worker *w, struct conn *c, uint32_t events)
 		pthread_mutex_unlock(&c->lock);
 	}
 	/*
-	 * A few at a time, so that running handshakes are not starved; none
+	 * One batch a turn, so that running handshakes are not starved; none
 	 * while answers wait for room.
 	 */
-	for (i = 0; i < 16 && r != READ_CLOSED; i++) {
-		pthread_mutex_lock(&c->lock);
-		backlog = c->n_out != 0;
-		pthread_mutex_unlock(&c->lock);
-		if (backlog)
-			break;
+	pthread_mutex_lock(&c->lock);
+	blocked = c->blocked;
+	pthread_mutex_unlock(&c->lock);
+	if (r != READ_CLOSED && !blocked)
 		r = conn_read(w, c);
-		if (r != READ_MORE)
-			break;
-	}
 	if (r == READ_CLOSED ||
 	    (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN)))
 		conn_drop(w, c);

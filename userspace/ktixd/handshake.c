@@ -6,7 +6,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -58,19 +57,27 @@ static uint32_t kind_of(SSL *ssl, const struct hs_info *info)
 	       KTIX_RESUMED_SESSION_ID;
 }
 
-/* Ends a handshake: answers, releases everything, logs one line. */
+/*
+ * Ends a handshake: answers, releases everything, logs.  A failure and a
+ * full handshake after a failed resumption are logged; every handshake
+ * with --verbose (the server's own log has a line per connection).
+ */
 static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 {
 	struct hs_info *i = h->ssl ? tls_info(h->ssl) : NULL;
 	uint32_t miss = i ? i->miss : KTIX_RESUME_MISS_NONE;
 	uint64_t usec = (now_ns() - h->start) / 1000;
+	int prio = r->status ? LOG_NOTICE : miss ? LOG_INFO : LOG_DEBUG;
+	char peer[INET6_ADDRSTRLEN + 8] = "";
 
 	r->usec = usec > UINT32_MAX ? UINT32_MAX : (uint32_t)usec;
 	h->prev->next = h->next;
 	h->next->prev = h->prev;
-	epoll_ctl(w->epfd, EPOLL_CTL_DEL, h->fd, NULL);
-	if (!(h->flags & O_NONBLOCK))
-		fcntl(h->fd, F_SETFL, h->flags);
+	if (h->events)
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+	/* Asked only for a line that is written: a system call. */
+	if (log_wanted(prio))
+		peer_name(h->fd, peer, sizeof(peer));
 	/*
 	 * No close_notify: the connection goes on under kTLS.  Marking it
 	 * shut down keeps OpenSSL from dropping a good session from the
@@ -82,16 +89,16 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 	close(h->fd);
 	if (!r->status) {
 		atomic_fetch_add(&counters.handshakes[r->resumed], 1);
-		log_msg(LOG_INFO, "%s: %s %s resumed=%s%s%s sni=%s alpn=%s %uus",
-			h->peer, r->tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
+		log_msg(prio, "%s: %s %s resumed=%s%s%s sni=%s alpn=%s %uus",
+			peer, r->tls_version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
 			r->cipher_name, ktix_resumed_name(r->resumed),
 			miss ? " miss=" : "", miss ? resume_miss_name(miss) : "",
 			*r->sni ? r->sni : "-", *r->alpn ? r->alpn : "-",
 			r->usec);
 	} else {
 		atomic_fetch_add(&counters.failed, 1);
-		log_msg(LOG_NOTICE, "%s: handshake failed after %uus: %s",
-			h->peer, r->usec, r->error);
+		log_msg(prio, "%s: handshake failed after %uus: %s",
+			peer, r->usec, r->error);
 	}
 	if (miss)
 		atomic_fetch_add(&counters.resume_miss[miss], 1);
@@ -183,6 +190,15 @@ static void hs_done(struct worker *w, struct hs *h)
 			"the ktix module is not loaded" :
 			err == -EMFILE || err == -ENFILE ?
 			"ktixd has run out of descriptors" : strerror(-err));
+		return;
+	}
+	/*
+	 * Never: flight.c reads no further than the client's Finished.  Were
+	 * it to, kTLS would miss records, so the connection cannot go on.
+	 */
+	if (BIO_pending(SSL_get_rbio(h->ssl))) {
+		hs_fail(w, h, -EPROTO,
+			"the client sent records after its Finished that ktixd read");
 		return;
 	}
 	r.resumed = kind_of(h->ssl, info);
@@ -287,36 +303,31 @@ void hs_step(struct worker *w, struct hs *h)
 		hs_fail(w, h, -EPROTO, "TLS: %s", why);
 		return;
 	}
-	if (ev.events != h->events) {
-		epoll_ctl(w->epfd, EPOLL_CTL_MOD, h->fd, &ev);
-		h->events = ev.events;
+	if (ev.events == h->events)
+		return;
+	if (epoll_ctl(w->epfd, h->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+		      h->fd, &ev) < 0) {
+		hs_fail(w, h, -errno, "socket: %s", strerror(errno));
+		return;
 	}
+	h->events = ev.events;
 }
 
 void hs_start(struct worker *w, struct hs *h)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = h };
-
 	h->next = w->head.next;
 	h->prev = &w->head;
 	w->head.next->prev = h;
 	w->head.next = h;
 	h->ssl = tls_new();
-	if (!h->ssl || !SSL_set_fd(h->ssl, h->fd) ||
+	if (!h->ssl || flight_attach(h->ssl, h->fd) ||
 	    (h->req.alpn_len &&
 	     tls_set_alpn(h->ssl, h->req.alpn, h->req.alpn_len))) {
 		hs_fail(w, h, -ENOMEM, "out of memory");
 		return;
 	}
 	SSL_set_accept_state(h->ssl);
-	/* The server's socket is usually non-blocking already. */
-	if ((!(h->flags & O_NONBLOCK) &&
-	     fcntl(h->fd, F_SETFL, h->flags | O_NONBLOCK) < 0) ||
-	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, h->fd, &ev) < 0) {
-		hs_fail(w, h, -errno, "socket: %s", strerror(errno));
-		return;
-	}
-	h->events = EPOLLIN;
+	/* Into the worker's epoll set when it first has to wait. */
 	hs_step(w, h);
 }
 

@@ -77,6 +77,8 @@ void secret_mem_done(void);
 
 void log_msg(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Whether a line of @prio would be written (LOG_DEBUG: only -v). */
+bool log_wanted(int prio);
 
 /* ---- ring and revocation mirror (mirror.c) ---- */
 
@@ -201,6 +203,17 @@ void rekey_request(const struct request *req, int fd, struct ktix_result *r);
  * not a DNS host name.
  */
 int sni_parse(const uint8_t *ext, size_t len, char *out, size_t out_len);
+
+/* ---- the handshake's socket I/O, a flight at a time (flight.c) ---- */
+
+/*
+ * How many of @n bytes peeked from the client's socket ktixd may read
+ * (the client's records up to the end of its flight, never what kTLS
+ * must find): at least 1 when @n is not 0, at most @n.
+ */
+size_t flight_take(const unsigned char *p, size_t n, bool tls13);
+/* Gives @ssl a BIO on @fd that reads whole flights: 0 or -ENOMEM. */
+int flight_attach(SSL *ssl, int fd);
 
 /* ---- TLS (tls.c; ticket.c, sessid.c, context.c, alpn.c: tls_priv.h) ---- */
 

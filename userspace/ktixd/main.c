@@ -18,11 +18,16 @@
 
 static bool use_syslog, verbose;
 
+bool log_wanted(int prio)
+{
+	return prio != LOG_DEBUG || verbose;
+}
+
 void log_msg(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (prio == LOG_DEBUG && !verbose)
+	if (!log_wanted(prio))
 		return;
 	va_start(ap, fmt);
 	if (use_syslog) {

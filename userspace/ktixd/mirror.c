@@ -41,8 +41,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -71,6 +73,7 @@ static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot cur;
 static pthread_t thread;
 static atomic_bool stopping;
+static int stop_fd = -1;		/* an eventfd: written to stop the thread */
 static atomic_uint nl_epoch;
 static atomic_bool module_gone;
 static bool started;		/* the thread runs */
@@ -329,12 +332,18 @@ static bool event_waiting(void)
 	return poll(&p, 1, 0) != 0;
 }
 
-/* Waits up to @ms for a notification: true if one (or an error) came. */
+/*
+ * Waits up to @ms (-1: for ever) for a notification: true if one (or an
+ * error) came.  mirror_stop() wakes it through stop_fd.
+ */
 static bool event_wait(int ms)
 {
-	struct pollfd p = { .fd = ktix_nl_fd(events), .events = POLLIN };
+	struct pollfd p[2] = {
+		{ .fd = ktix_nl_fd(events), .events = POLLIN },
+		{ .fd = stop_fd, .events = POLLIN },
+	};
 
-	return poll(&p, 1, ms) != 0;
+	return poll(p, 2, ms) > 0 && p[0].revents;
 }
 
 /*
@@ -346,6 +355,13 @@ static bool events_drained(void)
 	struct timespec deadline;
 	bool waiting;
 
+	/* Usually nothing waits and nobody holds the lock: no clock read. */
+	if (!pthread_mutex_trylock(&event_lock)) {
+		waiting = event_waiting();
+		pthread_mutex_unlock(&event_lock);
+		if (!waiting)
+			return true;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_nsec += DRAIN_MS * 1000000L;
 	if (deadline.tv_nsec >= 1000000000L) {
@@ -462,7 +478,11 @@ static void *mirror_thread(void *arg)
 			broken = quiet = false;
 			continue;
 		}
-		if (!event_wait(500)) {
+		/*
+		 * Nothing to do until something is announced, except when
+		 * behind: then the set is read again every half second.
+		 */
+		if (!event_wait(revoke_current() ? -1 : 500)) {
 			/* Behind with nothing announced: read the set now. */
 			if (!gone && !revoke_current() && refresh(R_REVOKE))
 				broken = true;
@@ -506,6 +526,9 @@ int mirror_start(void)
 	int err;
 
 	atomic_store(&stopping, false);
+	stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (stop_fd < 0)
+		return -errno;
 	err = reconnect();
 	if (err)
 		goto err;
@@ -516,6 +539,8 @@ int mirror_start(void)
 	return 0;
 err:
 	sockets_close();
+	close(stop_fd);
+	stop_fd = -1;
 	return err;
 }
 
@@ -530,9 +555,13 @@ void mirror_stop(void)
 {
 	if (started) {
 		atomic_store(&stopping, true);
+		eventfd_write(stop_fd, 1);
 		pthread_join(thread, NULL);
 		started = false;
 	}
+	if (stop_fd >= 0)
+		close(stop_fd);
+	stop_fd = -1;
 	sockets_close();
 	pthread_rwlock_wrlock(&lock);
 	snapshot_free(&cur);

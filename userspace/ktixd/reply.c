@@ -2,11 +2,16 @@
 /*
  * ktixd: answers to the servers, on their connections.
  *
+ * An answer is queued on its connection, and a worker sends what its turn
+ * of the loop queued at the end of that turn (replies_flush()), every
+ * answer to one server in one sendmmsg(2): under load, many answers cost
+ * one system call, and the server reads them in one wake-up.
+ *
  * No answer is ever dropped: one that does not fit in the connection's
- * socket buffer waits in the connection's queue, and while anything
- * waits there the connection's worker reads no new request from that
- * server and waits for it to become writable instead (backpressure: the
- * queue holds at most what that server has in flight).
+ * socket buffer stays in the queue, the connection is blocked, and while
+ * it is, the connection's worker reads no new request from that server
+ * and waits for it to become writable instead (backpressure: the queue
+ * holds at most what that server has in flight).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -49,7 +54,7 @@ void conn_put(struct conn *c)
 void conn_watch(struct conn *c)
 {
 	struct epoll_event ev = {
-		.events = c->n_out ? EPOLLOUT : EPOLLIN,
+		.events = c->blocked ? EPOLLOUT : EPOLLIN,
 		.data.ptr = c,
 	};
 
@@ -57,24 +62,49 @@ void conn_watch(struct conn *c)
 		epoll_ctl(c->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-/* Sends what waits, under c->lock; false if the server is gone. */
+/* Answers sent in one sendmmsg(2), at most. */
+#define SEND_BATCH	32
+
+/*
+ * Sends what waits, under c->lock, and says whether the connection is
+ * blocked (c->blocked: answers wait for room); false if the server is
+ * gone.
+ */
 bool conn_flush(struct conn *c)
 {
-	size_t i;
+	struct mmsghdr mm[SEND_BATCH];
+	struct iovec iov[SEND_BATCH];
+	size_t done = 0, i, n;
 	bool gone = false;
+	int sent;
 
-	for (i = 0; i < c->n_out; i++) {
-		if (send(c->fd, &c->out[i], sizeof(c->out[i]),
-			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+	while (done < c->n_out) {
+		n = c->n_out - done < SEND_BATCH ? c->n_out - done : SEND_BATCH;
+		memset(mm, 0, n * sizeof(*mm));
+		for (i = 0; i < n; i++) {
+			iov[i].iov_base = &c->out[done + i];
+			iov[i].iov_len = sizeof(c->out[done + i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		sent = sendmmsg(c->fd, mm, (unsigned int)n,
+				MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent < 0) {
+			if (errno == EINTR)
+				continue;
 			/* Gone: what waits has nobody to read it. */
-			gone = errno != EAGAIN && errno != EINTR;
+			gone = errno != EAGAIN;
 			break;
 		}
+		done += (size_t)sent;
+		if ((size_t)sent < n)
+			break;		/* no room for the rest */
 	}
 	if (gone)
-		i = c->n_out;
-	memmove(c->out, c->out + i, (c->n_out - i) * sizeof(*c->out));
-	c->n_out -= i;
+		done = c->n_out;
+	memmove(c->out, c->out + done, (c->n_out - done) * sizeof(*c->out));
+	c->n_out -= done;
+	c->blocked = c->n_out != 0;
 	return !gone;
 }
 
@@ -111,31 +141,57 @@ static int queue_grow(struct conn *c)
 #pragma GCC diagnostic pop
 #endif
 
+/* Connections with answers queued in this turn of this worker's loop. */
+#define PENDING_MAX	64
+static __thread struct conn *pending[PENDING_MAX];
+static __thread unsigned int n_pending;
+
+void replies_flush(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_pending; i++) {
+		struct conn *c = pending[i];
+
+		pthread_mutex_lock(&c->lock);
+		c->pending = false;
+		/* A blocked one is sent to by its worker, when it has room. */
+		if (!c->blocked) {
+			conn_flush(c);
+			if (c->blocked)
+				conn_watch(c);
+		}
+		pthread_mutex_unlock(&c->lock);
+		conn_put(c);
+	}
+	n_pending = 0;
+}
+
 /*
- * Answers, in order: at once if the socket has room, else queued for the
- * connection's worker to send when it has (never waiting on a server
- * that does not read its answers, never dropping one).
+ * Answers, in order: queued, and sent at the end of this turn of the
+ * worker's loop (never waiting on a server that does not read its
+ * answers, never dropping one).
  */
 void reply_send(struct conn *c, const struct ktix_result *r)
 {
-	bool was_empty;
+	bool add;
 
 	pthread_mutex_lock(&c->lock);
-	was_empty = !c->n_out;
-	if (was_empty) {
-		if (send(c->fd, r, sizeof(*r), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0 ||
-		    (errno != EAGAIN && errno != EINTR))
-			goto out;	/* sent, or nobody left to read it */
-	}
 	if (c->n_out == c->cap_out && queue_grow(c)) {
+		pthread_mutex_unlock(&c->lock);
 		log_msg(LOG_ERR, "answer to a server lost: out of memory");
-		goto out;
+		return;
 	}
 	c->out[c->n_out++] = *r;
-	if (was_empty)
-		conn_watch(c);
-out:
+	add = !c->pending;
+	c->pending = true;
 	pthread_mutex_unlock(&c->lock);
+	if (!add)
+		return;
+	if (n_pending == PENDING_MAX)
+		replies_flush();
+	atomic_fetch_add(&c->refs, 1);
+	pending[n_pending++] = c;
 }
 
 void reply_error(struct conn *c, uint64_t cookie, int err,

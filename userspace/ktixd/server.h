@@ -36,6 +36,8 @@ struct conn {
 	pthread_mutex_t lock;		/* for the fields below */
 	struct ktix_result *out;	/* waiting to be sent, in order */
 	size_t n_out, cap_out;
+	bool pending;			/* in a worker's replies_flush() list */
+	bool blocked;			/* answers wait for room (EPOLLOUT) */
 	bool dropped;			/* no longer in its worker's set */
 };
 
@@ -44,11 +46,10 @@ struct hs {
 	struct hs *next, *prev;		/* in the worker's list */
 	struct conn *conn;
 	struct request req;
-	int fd, flags;			/* the TCP socket, its file flags */
+	int fd;				/* the TCP socket */
 	SSL *ssl;
 	uint64_t start, deadline;	/* CLOCK_MONOTONIC nanoseconds */
-	uint32_t events;		/* what epoll waits for now */
-	char peer[INET6_ADDRSTRLEN + 8];
+	uint32_t events;		/* what epoll waits for; 0: not in it */
 };
 
 struct worker {
@@ -80,6 +81,8 @@ void reply_error(struct conn *c, uint64_t cookie, int err,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void reply_init(struct ktix_result *r, uint64_t cookie);
 void reply_send(struct conn *c, const struct ktix_result *r);
+/* Sends the answers this thread queued: at the end of each loop turn. */
+void replies_flush(void);
 
 /* handshake.c: handshakes, in a worker */
 int hs_expire(struct worker *w);

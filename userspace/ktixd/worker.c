@@ -68,6 +68,7 @@ static void *worker_main(void *arg)
 	do {
 		int timeout = hs_expire(w), n, i;
 
+		replies_flush();
 		n = epoll_wait(w->epfd, evs, 64, timeout);
 		for (i = 0; i < n; i++) {
 			enum ev_type *t = evs[i].data.ptr;
@@ -84,8 +85,12 @@ static void *worker_main(void *arg)
 				eventfd_read(w->evfd, &v);
 				break;
 			}
+			/* Answers wait for at most 8 steps of other work. */
+			if ((i & 7) == 7)
+				replies_flush();
 		}
 	} while (worker_take(w));
+	replies_flush();
 	tls_thread_nl_close();
 	OPENSSL_thread_stop();
 	return NULL;

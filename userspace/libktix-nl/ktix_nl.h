@@ -103,6 +103,12 @@ struct nl_msg *ktix_nl_msg(struct ktix_nl *nl, uint8_t cmd);
 struct nl_msg *ktix_nl_dump_msg(struct ktix_nl *nl, uint8_t cmd);
 int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 		     ktix_nl_parse_fn parse, void *arg);
+/*
+ * As ktix_nl_transact(), for a command whose doit always answers with one
+ * message: no ACK is asked for, and that reply (or an error) ends it.
+ */
+int ktix_nl_query(struct ktix_nl *nl, struct nl_msg *msg,
+		  ktix_nl_parse_fn parse, void *arg);
 
 /* A key of the ring, as KTIX_CMD_KEY_GET reports it or KEY_ADD takes it. */
 struct ktix_key_info {

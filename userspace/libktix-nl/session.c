@@ -95,9 +95,10 @@ int ktix_nl_sess_get(struct ktix_nl *nl, const uint8_t *id, size_t id_len,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = ktix_nl_transact(nl, sess_msg(nl, KTIX_CMD_SESS_GET, id, id_len,
-					    NULL, 0, 0),
-			       parse_sess_one, out);
+	/* Every connection that offers a session ID: one reply, no ACK. */
+	err = ktix_nl_query(nl, sess_msg(nl, KTIX_CMD_SESS_GET, id, id_len,
+					 NULL, 0, 0),
+			    parse_sess_one, out);
 	if (err)
 		ktix_sess_info_free(out);
 	return err;

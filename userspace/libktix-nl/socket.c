@@ -284,6 +284,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct ktix_nl *nl = arg;
 	int err;
 
+	if (nl->reply_ends)
+		nl->done = true;
 	if (!nl->parse || nl->parse_err)
 		return NL_OK;
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, KTIX_A_MAX, NULL);
@@ -336,8 +338,8 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
-int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
-		     ktix_nl_parse_fn parse, void *arg)
+static int transact(struct ktix_nl *nl, struct nl_msg *msg,
+		    ktix_nl_parse_fn parse, void *arg, bool ack)
 {
 	struct nl_cb *cb, *cur;
 	int err;
@@ -353,6 +355,7 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	nl->parse = parse;
 	nl->parse_arg = arg;
 	nl->parse_err = 0;
+	nl->reply_ends = !ack;
 
 	if (!msg)
 		return -ENOMEM;
@@ -370,7 +373,10 @@ int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
 	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_dump_intr, nl);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, nl);
 
-	err = nl_send_auto(nl->sk, msg);
+	nl_complete_msg(nl->sk, msg);
+	if (!ack)
+		nlmsg_hdr(msg)->nlmsg_flags &= ~NLM_F_ACK;
+	err = nl_send(nl->sk, msg);
 	if (err < 0) {
 		err = ktix_nl_errno(err);
 		goto out;
@@ -398,6 +404,23 @@ out:
 	ktix_nl_free_msg(msg);
 	nl_cb_put(cb);
 	return err;
+}
+
+int ktix_nl_transact(struct ktix_nl *nl, struct nl_msg *msg,
+		     ktix_nl_parse_fn parse, void *arg)
+{
+	return transact(nl, msg, parse, arg, true);
+}
+
+/*
+ * A request whose doit always answers with one message: no ACK is asked
+ * for, so its reply ends it (an error still comes as one).  One datagram
+ * to read, not two.
+ */
+int ktix_nl_query(struct ktix_nl *nl, struct nl_msg *msg,
+		  ktix_nl_parse_fn parse, void *arg)
+{
+	return transact(nl, msg, parse, arg, false);
 }
 
 int ktix_nl_fd(const struct ktix_nl *nl)
