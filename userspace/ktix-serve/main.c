@@ -77,9 +77,36 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* Waits for @events on the connection: false if it cannot be. */
+static bool watch(struct conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+
+	if (c->watched == events)
+		return true;
+	if (epoll_ctl(epfd, c->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+		      c->fd, &ev) < 0)
+		return false;
+	c->watched = events;
+	return true;
+}
+
+/* Out of the epoll set (for ktixd, which then holds a copy). */
+static void unwatch(struct conn *c)
+{
+	if (c->watched)
+		epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	c->watched = 0;
+}
+
+/*
+ * No EPOLL_CTL_DEL: closing the last descriptor of a socket takes it out
+ * of the epoll set, and a connection is only ever in the set while ktixd
+ * holds no copy (ktixd closes its copy before it answers; during a
+ * handshake or a key update the connection is out of the set).
+ */
 static void conn_close(struct conn *c, bool tls)
 {
-	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (c->file >= 0)
 		close(c->file);
 	if (tls)
@@ -99,8 +126,6 @@ static void conn_close(struct conn *c, bool tls)
  */
 static void conn_abort(struct conn *c, const char *why)
 {
-	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = c };
-
 	printf("%s: closed: %s\n", c->peer, why);
 	if (c->file >= 0) {
 		close(c->file);
@@ -109,8 +134,8 @@ static void conn_abort(struct conn *c, const char *why)
 	shutdown(c->fd, SHUT_WR);
 	c->state = ST_CLOSING;
 	c->deadline = now_ms() + 1000;
-	if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
-		epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
+	if (!watch(c, EPOLLRDHUP))
+		conn_close(c, false);
 }
 
 /* Closes what passed its deadline, saying why. */
@@ -149,14 +174,6 @@ static void sweep(void)
 			shutdown(c->fd, SHUT_RDWR);
 		conn_close(c, c->state != ST_HANDSHAKE);
 	}
-}
-
-static void watch(struct conn *c, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = c };
-
-	if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
-		epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
 static void conn_send(struct conn *c);
@@ -204,7 +221,7 @@ static void key_update_start(struct conn *c, bool requested)
 		return;
 	}
 	/* Out of the set: a hang-up meanwhile would wake the loop for ever. */
-	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	unwatch(c);
 	c->state = ST_KEY_UPDATE;
 	c->deadline = now_ms() + handshake_ms;
 }
@@ -228,8 +245,11 @@ static void conn_read(struct conn *c)
 	else
 		n = ktix_ktls_recv(c->fd, c->req + c->req_len,
 				   sizeof(c->req) - c->req_len, MSG_DONTWAIT);
-	if (n == -EAGAIN || n == -EINTR)
+	if (n == -EAGAIN || n == -EINTR) {
+		if (!watch(c, EPOLLIN))
+			conn_close(c, true);
 		return;
+	}
 	if (n == -EKEYEXPIRED) {
 		key_update_start(c, requested);
 		return;
@@ -343,7 +363,10 @@ static void conn_send(struct conn *c)
 	c->url_too_long = false;
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
-	watch(c, EPOLLIN);
+	if (!watch(c, EPOLLIN)) {
+		conn_close(c, true);
+		return;
+	}
 	/* Bytes of the next request may have come with this one. */
 	c->in_request = c->req_len != 0;
 	c->deadline = now_ms() + (c->in_request ? header_ms : idle_ms);
@@ -351,14 +374,13 @@ static void conn_send(struct conn *c)
 	return;
 wait:
 	c->deadline = now_ms() + idle_ms;
-	watch(c, EPOLLOUT);
+	if (!watch(c, EPOLLOUT))
+		conn_close(c, true);
 }
 
 /* ktixd's answer to a key update: reading goes on, or the end. */
 static void key_update_answer(struct conn *c, const struct ktix_result *r)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-
 	if (r->status) {
 		/* ktixd sent the client a close_notify. */
 		conn_abort(c, r->error);
@@ -368,13 +390,12 @@ static void key_update_answer(struct conn *c, const struct ktix_result *r)
 	memcpy(c->secrets, r->secrets, sizeof(c->secrets));
 	c->state = ST_READ;
 	c->deadline = now_ms() + (c->in_request ? header_ms : idle_ms);
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+	if (!watch(c, EPOLLIN))
 		conn_close(c, true);
 }
 
 static void handshake_answer(struct conn *c, const struct ktix_result *r)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 	size_t i;
 
 	if (r->status) {
@@ -400,8 +421,11 @@ static void handshake_answer(struct conn *c, const struct ktix_result *r)
 		memcpy(c->secrets, r->secrets, sizeof(c->secrets));
 	c->state = ST_READ;
 	c->deadline = now_ms() + idle_ms;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
-		conn_close(c, true);
+	/*
+	 * The request usually came with the client's Finished: read at
+	 * once, and into the epoll set only if it has not come yet.
+	 */
+	conn_read(c);
 }
 
 static void handshake_answers(void)

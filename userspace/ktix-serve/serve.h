@@ -29,6 +29,7 @@ struct conn {
 	int fd;
 	uint32_t gen;		/* in the cookie: a reused fd is another conn */
 	enum state state;
+	uint32_t watched;	/* the events epoll waits for; 0: not in it */
 	char peer[INET6_ADDRSTRLEN + 8];
 	char req[REQ_MAX];
 	size_t req_len;

@@ -34,8 +34,21 @@ _Static_assert(offsetof(struct ktix_result, max_record) == 1140,
 _Static_assert(offsetof(struct ktix_result, secrets) == 1144,
 	       "ktix_result.secrets");
 
+/* Answers read in one recvmmsg(2), at most. */
+#define ANSWER_BATCH	16
+
 struct ktix_client {
 	int fd;
+	/*
+	 * Answers read together, taken one by one.  drained: the read that
+	 * filled them found the socket empty after them, so the call that
+	 * finds them all taken says -EAGAIN without asking the socket (the
+	 * caller waits for the descriptor, which wakes it for anything new).
+	 */
+	bool drained;
+	unsigned int next, count;
+	unsigned int len[ANSWER_BATCH];
+	struct ktix_result ans[ANSWER_BATCH];
 };
 
 int ktix_client_open(const char *path, struct ktix_client **out)
@@ -164,19 +177,59 @@ int ktix_handshake_submit(struct ktix_client *cl, int fd,
 	return request_send(cl, fd, iov, n_iov);
 }
 
-int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res)
+/* Reads what answers wait, up to ANSWER_BATCH: 0 or a negative errno. */
+static int answers_read(struct ktix_client *cl)
 {
-	ssize_t n;
+	struct mmsghdr mm[ANSWER_BATCH];
+	struct iovec iov[ANSWER_BATCH];
+	unsigned int i;
+	int n;
 
-	memset(res, 0, sizeof(*res));
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < ANSWER_BATCH; i++) {
+		iov[i].iov_base = &cl->ans[i];
+		iov[i].iov_len = sizeof(cl->ans[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
 	do {
-		n = recv(cl->fd, res, sizeof(*res), MSG_DONTWAIT);
+		n = recvmmsg(cl->fd, mm, ANSWER_BATCH, MSG_DONTWAIT, NULL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	for (i = 0; i < (unsigned int)n; i++)
+		cl->len[i] = mm[i].msg_len;
+	cl->next = 0;
+	cl->count = (unsigned int)n;
+	/* recvmmsg(2) stops short only where the socket is empty. */
+	cl->drained = n < ANSWER_BATCH;
+	return 0;
+}
+
+int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res)
+{
+	struct ktix_result *a;
+	size_t n;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (cl->next == cl->count) {
+		if (cl->drained) {
+			cl->drained = false;
+			return -EAGAIN;
+		}
+		err = answers_read(cl);
+		if (err)
+			return err;
+	}
+	a = &cl->ans[cl->next];
+	n = cl->len[cl->next++];
 	if (n == 0)
 		return -ECONNRESET;	/* ktixd went away */
-	return ktix_result_decode(res, (size_t)n);
+	memcpy(res, a, n);
+	/* It may carry sealed secrets: one copy, the caller's. */
+	explicit_bzero(a, n);
+	return ktix_result_decode(res, n);
 }
 
 int ktix_result_decode(struct ktix_result *res, size_t n)
@@ -225,6 +278,9 @@ static int wait_answer(struct ktix_client *cl, uint64_t cookie,
 		int64_t left;
 		int n;
 
+		/* Answers read with an earlier one come first. */
+		if (cl->next < cl->count)
+			goto take;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = deadline_ms - ms_of(&now);
 		if (left <= 0)
@@ -236,6 +292,8 @@ static int wait_answer(struct ktix_client *cl, uint64_t cookie,
 			return -errno;
 		if (n == 0)
 			continue;
+		cl->drained = false;	/* readable now: ask the socket */
+take:
 		err = ktix_handshake_complete(cl, &r);
 		if (err == -EAGAIN)
 			continue;

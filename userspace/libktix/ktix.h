@@ -242,9 +242,14 @@ int ktix_handshake_submit(struct ktix_client *cl, int fd,
  * @cl: the client
  * @res: the answer of a submitted handshake or revocation
  *
+ * Answers that wait are read together (one system call for up to 16) and
+ * kept in @cl: after ktix_client_fd() polls readable, call this until it
+ * says -EAGAIN.  That -EAGAIN may come without asking the socket, when the
+ * last read found it empty: wait for the descriptor again.
+ *
  * Return: 0 (the answer is in @res, its status in res->status); -EAGAIN
  * when no answer waits; -ECONNRESET when ktixd went away; -EPROTO for
- * what is not an answer of ktixd; or the errno of recvmsg(2).
+ * what is not an answer of ktixd; or the errno of recvmmsg(2).
  */
 int ktix_handshake_complete(struct ktix_client *cl, struct ktix_result *res);
 
