@@ -1,21 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vs-nginx.sh [--quick] hs|data|syscalls: ktix against nginx, in one VM boot.  Run by
-# bench/run inside the test VM; prints "key value" lines.
+# vs-nginx.sh [--quick] hs|data|syscalls: ktix against nginx and HAProxy,
+# in one VM boot.  Run by bench/run inside the test VM; prints "key value"
+# lines.
 #
 #   CPU 1: the server under test, alone -- ktixd (one worker) and ktix-serve,
-#          or one nginx worker (Debian's, with OpenSSL 3 and kTLS)
+#          or one nginx worker (Debian's, with OpenSSL 3 and kTLS), or
+#          HAProxy (Debian's 2.6, one thread, TLS in userspace: it has no
+#          kTLS; it answers with "http-request return", no backend)
 #   CPU 0: the client, bench/hsload (handshakes) or curl (data)
 #
 # hs:   handshakes per second, full and resumed (TLS 1.2 ticket and session
-#       ID, TLS 1.3 PSK), in rounds that alternate the two servers, each
+#       ID, TLS 1.3 PSK), in rounds that alternate the three servers, each
 #       run checked: every connection resumed as the client saw it, and
 #       the server counted the same (ktix: its offload counters; nginx:
-#       $ssl_session_reused in its access log).  Also where the CPU went:
-#       user and system time per connection, by process.
-# syscalls: system calls per connection (TLS 1.2 ticket resumption), by
-#       process, counted with strace -c: ktixd, ktix-serve, the nginx worker.
+#       $ssl_session_reused in its access log; HAProxy: ssl_fc_is_resumed
+#       in its log).  Also where the CPU went: user and system time per
+#       connection, by process.
+# syscalls: system calls per connection, by process, counted with
+#       strace -f -c: ktixd, ktix-serve, the nginx worker, HAProxy; for
+#       each kind of handshake with 32 connections at once, and for TLS 1.2
+#       tickets one at a time too (nothing to batch).
 # data: MB/s of one large file by sendfile(2) over kTLS from ktix-serve,
 #       from nginx with kTLS, and from nginx with userspace TLS.
 set -euo pipefail
@@ -29,7 +35,7 @@ ulimit -n 8192
 W=$(mktemp -d /tmp/vsnginx.XXXXXX)
 cleanup() {
 	[ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null
-	kill "${KTIXD:-}" "${SERVE:-}" 2>/dev/null
+	kill "${KTIXD:-}" "${SERVE:-}" "${HAPROXY:-}" 2>/dev/null
 	wait 2>/dev/null || true
 	rm -rf "$W"
 }
@@ -77,6 +83,31 @@ http {
 }
 EOF
 taskset -c 1 nginx -c "$W/nginx.conf" -e "$W/nginx/error.log"
+# HAProxy as its users would set it up for this job: one thread, tickets
+# (on by default) and its shared session cache, the same certificate and
+# ciphers; 9445.
+cat "$W/cert.pem" "$W/key.pem" > "$W/both.pem"
+cat > "$W/haproxy.cfg" <<EOF
+global
+	nbthread 1
+	maxconn 4096
+	tune.ssl.cachesize 100000
+	tune.ssl.lifetime 43200
+	ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305
+	ssl-default-bind-options ssl-min-ver TLSv1.2
+defaults
+	mode http
+	timeout connect 5s
+	timeout client 30s
+	timeout server 30s
+frontend bench
+	bind 127.0.0.1:9445 ssl crt $W/both.pem alpn http/1.1
+	log stdout format raw local0
+	log-format "%[ssl_fc_protocol] %[ssl_fc_is_resumed]"
+	http-request return status 200 content-type text/html string "hello\n"
+EOF
+taskset -c 1 haproxy -f "$W/haproxy.cfg" -db > "$W/haproxy.log" 2>&1 &
+HAPROXY=$!
 taskset -c 1 "$BIN/ktixd" --cert "$W/cert.pem" --key "$W/key.pem" --socket "$W/k.sock" \
 	--workers 1 --foreground 2>"$W/ktixd.log" &
 KTIXD=$!
@@ -95,6 +126,27 @@ ticks() {
 	sed -E 's/^[0-9]+ \(.*\) //' "/proc/$1/stat" | awk -v f="$2" '{ print $(f - 2) }'
 }
 
+log_of() {	# log_of SERVER: its log of one line per connection
+	case $1 in
+	nginx) echo "$W/nginx/access.log" ;;
+	haproxy) echo "$W/haproxy.log" ;;
+	*) echo /dev/null ;;
+	esac
+}
+
+reused_mark() {	# reused_mark SERVER KIND: the log's word for the kind
+	case $1/$2 in
+	nginx/KtixOffloadFull) echo . ;;
+	nginx/*) echo r ;;
+	haproxy/KtixOffloadFull) echo 0 ;;
+	haproxy/*) echo 1 ;;
+	esac
+}
+
+port_of() {	# port_of SERVER
+	case $1 in ktix) echo 8443 ;; nginx) echo 9443 ;; haproxy) echo 9445 ;; esac
+}
+
 # hs_run SERVER PORT NAME CONNS HSLOAD-OPTIONS: one hsload run, checked;
 # appends its raw counts to $W/hs.raw, summed over the rounds at the end.
 hs_run() {
@@ -108,12 +160,12 @@ hs_run() {
 	*) kind=KtixOffloadFull ;;
 	esac
 	before=$(stat_of "$kind")
-	lines0=$(wc -l < "$W/nginx/access.log" 2>/dev/null || echo 0)
-	if [ "$server" = ktix ]; then
-		pids="$KTIXD $SERVE"	# proc0 ktixd, proc1 ktix-serve
-	else
-		pids=$(pgrep -P "$(cat "$W/nginx.pid")" | tr '\n' ' ')
-	fi
+	lines0=$(wc -l < "$(log_of "$server")" 2>/dev/null || echo 0)
+	case $server in
+	ktix) pids="$KTIXD $SERVE" ;;	# proc0 ktixd, proc1 ktix-serve
+	nginx) pids=$(pgrep -P "$(cat "$W/nginx.pid")" | tr '\n' ' ') ;;
+	haproxy) pids=$HAPROXY ;;
+	esac
 	for p in $pids; do u0+=("$(ticks "$p" 14)"); s0+=("$(ticks "$p" 15)"); done
 	out=$(taskset -c 0 build/bench/hsload -p "$port" -n "$n" -c 32 -t 600 "$@")
 	{
@@ -131,8 +183,8 @@ hs_run() {
 		else
 			sleep 0.2
 			# The first connection of a resumed run is the full one.
-			echo "${k}_counted $(tail -n +"$((lines0 + 1))" "$W/nginx/access.log" |
-				awk -v r="$([ "$kind" = KtixOffloadFull ] && echo . || echo r)" '$2 == r' | wc -l)"
+			echo "${k}_counted $(tail -n +"$((lines0 + 1))" "$(log_of "$server")" |
+				awk -v r="$(reused_mark "$server" "$kind")" '$2 == r' | wc -l)"
 		fi
 	} >> "$W/hs.raw"
 }
@@ -142,46 +194,60 @@ if [ "$what" = syscalls ]; then
 	N=200
 	[ "$quick" = 1 ] && N=100
 	echo "connections $N"
-	taskset -c 0 build/bench/hsload -p 8443 -n 100 -c 32 -2 -r > /dev/null
-	taskset -c 0 build/bench/hsload -p 9443 -n 100 -c 32 -2 -r > /dev/null
-	for who in "ktixd $KTIXD 8443" "ktix_serve $SERVE 8443" \
-		   "nginx $(pgrep -P "$(cat "$W/nginx.pid")" | head -n 1) 9443"; do
-		set -- $who
-		strace -f -c -o "$W/strace.$1" -p "$2" 2>/dev/null &
+	for p in 8443 9443 9445; do
+		taskset -c 0 build/bench/hsload -p "$p" -n 100 -c 32 -2 -r > /dev/null
+	done
+	# count NAME PID PORT KIND CONCURRENCY HSLOAD-OPTIONS
+	count() {
+		local name=$1 pid=$2 port=$3 kind=$4 c=$5 st
+		shift 5
+		strace -f -c -o "$W/strace.$name" -p "$pid" 2>/dev/null &
 		st=$!
 		sleep 1		# attached
-		taskset -c 0 build/bench/hsload -p "$3" -n "$N" -c 32 -2 -r > /dev/null
+		taskset -c 0 build/bench/hsload -p "$port" -n "$N" -c "$c" "$@" > /dev/null
 		sleep 0.5
 		kill -INT "$st"
 		wait "$st" 2>/dev/null || true
 		# strace -c: "% time seconds usecs/call calls [errors] syscall"
-		awk -v p="$1" -v n="$N" '$NF == "total" { printf "%s_syscalls_per_conn %.1f\n", p, $4 / n }
+		awk -v p="${kind}_$name" -v n="$N" '$NF == "total" { printf "%s_syscalls_per_conn %.1f\n", p, $4 / n }
 			NF >= 5 && $1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" {
-				printf "%s_%s_per_conn %.2f\n", p, $NF, $4 / n }' "$W/strace.$1"
+				printf "%s_%s_per_conn %.2f\n", p, $NF, $4 / n }' "$W/strace.$name"
+	}
+	nginx_worker=$(pgrep -P "$(cat "$W/nginx.pid")" | head -n 1)
+	for m in "tls12_ticket 32 -2 -r" "tls12_session_id 32 -2 -r -s" "tls13_psk 32 -3 -r" \
+		 "tls12_full 32 -2" "tls13_full 32 -3" "tls12_ticket_serial 1 -2 -r"; do
+		set -- $m
+		count ktixd "$KTIXD" 8443 "$@"
+		count ktix_serve "$SERVE" 8443 "$@"
+		count nginx "$nginx_worker" 9443 "$@"
+		count haproxy "$HAPROXY" 9445 "$@"
 	done
 elif [ "$what" = hs ]; then
-	N=2000 R=4
-	[ "$quick" = 1 ] && N=300 R=2
+	N=2400 R=6
+	[ "$quick" = 1 ] && N=300 R=3
 	echo "connections_per_run $N"
 	echo "rounds $R"
 	# Warm both up (discarded).  Then each kind in R rounds of N/R
 	# connections, ktix and nginx in turn and the first of the two
 	# swapped each round, so that drift in the machine's speed (large on
 	# a shared host) falls on both alike; the rounds are summed.
-	taskset -c 0 build/bench/hsload -p 8443 -n 100 -c 32 > /dev/null
-	taskset -c 0 build/bench/hsload -p 9443 -n 100 -c 32 > /dev/null
+	for p in 8443 9443 9445; do
+		taskset -c 0 build/bench/hsload -p "$p" -n 100 -c 32 > /dev/null
+	done
 	: > "$W/hs.raw"
 	for m in "tls12_full -2" "tls12_ticket -2 -r" "tls12_session_id -2 -r -s" \
 		 "tls13_full -3" "tls13_psk -3 -r"; do
 		set -- $m
 		for r in $(seq "$R"); do
-			if [ $((r % 2)) = 1 ]; then
-				hs_run ktix 8443 "$1" $((N / R)) "${@:2}"
-				hs_run nginx 9443 "$1" $((N / R)) "${@:2}"
-			else
-				hs_run nginx 9443 "$1" $((N / R)) "${@:2}"
-				hs_run ktix 8443 "$1" $((N / R)) "${@:2}"
-			fi
+			# Each server first, second and last in turn.
+			case $((r % 3)) in
+			1) order="ktix nginx haproxy" ;;
+			2) order="nginx haproxy ktix" ;;
+			0) order="haproxy ktix nginx" ;;
+			esac
+			for srv in $order; do
+				hs_run "$srv" "$(port_of "$srv")" "$1" $((N / R)) "${@:2}"
+			done
 		done
 	done
 	# Per kind and server: handshakes per second of wall time and of the
