@@ -7,7 +7,7 @@
  * 1.3 KeyUpdate, followed through ktixd where the kernel's kTLS takes new
  * keys, refused with a close_notify where it does not, and sealed secrets
  * that open for their own socket only.  And a client whose records come
- * in pieces: ktixd still reads no further than its Finished.
+ * cut, the rest with its request: ktixd reads no further than its Finished.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -114,11 +114,13 @@ TEST_F(hs, blocking_handshake_then_ktls)
 }
 
 /*
- * A client whose bytes come in pieces: a relay between it and the TCP
- * socket sends what it writes one byte a segment (TCP_NODELAY, a pause
- * between), so that ktixd reads its records cut anywhere, headers
- * included.  What ktixd reads must still end exactly at the client's
- * Finished: the request after it is kTLS's.
+ * A client whose records come in pieces: a relay between it and the TCP
+ * socket sends the first 3 bytes of whatever the client writes, pauses,
+ * then the rest together with whatever the client wrote meanwhile (its
+ * request, after its Finished).  So ktixd reads records cut inside their
+ * header, and the rest of a record arrives with the application data
+ * that follows: what ktixd reads must still end exactly at the client's
+ * Finished, the request is kTLS's.
  */
 struct dribble {
 	int tcp, app;		/* the TCP socket; the relay's end for the client */
@@ -132,18 +134,27 @@ static void *dribble_main(void *arg)
 		{ .fd = d->app, .events = POLLIN },
 		{ .fd = d->tcp, .events = POLLIN },
 	};
-	char buf[4096];
-	ssize_t n, i;
+	char buf[16384];
+	ssize_t n, more;
 
 	while (!d->stop && poll(p, 2, 100) >= 0) {
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			n = read(d->app, buf, sizeof(buf));
 			if (n <= 0)
 				break;
-			for (i = 0; i < n; i++) {
-				if (send(d->tcp, buf + i, 1, MSG_NOSIGNAL) != 1)
-					return NULL;
-				usleep(300);
+			if (n > 3) {
+				if (send(d->tcp, buf, 3, MSG_NOSIGNAL) != 3)
+					break;
+				usleep(20000);
+				more = recv(d->app, buf + n, sizeof(buf) - (size_t)n,
+					    MSG_DONTWAIT);
+				if (more > 0)
+					n += more;
+				if (send(d->tcp, buf + 3, (size_t)n - 3,
+					 MSG_NOSIGNAL) != n - 3)
+					break;
+			} else if (send(d->tcp, buf, (size_t)n, MSG_NOSIGNAL) != n) {
+				break;
 			}
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
@@ -181,6 +192,8 @@ static void *dribble_client_main(void *arg)
 		goto out;
 	SSL_SESSION_free(c->sess);
 	c->sess = SSL_get1_session(ssl);
+	/* Freed unshut, OpenSSL would mark the session not resumable. */
+	SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	c->rc = 0;
 out:
 	SSL_free(ssl);

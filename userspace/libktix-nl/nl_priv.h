@@ -31,6 +31,7 @@ struct ktix_nl {
 	int err_outer;		/* the attribute nesting it, or -1 */
 	bool done;		/* its ACK, error or dump end has arrived */
 	bool reply_ends;	/* no ACK asked: its one reply ends it */
+	uint32_t seq;		/* the request's: anything else is not its */
 	bool intr;		/* the dump was interrupted by a change */
 	ktix_nl_parse_fn parse;
 	void *parse_arg;

@@ -278,6 +278,18 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * Replaces libnl's own check, which counts on an ACK ending every request
+ * (ktix_nl_query() asks for none): a message of another request, one
+ * that ended early, is not this one's and is skipped.
+ */
+static int on_seq(struct nl_msg *msg, void *arg)
+{
+	struct ktix_nl *nl = arg;
+
+	return nlmsg_hdr(msg)->nlmsg_seq == nl->seq ? NL_OK : NL_SKIP;
+}
+
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[KTIX_A_MAX + 1];
@@ -372,10 +384,12 @@ static int transact(struct ktix_nl *nl, struct nl_msg *msg,
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, nl);
 	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_dump_intr, nl);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, nl);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq, nl);
 
 	nl_complete_msg(nl->sk, msg);
 	if (!ack)
 		nlmsg_hdr(msg)->nlmsg_flags &= ~NLM_F_ACK;
+	nl->seq = nlmsg_hdr(msg)->nlmsg_seq;
 	err = nl_send(nl->sk, msg);
 	if (err < 0) {
 		err = ktix_nl_errno(err);
