@@ -69,7 +69,7 @@ static void usage(FILE *f)
 "  -f, --foreground    accepted for old unit files: ktixd never forks\n"
 "  -o, --set KEY=VALUE any configuration setting, as in the file\n"
 "      --check         check the configuration and certificates, then exit\n"
-"  -v, --verbose       log debugging detail too\n"
+"  -v, --verbose       log every handshake and debugging detail\n"
 "  -V, --version       print the version and exit\n"
 "  -h, --help          print this help and exit\n"
 "\n"
