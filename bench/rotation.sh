@@ -63,6 +63,11 @@ run() {
 	python3 selftests/lib/crosshost.py --seconds $((ROT * ROTATIONS + ROT)) "${hosts[@]}" \
 		> "$W/load-$name" &
 	load=$!
+	# The module's primary, twice a second: the rotations did happen.
+	while kill -0 "$load" 2>/dev/null; do
+		"$CTL" key list | awk '$2 == "primary" { print $1 }'
+		sleep 0.5
+	done > "$W/primaries-$name" &
 	sleep "$ROT"
 	for i in $(seq "$ROTATIONS"); do
 		"$@" > /dev/null
@@ -75,6 +80,7 @@ run() {
 	echo "${name}_misses $miss"
 	echo "${name}_errors $err"
 	echo "${name}_unknown_key $((u1 - u0))"
+	echo "${name}_primaries_seen $(sort -u "$W/primaries-$name" | grep -c .)"
 	grep -E '^(miss|error)' "$W/load-$name" | head -n 5 | sed "s/^/# ${name}: /" || true
 }
 
