@@ -25,9 +25,11 @@
 /*
  * One call: an option of the TCP level is there only on a TCP socket
  * (a UDP, raw or Unix socket refuses it; the module still checks at the
- * offload, MPTCP included).
+ * offload, MPTCP included).  A handshake's socket is checked only when
+ * its first read finds nothing (hs_step()): a ClientHello already there
+ * costs no call, and what is not TCP but speaks TLS fails at the offload.
  */
-static int check_tcp(int fd, const char **why)
+int check_tcp(int fd, const char **why)
 {
 	int v;
 	socklen_t len = sizeof(v);
@@ -286,13 +288,14 @@ static int conn_take(struct worker *self, struct conn *c, struct msg_in *m,
 		why = "a request carries exactly one socket (SCM_RIGHTS)";
 		goto bad;
 	}
-	err = check_tcp(fds[0], &why);
-	if (err)
-		goto bad;
-	if (req.is_key_update)
+	if (req.is_key_update) {
+		err = check_tcp(fds[0], &why);
+		if (err)
+			goto bad;
 		key_update_answer(c, &req, fds[0]);
-	else
+	} else {
 		handshake_new(self, c, &req, fds[0]);
+	}
 	return READ_MORE;
 
 bad:

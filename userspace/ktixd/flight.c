@@ -62,6 +62,7 @@ struct flight {
 	bool just_wrote;	/* the last call was a write */
 	bool eof;		/* the client closed its side */
 	bool sized;		/* the known flight has been read */
+	bool got_any;		/* anything read at all */
 	/*
 	 * Where the bytes read so far leave the record framing: the bytes
 	 * of a record still in the socket, or the bytes of a header cut
@@ -195,6 +196,7 @@ static int flight_read(BIO *b, char *out, size_t outl, size_t *readbytes)
 			f->eof = true;	/* as OpenSSL's socket BIO says it */
 			return 0;
 		}
+		f->got_any = true;
 		frame_advance(f, f->buf, (size_t)n);
 		f->off = 0;
 		f->len = (size_t)n;
@@ -260,12 +262,16 @@ static int flight_destroy(BIO *b)
 
 /* Made once, and kept for the life of the process. */
 static BIO_METHOD *method;
+static int method_type;
 static pthread_once_t method_once = PTHREAD_ONCE_INIT;
 
 static void method_make(void)
 {
-	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
-				     BIO_TYPE_DESCRIPTOR, "ktixd flight");
+	BIO_METHOD *m;
+
+	method_type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
+		      BIO_TYPE_DESCRIPTOR;
+	m = BIO_meth_new(method_type, "ktixd flight");
 
 	if (m && (!BIO_meth_set_read_ex(m, flight_read) ||
 		  !BIO_meth_set_write_ex(m, flight_write) ||
@@ -275,6 +281,15 @@ static void method_make(void)
 		m = NULL;
 	}
 	method = m;
+}
+
+bool flight_got_any(SSL *ssl)
+{
+	BIO *b = SSL_get_rbio(ssl);
+	struct flight *f = b && method && BIO_method_type(b) == method_type ?
+			   BIO_get_data(b) : NULL;
+
+	return f && f->got_any;
 }
 
 int flight_attach(SSL *ssl, int fd)

@@ -283,6 +283,22 @@ void hs_step(struct worker *w, struct hs *h)
 		return;
 	}
 	e = SSL_get_error(h->ssl, ret);
+	/*
+	 * Nothing read yet, and nothing to read: only now is the socket
+	 * checked to be TCP (a ClientHello that was there already spared
+	 * the call).  A UDP socket or a pipe is refused here, at once.
+	 */
+	if ((e == SSL_ERROR_WANT_READ || e == SSL_ERROR_SYSCALL) &&
+	    !h->checked && !flight_got_any(h->ssl)) {
+		const char *why;
+		int err = check_tcp(h->fd, &why);
+
+		h->checked = true;
+		if (err) {
+			hs_fail(w, h, err, "%s", why);
+			return;
+		}
+	}
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
 		ev.events = EPOLLIN;

@@ -214,6 +214,8 @@ int sni_parse(const uint8_t *ext, size_t len, char *out, size_t out_len);
 size_t flight_take(const unsigned char *p, size_t n, bool tls13);
 /* Gives @ssl a BIO on @fd that reads whole flights: 0 or -ENOMEM. */
 int flight_attach(SSL *ssl, int fd);
+/* Whether @ssl's flight BIO has read anything from the client yet. */
+bool flight_got_any(SSL *ssl);
 
 /* ---- TLS (tls.c; ticket.c, sessid.c, context.c, alpn.c: tls_priv.h) ---- */
 

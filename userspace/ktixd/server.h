@@ -50,6 +50,7 @@ struct hs {
 	SSL *ssl;
 	uint64_t start, deadline;	/* CLOCK_MONOTONIC nanoseconds */
 	uint32_t events;		/* what epoll waits for; 0: not in it */
+	bool checked;			/* check_tcp() made */
 };
 
 struct worker {
@@ -91,6 +92,8 @@ void hs_step(struct worker *w, struct hs *h);
 int hs_offload(struct ktix_nl **nl, int fd, const struct ktix_tls_keys *k,
 	       uint32_t kind, uint32_t miss);
 void peer_name(int fd, char *buf, size_t len);
+/* 0 for a TCP socket, else -ENOTSOCK or -EPROTOTYPE and why (dispatch.c). */
+int check_tcp(int fd, const char **why);
 
 /* dispatch.c: requests, read by the worker that has the connection */
 void conn_drop(struct worker *w, struct conn *c);

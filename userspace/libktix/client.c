@@ -90,6 +90,8 @@ void ktix_client_close(struct ktix_client *cl)
 	if (!cl)
 		return;
 	close(cl->fd);
+	/* Answers read and never taken may carry sealed secrets. */
+	explicit_bzero(cl->ans, sizeof(cl->ans));
 	free(cl);
 }
 
