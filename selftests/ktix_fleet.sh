@@ -263,8 +263,9 @@ lb() {
 			fi
 			sleep 0.3
 			# gnutls-cli's first TLS 1.3 connection hangs up right
-			# after the handshake, before ktix-serve has it offloaded.
-			full=$(lb_hosts 'resumed=full|shut its side down before the offload')
+			# after the handshake, before ktix-serve has it offloaded:
+			# HAProxy passes on its FIN, or resets the connection.
+			full=$(lb_hosts 'resumed=full|shut its side down before the offload|reset before the offload')
 			resumed=$(lb_hosts 'resumed=(ticket|psk)')
 			[ -n "$full" ] && [ -n "$resumed" ] && [ "$full" != "$resumed" ] ||
 				{ echo "$client TLS $v: full handshake on '$full', resumed on '$resumed'"

@@ -147,27 +147,32 @@ int hs_offload(struct ktix_nl **nl, int fd, const struct ktix_tls_keys *k,
 }
 
 /*
- * The client shut its side down (a FIN after its Finished) before the
- * offload: kTLS takes only established connections, so the connection
- * cannot go on.  It ends as TLS asks: a close_notify, then what the client
- * had sent is read and dropped, so that the server's close is a FIN and
- * not a reset that would overtake the alert.  True if that was the case.
+ * The client went away before the offload: kTLS takes only established
+ * connections, so the connection cannot go on.  A client that shut its
+ * side down (a FIN after its Finished) gets what TLS asks: a close_notify,
+ * then what it had sent is read and dropped, so that the server's close
+ * is a FIN and not a reset that would overtake the alert.  One whose
+ * connection was reset (a proxy in front aborting it) gets nothing.
+ * Returns why, or NULL when the connection is neither.
  */
-static bool hs_half_closed(struct hs *h)
+static const char *hs_gone_early(struct hs *h)
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
 	char buf[4096];
 	int i;
 
-	if (getsockopt(h->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ||
-	    ti.tcpi_state != TCP_CLOSE_WAIT)
-		return false;
+	if (getsockopt(h->fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return NULL;
+	if (ti.tcpi_state == TCP_CLOSE)
+		return "the client's connection was reset before the offload (kTLS needs an established connection)";
+	if (ti.tcpi_state != TCP_CLOSE_WAIT)
+		return NULL;
 	SSL_shutdown(h->ssl);
 	for (i = 0; i < 64 && recv(h->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
 		;
 	atomic_fetch_add(&counters.half_closed, 1);
-	return true;
+	return "the client shut its side down before the offload (kTLS needs an established connection): close_notify sent";
 }
 
 static void hs_done(struct worker *w, struct hs *h)
@@ -176,7 +181,7 @@ static void hs_done(struct worker *w, struct hs *h)
 	struct ktix_nl *nl = tls_thread_nl();
 	const unsigned char *alpn;
 	struct ktix_tls_keys keys;
-	const char *sni;
+	const char *sni, *gone;
 	struct ktix_result r;
 	unsigned int alpn_len;
 	uint8_t mfl;
@@ -213,8 +218,8 @@ static void hs_done(struct worker *w, struct hs *h)
 	r.tls_version = keys.version;
 	r.cipher = keys.cipher;
 	ktix_tls_keys_wipe(&keys);
-	if (err == -ENOTCONN && hs_half_closed(h)) {
-		hs_fail(w, h, err, "the client shut its side down before the offload (kTLS needs an established connection): close_notify sent");
+	if (err == -ENOTCONN && (gone = hs_gone_early(h))) {
+		hs_fail(w, h, err, "%s", gone);
 		return;
 	}
 	if (err) {
