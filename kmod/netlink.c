@@ -25,7 +25,7 @@
 
 #define KTIX_FEATURES	((u64)(KTIX_F_POLICY | KTIX_F_RING | KTIX_F_CACHE | \
 			       KTIX_F_REVOKE | KTIX_F_STATS | KTIX_F_OFFLOAD | \
-			       KTIX_F_SCHEDULE))
+			       KTIX_F_SCHEDULE | KTIX_F_SEND_FIRST))
 
 /* make KTIX_SERIAL_OPS=y: the serial build bench/run parallel compares. */
 #ifdef KTIX_SERIAL_OPS
@@ -161,6 +161,8 @@ static const struct nla_policy ktix_offload_nl_policy[KTIX_OFFLOAD_A_MAX + 1] = 
 	[KTIX_OFFLOAD_A_RESUME_MISS] = NLA_POLICY_RANGE(NLA_U32,
 						       KTIX_RESUME_MISS_UNKNOWN_KEY,
 						       KTIX_RESUME_MISS_MAX),
+	[KTIX_OFFLOAD_A_SEND_FIRST] = NLA_POLICY_RANGE(NLA_BINARY, 1,
+						       KTIX_SEND_FIRST_MAX_LEN),
 };
 
 static const struct nla_policy ktix_offload_cmd_nl_policy[KTIX_A_MAX + 1] = {
@@ -1056,6 +1058,7 @@ static int __ktix_nl_offload(struct genl_info *info)
 	req.rx_no_pad = nla_get_flag(tb[KTIX_OFFLOAD_A_RX_NO_PAD]);
 	if (tb[KTIX_OFFLOAD_A_RESUME_MISS])
 		req.resume_miss = nla_get_u32(tb[KTIX_OFFLOAD_A_RESUME_MISS]);
+	req.send_first = tb[KTIX_OFFLOAD_A_SEND_FIRST];
 	return ktix_offload(kn, &req, info->extack);
 }
 

@@ -10,6 +10,11 @@
  * would.  From then on kTLS owns the keys: this module keeps nothing, and
  * may be unloaded while the socket lives.
  *
+ * The records a handshake ends with (a TLS 1.3 server's NewSessionTickets,
+ * a TLS 1.2 server's last flight) may come with the keys, already sealed:
+ * they are sent before kTLS takes the socket, which saves the helper a
+ * system call a connection, and kTLS's records follow them in order.
+ *
  * A key update (kind KEY_UPDATE, TLS 1.3's KeyUpdate of RFC 8446 4.6.3)
  * sets new keys on a socket already on kTLS, one direction or both, with
  * no ULP to attach.  kTLS takes them from Linux 6.14; before, it answers
@@ -260,6 +265,11 @@ static int ktix_req_check(const struct ktix_cipher *c,
 			       "a key update is TLS 1.3's, and keeps the socket's rx_no_pad");
 		return -EINVAL;
 	}
+	if (req->send_first && req->kind == KTIX_OFFLOAD_KIND_KEY_UPDATE) {
+		NL_SET_ERR_MSG_ATTR(extack, req->send_first,
+				    "a key update has no records to send first");
+		return -EINVAL;
+	}
 	if (req->resume_miss && req->kind != KTIX_OFFLOAD_KIND_FULL) {
 		NL_SET_ERR_MSG(extack, "a resumption miss goes with kind full");
 		return -EINVAL;
@@ -272,6 +282,38 @@ static int ktix_req_check(const struct ktix_cipher *c,
 	if (!err && req->rx)
 		err = ktix_dir_check(c, req->rx, extack);
 	return err;
+}
+
+/*
+ * Sends the records the handshake ended with, all or none: -EAGAIN (no
+ * room) or the send's error with nothing sent, -EIO when only part went
+ * (the socket must be closed).  Nothing else writes to the socket now:
+ * its owner waits for the helper's answer.
+ */
+static int ktix_send_first(struct socket *sock, struct ktix_net *kn,
+			   const struct nlattr *a, struct netlink_ext_ack *extack)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct kvec iov = { .iov_base = nla_data(a), .iov_len = nla_len(a) };
+	int sent;
+
+	if (sk_stream_wspace(sock->sk) < nla_len(a)) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "no room in the socket's send buffer for the records to send first");
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
+		return -EAGAIN;
+	}
+	sent = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+	if (sent == nla_len(a))
+		return 0;
+	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
+	if (sent >= 0) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "the socket took only part of the records to send first: it must be closed");
+		return -EIO;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, a, "sending the records to send first failed");
+	return sent;
 }
 
 /* Attaches the ULP and sets the keys; on error the socket must be closed. */
@@ -356,17 +398,20 @@ static void ktix_offload_count(struct ktix_net *kn, const struct ktix_cipher *c,
  * @req: the parsed request: descriptor, version, cipher, keys, kind
  * @extack: for the reason of a refusal
  *
- * Everything is checked before the socket is touched; then the "tls" ULP
- * is attached and TLS_TX and TLS_RX are set.  For a key update the socket
+ * Everything is checked before the socket is touched; then the records
+ * to send first, if any, are sent, the "tls" ULP is attached and TLS_TX
+ * and TLS_RX are set.  For a key update the socket
  * must be on kTLS already, and only the keys are set.  Wipes its copies of
  * the keys, and @req's, whatever happens.
  *
  * Return: 0; -EINVAL (cipher, version, key lengths, a direction missing; a
  * key update not on a TLS 1.3 kTLS socket), -EBADF, -ENOTSOCK, -EPROTOTYPE
  * (not TCP), -ENOTCONN (not established), -EEXIST (a ULP already
- * attached), -EOPNOTSUPP (a key update, before Linux 6.14), all with the
- * socket unchanged; or the errno of kTLS (e.g. -ENOMEM), after which the
- * socket must be closed (after a key update's: it keeps its old keys).
+ * attached), -EOPNOTSUPP (a key update, before Linux 6.14), -EAGAIN (no
+ * room for the records to send first) or the send's error, all with the
+ * socket unchanged; or -EIO (the records went only in part) or the errno
+ * of kTLS (e.g. -ENOMEM), after which the socket must be closed (after a
+ * key update's: it keeps its old keys).
  */
 int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		 struct netlink_ext_ack *extack)
@@ -392,6 +437,8 @@ int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 	}
 	err = ktix_sock_check(sock, kn, req->kind == KTIX_OFFLOAD_KIND_KEY_UPDATE,
 			      extack);
+	if (!err && req->send_first)
+		err = ktix_send_first(sock, kn, req->send_first, extack);
 	if (!err)
 		err = ktix_ktls_install(sock, kn, c, req, extack);
 	sockfd_put(sock);

@@ -21,6 +21,7 @@ struct ktix_offload_req {
 	struct nlattr **rx;
 	bool rx_no_pad;
 	u32 resume_miss;	/* enum ktix_resume_miss */
+	struct nlattr *send_first;	/* records to send before kTLS, or NULL */
 };
 
 /* Wipes the keys in the request whatever the outcome. */

@@ -122,6 +122,7 @@ static const struct aspec offload_attrs[] = {
 	NEST_OF(KTIX_OFFLOAD_A_RX, dir_attrs),
 	A(KTIX_OFFLOAD_A_RX_NO_PAD, FLAG, 0, 0),
 	A(KTIX_OFFLOAD_A_RESUME_MISS, U32, 1, KTIX_RESUME_MISS_MAX),
+	A(KTIX_OFFLOAD_A_SEND_FIRST, BIN, 1, 64),
 };
 
 static const struct aspec top_attrs[] = {

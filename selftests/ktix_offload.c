@@ -343,6 +343,42 @@ TEST_F(offload, client_side)
 }
 
 /*
+ * Records sealed before the offload go with it (KTIX_OFFLOAD_A_SEND_FIRST),
+ * as ktixd sends a handshake's last records: the module sends them before
+ * kTLS takes the socket, and kTLS's records follow them in order.
+ */
+TEST_F(offload, send_first)
+{
+	static const char first[] = "sealed by OpenSSL", after[] = "from kTLS";
+	struct ktix_tls_keys k;
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *sealed, buf[64];
+	long len;
+	int err;
+
+	ASSERT_NE(NULL, mem);
+	/* Two records, written to memory, not to the socket. */
+	SSL_set0_wbio(self->k.s, mem);
+	ASSERT_EQ(8, SSL_write(self->k.s, first, 8));
+	ASSERT_EQ((int)sizeof(first) - 8,
+		  SSL_write(self->k.s, first + 8, sizeof(first) - 8));
+	len = BIO_get_mem_data(mem, &sealed);
+	ASSERT_GT(len, (long)sizeof(first));
+	ASSERT_EQ(0, ktix_tls_keys(self->k.s, &k));
+	err = ktix_nl_offload_send(self->nl, self->k.sfd, &k,
+				   KTIX_OFFLOAD_KIND_FULL, 0, sealed,
+				   (size_t)len);
+	ktix_tls_keys_wipe(&k);
+	ASSERT_EQ(0, err) TH_LOG("%s: %s", strerror(-err), ktix_nl_errmsg(self->nl));
+	ASSERT_EQ((ssize_t)sizeof(after), send(self->k.sfd, after, sizeof(after), 0));
+	ASSERT_EQ(0, ssl_read_all(self->k.c, (uint8_t *)buf, sizeof(first)));
+	EXPECT_EQ(0, memcmp(buf, first, sizeof(first)));
+	ASSERT_EQ(0, ssl_read_all(self->k.c, (uint8_t *)buf, sizeof(after)));
+	EXPECT_EQ(0, memcmp(buf, after, sizeof(after)));
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOADS));
+}
+
+/*
  * libktix's helpers for a kTLS socket, against OpenSSL on the other end:
  * data, close_notify both ways.
  */
@@ -747,6 +783,48 @@ TEST_F(bad, key_update_needs_a_tls13_ktls_socket)
 	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_KEYS));
 	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_KEY_UPDATES));
 	still_plain_tcp(_metadata, self);
+}
+
+/*
+ * Records to send first: never with a key update; and with no room in the
+ * socket's send buffer, EAGAIN with nothing sent and the socket unchanged.
+ */
+TEST_F(bad, send_first)
+{
+	static char fill[65536];
+	size_t filled = 0, got = 0;
+	int small = 4096;
+	ssize_t n;
+
+	refused(_metadata, self->nl,
+		ktix_nl_offload_send(self->nl, self->k.sfd, &self->keys,
+				     KTIX_OFFLOAD_KIND_KEY_UPDATE, 0, "x", 1),
+		-EINVAL);
+	EXPECT_EQ(-EMSGSIZE,
+		  ktix_nl_offload_send(self->nl, self->k.sfd, &self->keys,
+				       KTIX_OFFLOAD_KIND_FULL, 0, fill,
+				       KTIX_SEND_FIRST_MAX_LEN + 1));
+	ASSERT_EQ(0, setsockopt(self->k.sfd, SOL_SOCKET, SO_SNDBUF, &small,
+				sizeof(small)));
+	ASSERT_EQ(0, setsockopt(self->k.cfd, SOL_SOCKET, SO_RCVBUF, &small,
+				sizeof(small)));
+	while ((n = send(self->k.sfd, fill, sizeof(fill), MSG_DONTWAIT)) > 0)
+		filled += (size_t)n;
+	ASSERT_EQ(EAGAIN, errno);
+	refused(_metadata, self->nl,
+		ktix_nl_offload_send(self->nl, self->k.sfd, &self->keys,
+				     KTIX_OFFLOAD_KIND_FULL, 0, fill, 2048),
+		-EAGAIN);
+	EXPECT_EQ(1, ktix_stat(self->nl, KTIX_STATS_A_OFFLOAD_ERR_SOCKET));
+	/* Nothing but the filler came. */
+	while (got < filled) {
+		n = recv(self->k.cfd, fill, sizeof(fill), 0);
+		ASSERT_GT(n, 0);
+		got += (size_t)n;
+	}
+	EXPECT_EQ(filled, got);
+	still_plain_tcp(_metadata, self);
+	EXPECT_EQ(0, ktix_stat(self->nl, KTIX_STATS_A_OFFLOADS));
 }
 
 TEST_F(bad, rx_no_pad)

@@ -214,7 +214,7 @@ static void handshake_new(struct worker *self, struct conn *c,
 	h->type = EV_HS;
 	h->req = *req;
 	h->fd = fd;
-	h->start = now_ns();
+	h->start = turn_now_ns();
 	h->deadline = h->start + (uint64_t)(req->req.timeout_ms &&
 		req->req.timeout_ms < cfg->deadline_ms ? req->req.timeout_ms :
 		cfg->deadline_ms) * 1000000ull;

@@ -31,6 +31,14 @@
  *   takes it a round trip.  OpenSSL is told to retry, the worker waits for
  *   the socket (level-triggered, so bytes that did come wake it at once).
  *
+ * What OpenSSL writes is kept until the step that wrote it ends
+ * (flight_hold()): a flight is then one send(2), and the records a
+ * handshake ends with (TLS 1.3's NewSessionTickets, a TLS 1.2 server's
+ * last flight after a full handshake) go to the module with the keys
+ * (KTIX_OFFLOAD_A_SEND_FIRST), which sends them before kTLS takes the
+ * socket: no send(2) of ktixd's at all.  A send that found no room keeps
+ * the rest, and the worker waits until the socket can take it.
+ *
  * Sends and receives are MSG_DONTWAIT (and MSG_NOSIGNAL): the server's
  * socket keeps its own file flags, and nothing needs to set them or
  * restore them.
@@ -49,6 +57,8 @@
 
 /* Big enough for a ClientHello with post-quantum key shares. */
 #define FLIGHT_BUF	8192
+/* What OpenSSL may write before a send: a flight with a long chain. */
+#define OUT_MAX		(1 << 20)
 
 /* TLS record content types (RFC 8446, 5.1) and header length. */
 #define CT_CHANGE_CIPHER_SPEC	20
@@ -73,6 +83,9 @@ struct flight {
 	unsigned char hdr[REC_HDR], hdr_have;
 	size_t off, len;	/* unread bytes of buf */
 	unsigned char *buf;	/* FLIGHT_BUF, from the first read */
+	bool hold;		/* a flush sends nothing (flight_hold()) */
+	unsigned char *out;	/* written by OpenSSL, not yet sent */
+	size_t out_off, out_len, out_cap;
 };
 
 /*
@@ -212,18 +225,51 @@ static int flight_read(BIO *b, char *out, size_t outl, size_t *readbytes)
 static int flight_write(BIO *b, const char *in, size_t inl, size_t *written)
 {
 	struct flight *f = BIO_get_data(b);
-	ssize_t n;
 
 	BIO_clear_retry_flags(b);
-	n = send(f->fd, in, inl, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			BIO_set_retry_write(b);
+	if (f->out_off == f->out_len)
+		f->out_off = f->out_len = 0;
+	if (inl > OUT_MAX - f->out_len) {
+		errno = EMSGSIZE;
 		return 0;
 	}
+	if (f->out_len + inl > f->out_cap) {
+		size_t cap = f->out_cap ? f->out_cap : 4096;
+		unsigned char *p;
+
+		while (cap < f->out_len + inl)
+			cap *= 2;
+		p = realloc(f->out, cap);
+		if (!p) {
+			errno = ENOMEM;
+			return 0;
+		}
+		f->out = p;
+		f->out_cap = cap;
+	}
+	memcpy(f->out + f->out_len, in, inl);
+	f->out_len += inl;
 	f->written = f->just_wrote = true;
-	*written = (size_t)n;
+	*written = inl;
 	return 1;
+}
+
+/* Sends what waits: 0 when nothing is left, -EAGAIN, or -errno. */
+static int flight_send(struct flight *f)
+{
+	while (f->out_off < f->out_len) {
+		ssize_t n = send(f->fd, f->out + f->out_off,
+				 f->out_len - f->out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		f->out_off += (size_t)n;
+	}
+	f->out_off = f->out_len = 0;
+	return 0;
 }
 
 static long flight_ctrl(BIO *b, int cmd, long num, void *ptr)
@@ -232,8 +278,17 @@ static long flight_ctrl(BIO *b, int cmd, long num, void *ptr)
 
 	(void)num;
 	switch (cmd) {
-	case BIO_CTRL_FLUSH:
-		return 1;
+	case BIO_CTRL_FLUSH: {
+		int err;
+
+		BIO_clear_retry_flags(b);
+		if (f->hold)
+			return 1;
+		err = flight_send(f);
+		if (err == -EAGAIN)
+			BIO_set_retry_write(b);
+		return err ? 0 : 1;
+	}
 	case BIO_CTRL_PENDING:
 		return (long)(f->len - f->off);
 	case BIO_CTRL_EOF:
@@ -254,6 +309,7 @@ static int flight_destroy(BIO *b)
 	if (f) {
 		/* Records of the handshake: encrypted, or a hello. */
 		free(f->buf);
+		free(f->out);
 		free(f);
 		BIO_set_data(b, NULL);
 	}
@@ -283,13 +339,50 @@ static void method_make(void)
 	method = m;
 }
 
-bool flight_got_any(SSL *ssl)
+static struct flight *flight_of(SSL *ssl)
 {
 	BIO *b = SSL_get_rbio(ssl);
-	struct flight *f = b && method && BIO_method_type(b) == method_type ?
-			   BIO_get_data(b) : NULL;
+
+	return b && method && BIO_method_type(b) == method_type ?
+	       BIO_get_data(b) : NULL;
+}
+
+bool flight_got_any(SSL *ssl)
+{
+	struct flight *f = flight_of(ssl);
 
 	return f && f->got_any;
+}
+
+void flight_hold(SSL *ssl, bool hold)
+{
+	struct flight *f = flight_of(ssl);
+
+	if (f)
+		f->hold = hold;
+}
+
+int flight_flush(SSL *ssl)
+{
+	struct flight *f = flight_of(ssl);
+
+	return f ? flight_send(f) : 0;
+}
+
+const void *flight_held(SSL *ssl, size_t *len)
+{
+	struct flight *f = flight_of(ssl);
+
+	*len = f ? f->out_len - f->out_off : 0;
+	return *len ? f->out + f->out_off : NULL;
+}
+
+void flight_held_gone(SSL *ssl)
+{
+	struct flight *f = flight_of(ssl);
+
+	if (f)
+		f->out_off = f->out_len = 0;
 }
 
 int flight_attach(SSL *ssl, int fd)

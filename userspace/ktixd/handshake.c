@@ -66,7 +66,9 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 {
 	struct hs_info *i = h->ssl ? tls_info(h->ssl) : NULL;
 	uint32_t miss = i ? i->miss : KTIX_RESUME_MISS_NONE;
-	uint64_t usec = (now_ns() - h->start) / 1000;
+	uint64_t end = turn_now_ns();
+	/* Another worker's turn may have read its clock after this one's. */
+	uint64_t usec = end > h->start ? (end - h->start) / 1000 : 0;
 	int prio = r->status ? LOG_NOTICE : miss ? LOG_INFO : LOG_DEBUG;
 	char peer[INET6_ADDRSTRLEN + 8] = "";
 
@@ -85,6 +87,9 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 	 */
 	if (h->ssl && !r->status)
 		SSL_set_shutdown(h->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	/* A failure's alert, written while held: sent if it can be. */
+	if (h->ssl && r->status)
+		flight_flush(h->ssl);
 	SSL_free(h->ssl);
 	close(h->fd);
 	if (!r->status) {
@@ -129,21 +134,34 @@ static void hs_fail(struct worker *w, struct hs *h, int err, const char *fmt,
 }
 
 /*
- * KTIX_CMD_OFFLOAD on this thread's socket; on "no such family" (the
- * module was loaded again, and the socket still names the old one) once
- * more, on a socket opened afresh, which *nl then is (or NULL).
+ * KTIX_CMD_OFFLOAD on this thread's socket, with @first_len bytes the
+ * module sends before kTLS takes @fd; on "no such family" (the module was
+ * loaded again, and the socket still names the old one) once more, on a
+ * socket opened afresh, which *nl then is (or NULL).
  */
-int hs_offload(struct ktix_nl **nl, int fd, const struct ktix_tls_keys *k,
-	       uint32_t kind, uint32_t miss)
+static int hs_offload_send(struct ktix_nl **nl, int fd,
+			   const struct ktix_tls_keys *k, uint32_t kind,
+			   uint32_t miss, const void *first, size_t first_len)
 {
-	int err = ktix_nl_offload_miss(*nl, fd, k, kind, miss);
+	int err = ktix_nl_offload_send(*nl, fd, k, kind, miss, first,
+				       first_len);
 
 	if ((err != -ENOENT && err != -EOPNOTSUPP) || mirror_module_gone())
 		return err;
 	tls_thread_nl_close();
 	*nl = tls_thread_nl();
-	return *nl ? ktix_nl_offload_miss(*nl, fd, k, kind, miss) :
+	/* The module that came back may be one without SEND_FIRST. */
+	if (*nl && first_len && !tls_thread_nl_has(KTIX_F_SEND_FIRST))
+		return -EAGAIN;
+	return *nl ? ktix_nl_offload_send(*nl, fd, k, kind, miss, first,
+					  first_len) :
 		     tls_thread_nl_error();
+}
+
+int hs_offload(struct ktix_nl **nl, int fd, const struct ktix_tls_keys *k,
+	       uint32_t kind, uint32_t miss)
+{
+	return hs_offload_send(nl, fd, k, kind, miss, NULL, 0);
 }
 
 /*
@@ -175,6 +193,36 @@ static const char *hs_gone_early(struct hs *h)
 	return "the client shut its side down before the offload (kTLS needs an established connection): close_notify sent";
 }
 
+/* Waits until the socket is readable (EPOLLIN) or writable (EPOLLOUT). */
+static void hs_wait(struct worker *w, struct hs *h, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+
+	if (events == h->events)
+		return;
+	if (epoll_ctl(w->epfd, h->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+		      h->fd, &ev) < 0) {
+		hs_fail(w, h, -errno, "socket: %s", strerror(errno));
+		return;
+	}
+	h->events = events;
+}
+
+/*
+ * Sends what OpenSSL wrote and the module will not send: true when it
+ * went; else the handshake waits for room, or has failed.
+ */
+static bool hs_flush(struct worker *w, struct hs *h)
+{
+	int err = flight_flush(h->ssl);
+
+	if (err == -EAGAIN)
+		hs_wait(w, h, EPOLLOUT);
+	else if (err)
+		hs_fail(w, h, err, "sending to the client: %s", strerror(-err));
+	return !err;
+}
+
 static void hs_done(struct worker *w, struct hs *h)
 {
 	struct hs_info *info = tls_info(h->ssl);
@@ -184,6 +232,9 @@ static void hs_done(struct worker *w, struct hs *h)
 	const char *sni, *gone;
 	struct ktix_result r;
 	unsigned int alpn_len;
+	uint32_t miss;
+	size_t held_len;
+	const void *held;
 	uint8_t mfl;
 	X509 *peer;
 	int err;
@@ -206,18 +257,51 @@ static void hs_done(struct worker *w, struct hs *h)
 			"the client sent records after its Finished that ktixd read");
 		return;
 	}
+	/*
+	 * The records the handshake ended with go with the keys, and the
+	 * module sends them; ktixd sends them itself to a module without
+	 * SEND_FIRST, when they are too many, or when the socket had no
+	 * room for them (the offload then changed nothing).
+	 */
+	held = flight_held(h->ssl, &held_len);
+	if (held_len && (held_len > KTIX_SEND_FIRST_MAX_LEN ||
+			 !tls_thread_nl_has(KTIX_F_SEND_FIRST))) {
+		if (!hs_flush(w, h))
+			return;
+		held_len = 0;
+	}
 	r.resumed = kind_of(h->ssl, info);
+	miss = r.resumed == KTIX_RESUMED_NONE && info ?
+	       info->miss : KTIX_RESUME_MISS_NONE;
 	err = ktix_tls_keys(h->ssl, &keys);
 	if (err) {
 		hs_fail(w, h, err, "record keys: %s", strerror(-err));
 		return;
 	}
-	err = hs_offload(&nl, h->fd, &keys, r.resumed,
-		      r.resumed == KTIX_RESUMED_NONE && info ?
-		      info->miss : KTIX_RESUME_MISS_NONE);
+	err = hs_offload_send(&nl, h->fd, &keys, r.resumed, miss, held,
+			      held_len);
+	if (err == -EAGAIN && held_len && nl) {
+		err = flight_flush(h->ssl);
+		if (!err)
+			err = hs_offload(&nl, h->fd, &keys, r.resumed, miss);
+	}
 	r.tls_version = keys.version;
 	r.cipher = keys.cipher;
 	ktix_tls_keys_wipe(&keys);
+	if (err == -EAGAIN && held_len) {
+		/* Not even ktixd could send them all: when there is room. */
+		hs_wait(w, h, EPOLLOUT);
+		return;
+	}
+	/*
+	 * A client gone before the offload (refused before anything was
+	 * sent) may get a close_notify: the records go first, as the
+	 * alert's sequence number counts them.  Otherwise the module sent
+	 * them, or the connection fails without a word.
+	 */
+	if (err == -ENOTCONN)
+		flight_flush(h->ssl);
+	flight_held_gone(h->ssl);
 	if (err == -ENOTCONN && (gone = hs_gone_early(h))) {
 		hs_fail(w, h, err, "%s", gone);
 		return;
@@ -277,12 +361,17 @@ static void ssl_error_text(char *buf, size_t len)
 
 void hs_step(struct worker *w, struct hs *h)
 {
-	struct epoll_event ev = { .data.ptr = h };
+	uint32_t events;
 	char why[200];
 	int ret, e;
 
+	/* What the last step could not send goes first. */
+	if (!hs_flush(w, h))
+		return;
 	ERR_clear_error();
+	flight_hold(h->ssl, true);
 	ret = SSL_do_handshake(h->ssl);
+	flight_hold(h->ssl, false);
 	if (ret == 1) {
 		hs_done(w, h);
 		return;
@@ -306,10 +395,13 @@ void hs_step(struct worker *w, struct hs *h)
 	}
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
-		ev.events = EPOLLIN;
+		/* The flight this step wrote, in one send, before the wait. */
+		if (!hs_flush(w, h))
+			return;
+		events = EPOLLIN;
 		break;
 	case SSL_ERROR_WANT_WRITE:
-		ev.events = EPOLLOUT;
+		events = EPOLLOUT;
 		break;
 	case SSL_ERROR_SYSCALL:
 		if (!ERR_peek_error()) {
@@ -324,14 +416,7 @@ void hs_step(struct worker *w, struct hs *h)
 		hs_fail(w, h, -EPROTO, "TLS: %s", why);
 		return;
 	}
-	if (ev.events == h->events)
-		return;
-	if (epoll_ctl(w->epfd, h->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-		      h->fd, &ev) < 0) {
-		hs_fail(w, h, -errno, "socket: %s", strerror(errno));
-		return;
-	}
-	h->events = ev.events;
+	hs_wait(w, h, events);
 }
 
 void hs_start(struct worker *w, struct hs *h)

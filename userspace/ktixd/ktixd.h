@@ -216,6 +216,16 @@ size_t flight_take(const unsigned char *p, size_t n, bool tls13);
 int flight_attach(SSL *ssl, int fd);
 /* Whether @ssl's flight BIO has read anything from the client yet. */
 bool flight_got_any(SSL *ssl);
+/*
+ * While held, what OpenSSL writes and flushes stays in the BIO: around
+ * each SSL_do_handshake(), so that a flight is one send(2).
+ */
+void flight_hold(SSL *ssl, bool hold);
+/* Sends what waits: 0 when nothing is left, -EAGAIN (some is), -errno. */
+int flight_flush(SSL *ssl);
+/* What waits to be sent (NULL, *@len 0 if nothing); and "it went". */
+const void *flight_held(SSL *ssl, size_t *len);
+void flight_held_gone(SSL *ssl);
 
 /* ---- TLS (tls.c; ticket.c, sessid.c, context.c, alpn.c: tls_priv.h) ---- */
 
@@ -240,6 +250,8 @@ struct ktix_nl *tls_thread_nl(void);
 /* Why the last tls_thread_nl() gave none: -ENOENT, -EMFILE, ... */
 int tls_thread_nl_error(void);
 void tls_thread_nl_close(void);
+/* Whether the module behind this thread's socket has @feature (KTIX_F_*). */
+bool tls_thread_nl_has(uint64_t feature);
 
 /* ---- the server (server.c; worker.c, dispatch.c, handshake.c, reply.c:
  * server.h) ---- */

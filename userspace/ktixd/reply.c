@@ -40,6 +40,21 @@ uint64_t now_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+/* This thread's turn clock: 0 until read in the turn. */
+static __thread uint64_t turn_ns;
+
+void turn_begin(void)
+{
+	turn_ns = 0;
+}
+
+uint64_t turn_now_ns(void)
+{
+	if (!turn_ns)
+		turn_ns = now_ns();
+	return turn_ns;
+}
+
 void conn_put(struct conn *c)
 {
 	if (atomic_fetch_sub(&c->refs, 1) != 1)

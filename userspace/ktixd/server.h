@@ -78,6 +78,14 @@ bool conn_flush(struct conn *c);
 void conn_put(struct conn *c);
 void conn_watch(struct conn *c);
 uint64_t now_ns(void);
+/*
+ * The clock once per loop turn, as nginx reads it: turn_begin() after
+ * each wait, turn_now_ns() the CLOCK_MONOTONIC nanoseconds read at the
+ * turn's first use.  A handshake's duration is taken from it: from the
+ * turn that took the request to the one that finished the handshake.
+ */
+void turn_begin(void);
+uint64_t turn_now_ns(void);
 void reply_error(struct conn *c, uint64_t cookie, int err,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void reply_init(struct ktix_result *r, uint64_t cookie);

@@ -48,6 +48,7 @@ EVP_CIPHER *tls_aes128, *tls_aes256;
 static __thread struct ktix_nl *thread_nl;
 static __thread int thread_nl_err;
 static __thread unsigned int thread_nl_epoch;
+static __thread uint64_t thread_nl_features;	/* the module's KTIX_F_* */
 
 const char *resume_miss_name(uint32_t f)
 {
@@ -116,10 +117,22 @@ struct ktix_nl *tls_thread_nl(void)
 	if (!thread_nl) {
 		thread_nl_epoch = epoch;
 		thread_nl_err = ktix_nl_open(&thread_nl);
-		if (thread_nl_err)
+		if (thread_nl_err) {
 			thread_nl = NULL;
+		} else {
+			struct ktix_version_info v;
+
+			/* Once a socket: what this module can take. */
+			thread_nl_features = ktix_nl_version(thread_nl, &v) ?
+					     0 : v.features;
+		}
 	}
 	return thread_nl;
+}
+
+bool tls_thread_nl_has(uint64_t feature)
+{
+	return thread_nl && (thread_nl_features & feature) == feature;
 }
 
 int tls_thread_nl_error(void)

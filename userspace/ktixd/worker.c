@@ -70,6 +70,7 @@ static void *worker_main(void *arg)
 
 		replies_flush();
 		n = epoll_wait(w->epfd, evs, 64, timeout);
+		turn_begin();
 		for (i = 0; i < n; i++) {
 			enum ev_type *t = evs[i].data.ptr;
 			eventfd_t v;

@@ -270,5 +270,14 @@ int ktix_nl_offload(struct ktix_nl *nl, int fd, const struct ktix_tls_keys *k,
 int ktix_nl_offload_miss(struct ktix_nl *nl, int fd,
 			 const struct ktix_tls_keys *k, uint32_t kind,
 			 uint32_t miss);
+/*
+ * The same, with first_len bytes (at most KTIX_SEND_FIRST_MAX_LEN) that
+ * the module sends on fd before kTLS takes it: the records the handshake
+ * ended with (KTIX_OFFLOAD_A_SEND_FIRST, feature KTIX_F_SEND_FIRST).
+ * -EAGAIN: the socket had no room for them and is unchanged.
+ */
+int ktix_nl_offload_send(struct ktix_nl *nl, int fd,
+			 const struct ktix_tls_keys *k, uint32_t kind,
+			 uint32_t miss, const void *first, size_t first_len);
 
 #endif /* KTIX_NL_H */

@@ -37,9 +37,19 @@ int ktix_nl_offload_miss(struct ktix_nl *nl, int fd,
 			 const struct ktix_tls_keys *k, uint32_t kind,
 			 uint32_t miss)
 {
-	struct nl_msg *msg = ktix_nl_msg(nl, KTIX_CMD_OFFLOAD);
+	return ktix_nl_offload_send(nl, fd, k, kind, miss, NULL, 0);
+}
+
+int ktix_nl_offload_send(struct ktix_nl *nl, int fd,
+			 const struct ktix_tls_keys *k, uint32_t kind,
+			 uint32_t miss, const void *first, size_t first_len)
+{
+	struct nl_msg *msg;
 	struct nlattr *nest;
 
+	if (first_len > KTIX_SEND_FIRST_MAX_LEN)
+		return -EMSGSIZE;
+	msg = ktix_nl_msg_sized(nl, KTIX_CMD_OFFLOAD, first_len);
 	if (!msg)
 		return -ENOMEM;
 	nest = nla_nest_start(msg, KTIX_A_OFFLOAD | NLA_F_NESTED);
@@ -51,7 +61,9 @@ int ktix_nl_offload_miss(struct ktix_nl *nl, int fd,
 	    (k->tx.key_len && put_dir(msg, KTIX_OFFLOAD_A_TX, &k->tx)) ||
 	    (k->rx.key_len && put_dir(msg, KTIX_OFFLOAD_A_RX, &k->rx)) ||
 	    (k->rx_no_pad && nla_put_flag(msg, KTIX_OFFLOAD_A_RX_NO_PAD)) ||
-	    (miss && nla_put_u32(msg, KTIX_OFFLOAD_A_RESUME_MISS, miss))) {
+	    (miss && nla_put_u32(msg, KTIX_OFFLOAD_A_RESUME_MISS, miss)) ||
+	    (first_len && nla_put(msg, KTIX_OFFLOAD_A_SEND_FIRST,
+				  (int)first_len, first))) {
 		ktix_nl_free_msg(msg);
 		return fd < 0 ? -EBADF : -EMSGSIZE;
 	}

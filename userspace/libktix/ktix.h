@@ -122,7 +122,7 @@ struct ktix_result {
 	uint16_t cipher;	/* TLS_CIPHER_* of <linux/tls.h> */
 	uint32_t resumed;	/* enum ktix_resumed */
 	uint32_t flags;		/* enum ktix_result_flags */
-	uint32_t usec;		/* the handshake's duration */
+	uint32_t usec;		/* the handshake's duration (helper.rst) */
 	uint8_t handle[16];	/* the session's handle, for revocation */
 	char cipher_name[64];	/* OpenSSL's name: "TLS_AES_128_GCM_SHA256" */
 	char sni[256];		/* server name the client asked for, or "" */

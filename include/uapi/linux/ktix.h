@@ -237,11 +237,23 @@
  *       KTIX_OFFLOAD_A_RESUME_MISS: u32, optional, with kind full only: enum
  *                                   ktix_resume_miss, why the client's
  *                                   attempt to resume failed (counted)
+ *       KTIX_OFFLOAD_A_SEND_FIRST: binary, optional, 1 to
+ *                                  KTIX_SEND_FIRST_MAX_LEN bytes, not with
+ *                                  kind KEY_UPDATE: records the handshake
+ *                                  ended with, sealed by the caller (TLS
+ *                                  1.3 NewSessionTickets, TLS 1.2's last
+ *                                  server flight), sent on the socket
+ *                                  before kTLS takes it, so that kTLS's
+ *                                  records follow them (KTIX_F_SEND_FIRST)
  *   Everything is checked before the socket is touched: a connected TCP
  *   socket (IPv4 or IPv6) without a ULP, exact lengths.  A refusal
  *   (EBADF, ENOTSOCK, EPROTOTYPE for a socket that is not TCP, ENOTCONN,
  *   EEXIST for a ULP already there, EINVAL, ERANGE) leaves the socket as it
- *   was.  Then the "tls" ULP is attached and TLS_TX and TLS_RX are set;
+ *   was.  SEND_FIRST's bytes are sent next, all or none: EAGAIN when the
+ *   socket's send buffer has no room for them (unchanged: the caller may
+ *   send them itself and offload without them), the send's errno when it
+ *   failed, EIO when it took only part (the socket must be closed).
+ *   Then the "tls" ULP is attached and TLS_TX and TLS_RX are set;
  *   should kTLS itself refuse after that (ENOMEM), the socket is left with
  *   the ULP and must be closed.  The module wipes its copies of the keys,
  *   and the request's.
@@ -272,6 +284,9 @@
 #define KTIX_SESS_ID_MAX_LEN	32
 /* The largest session any policy lets the cache hold (session_max_size). */
 #define KTIX_SESS_DATA_MAX_LEN	65000
+
+/* The most KTIX_OFFLOAD_A_SEND_FIRST carries: a few tickets' records. */
+#define KTIX_SEND_FIRST_MAX_LEN	16384
 
 #define KTIX_REVOKE_HANDLE_LEN	16
 /* The latest KTIX_REVOKE_A_UNTIL accepted, from now: 28 days. */
@@ -311,6 +326,7 @@ enum ktix_feature {
 	KTIX_F_OFFLOAD		= 1 << 5,	/* KTIX_CMD_OFFLOAD */
 	/* KEY_ADD of scheduled next keys; policy external_keys */
 	KTIX_F_SCHEDULE		= 1 << 6,
+	KTIX_F_SEND_FIRST	= 1 << 7,	/* KTIX_OFFLOAD_A_SEND_FIRST */
 };
 
 /* Bits of KTIX_A_FLAGS. */
@@ -462,6 +478,7 @@ enum ktix_offload_attr {
 	KTIX_OFFLOAD_A_RX,
 	KTIX_OFFLOAD_A_RX_NO_PAD,
 	KTIX_OFFLOAD_A_RESUME_MISS,
+	KTIX_OFFLOAD_A_SEND_FIRST,
 	__KTIX_OFFLOAD_A_LAST
 };
 
