@@ -8,7 +8,8 @@
 # make demo       boot the VM, load the module, show it working
 # make fuzz       every libFuzzer target for FUZZ_RUNS (10^6) executions
 # make checkpatch kernel style check of kmod/ and the uapi header
-# make install    ktixd, ktix-serve, ktixctl, man pages, ktix.h and libktix.a,
+# make install    ktixd, ktix-serve, ktixctl (and its bash completion), man
+#                 pages, ktix.h and libktix.a,
 #                 the systemd unit and ktix.ko (DESTDIR=, PREFIX=/usr/local)
 # make clean      remove everything the build made
 #
@@ -68,6 +69,8 @@ KTIXD_LOOP := main server worker dispatch handshake reply rekey
 SERVE_SRCS := $(wildcard userspace/ktix-serve/*.c)
 FLEETD_SRCS := $(wildcard userspace/ktix-fleetd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/obj-pic/%.o)
+LIB_SO := $(B)/lib/libktix.so.1.0.0
 LIBNL_OBJS := $(LIBNL_SRCS:%.c=$(B)/obj/%.o)
 LIBTLS_OBJS := $(LIBTLS_SRCS:%.c=$(B)/obj/%.o)
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/obj/%.o)
@@ -96,11 +99,12 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 
 SUITES ?=
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 DESTDIR ?=
 
 .PHONY: all kmod kmod-other userspace selftests check check-all check-run demo \
 	demo-run deps \
-	checkpatch install clean fuzz fuzz-build
+	checkpatch install install-lib install-dkms clean fuzz fuzz-build
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
@@ -118,6 +122,7 @@ kmod-other:
 	$(MAKE) -C /usr/src/linux-headers-$(KVER_OTHER) M=$(CURDIR)/$(KMOD_OTHER) modules
 
 userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve $(B)/bin/ktix-fleetd \
+	$(LIB_SO) \
 	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload \
 	$(B)/bench/ticketbench $(B)/bench/ringbench $(B)/bench/handoffbench
 
@@ -142,6 +147,37 @@ $(B)/obj/%.o: %.c
 $(B)/lib/libktix.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
+
+# The shared library: the same sources built position-independent, only
+# ktix.h's functions exported (libktix.map), soname libktix.so.1.
+$(B)/obj-pic/$(LIBK)/%.o: $(LIBK)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(KTIX_CFLAGS) $(INC_K) -fPIC -c $< -o $@
+
+$(LIB_SO): $(LIB_PIC_OBJS) $(LIBK)/libktix.map
+	@mkdir -p $(dir $@)
+	$(CC) $(KTIX_LDFLAGS) -shared -Wl,-soname,libktix.so.1 \
+		-Wl,--version-script=$(LIBK)/libktix.map -Wl,--no-undefined \
+		-o $@ $(LIB_PIC_OBJS)
+	ln -sf libktix.so.1.0.0 $(B)/lib/libktix.so.1
+	ln -sf libktix.so.1 $(B)/lib/libktix.so
+
+# A program outside the tree, built the way a user builds one: against a
+# copy of libktix installed with install-lib, through pkg-config
+# (selftests/libktix_pkg.sh checks the copy, ktix_e2e runs the program).
+PKGTEST := $(abspath $(B))/pkgtest
+$(PKGTEST)/ktix_hello: selftests/pkgconfig/ktix_hello.c $(B)/lib/libktix.a \
+		$(LIB_SO) $(LIBK)/ktix.h $(LIBK)/ktix.pc.in
+	rm -rf $(PKGTEST)
+	$(MAKE) --no-print-directory -s install-lib DESTDIR=$(PKGTEST)/root \
+		PREFIX=/usr/local LIBDIR=/usr/local/lib
+	mkdir -p $(PKGTEST)/src
+	cp $< $(PKGTEST)/src/
+	cd $(PKGTEST)/src && \
+		export PKG_CONFIG_SYSROOT_DIR=$(PKGTEST)/root \
+		PKG_CONFIG_LIBDIR=$(PKGTEST)/root/usr/local/lib/pkgconfig && \
+		$(CC) -std=gnu11 -Wall -Wextra -Werror -o ../ktix_hello ktix_hello.c \
+		$$($(PKG_CONFIG) --cflags --libs ktix)
 
 $(B)/lib/libktix-nl.a: $(LIBNL_OBJS)
 	@mkdir -p $(dir $@)
@@ -189,7 +225,7 @@ $(KSRC)/.stamp:
 		$(addprefix $(notdir $(basename $(basename $(KSRC_TAR))))/,$(KSRC_FILES))
 	@touch $@
 
-selftests: $(KSFT_BINS)
+selftests: $(KSFT_BINS) $(if $(filter 1,$(SAN)),,$(PKGTEST)/ktix_hello)
 
 $(B)/selftests/%: INC = $(INC_ALL)
 $(B)/selftests/%: selftests/%.c $(LIBS_ALL) $(KSRC)/.stamp
@@ -284,7 +320,32 @@ checkpatch: $(KSRC)/.stamp
 		-f $(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h include/uapi/linux/ktix.h \
 		include/ktix/tables.h
 
-install: all
+# The module's sources for DKMS, in $(DESTDIR)/usr/src/ktix-VERSION with
+# dkms.conf: 'dkms install ktix/VERSION' then builds and installs it for a
+# kernel (selftests/dkms.sh does add and build for both stock kernels).
+DKMS_SRC = $(DESTDIR)/usr/src/ktix-$(VERSION)
+install-dkms:
+	@mkdir -p $(DKMS_SRC)/kmod $(DKMS_SRC)/include/uapi/linux $(DKMS_SRC)/include/ktix
+	install -m 0644 Kbuild VERSION $(DKMS_SRC)/
+	install -m 0644 kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) \
+		kmod/*.h $(DKMS_SRC)/kmod/
+	install -m 0644 include/uapi/linux/ktix.h $(DKMS_SRC)/include/uapi/linux/
+	install -m 0644 include/ktix/tables.h $(DKMS_SRC)/include/ktix/
+	sed 's|@VERSION@|$(VERSION)|g' dkms.conf.in > $(DKMS_SRC)/dkms.conf
+
+# libktix alone: the header, the static and shared libraries, ktix.pc.
+install-lib: $(B)/lib/libktix.a $(LIB_SO)
+	install -D -m 0644 $(LIBK)/ktix.h $(DESTDIR)$(PREFIX)/include/ktix.h
+	install -D -m 0644 $(B)/lib/libktix.a $(DESTDIR)$(LIBDIR)/libktix.a
+	install -D -m 0644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libktix.so.1.0.0
+	ln -sf libktix.so.1.0.0 $(DESTDIR)$(LIBDIR)/libktix.so.1
+	ln -sf libktix.so.1 $(DESTDIR)$(LIBDIR)/libktix.so
+	@mkdir -p $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' $(LIBK)/ktix.pc.in \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/ktix.pc
+
+install: all install-lib
 	install -D -m 0755 $(B)/bin/ktixctl $(DESTDIR)$(PREFIX)/sbin/ktixctl
 	install -D -m 0755 $(B)/bin/ktixd $(DESTDIR)$(PREFIX)/sbin/ktixd
 	install -D -m 0755 $(B)/bin/ktix-serve $(DESTDIR)$(PREFIX)/bin/ktix-serve
@@ -292,11 +353,11 @@ install: all
 	install -D -m 0644 man/ktix-fleetd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktix-fleetd.8
 	install -D -m 0644 man/ktix-fleetd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktix-fleetd.conf.5
 	install -D -m 0644 man/ktixctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixctl.8
+	install -D -m 0644 completion/ktixctl \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ktixctl
 	install -D -m 0644 man/ktixd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixd.8
 	install -D -m 0644 man/ktixd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktixd.conf.5
 	install -D -m 0644 man/ktix-serve.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktix-serve.1
-	install -D -m 0644 $(LIBK)/ktix.h $(DESTDIR)$(PREFIX)/include/ktix.h
-	install -D -m 0644 $(B)/lib/libktix.a $(DESTDIR)$(PREFIX)/lib/libktix.a
 	install -D -m 0644 etc/ktixd.conf $(DESTDIR)$(PREFIX)/share/doc/ktix/ktixd.conf.example
 	install -D -m 0644 etc/ktix.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/ktix.conf
 	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
@@ -312,5 +373,5 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(FLEETD_OBJS:.o=.d) $(KSFT_BINS:=.d) \
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(FLEETD_OBJS:.o=.d) $(KSFT_BINS:=.d) \
 	$(wildcard $(B)/obj/bench/*.d)

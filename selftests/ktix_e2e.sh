@@ -67,7 +67,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 34
+ktap_plan 36
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -641,6 +641,53 @@ counters() {
 		[ "$(stat_of KtixOffloadPsk)" -gt 0 ] && [ "$(stat_of KtixOffloadFull)" -gt 0 ]
 }
 t "the module counts handshakes by kind and misses by reason" counters
+
+# The counters for Prometheus: promtool accepts them, each figure of
+# /proc/net/ktix_stat is one sample of the same value, and a resumption
+# moves its sample.
+prometheus() {
+	local before after
+	command -v promtool >/dev/null ||
+		{ echo "no promtool (scripts/install-deps installs Debian's prometheus)"; return 1; }
+	"$CTL" stats --format prometheus > "$W/m1.prom" || return 1
+	promtool check metrics < "$W/m1.prom" || { head -n 20 "$W/m1.prom"; return 1; }
+	before=$(sed -n 's/^ktix_resumptions_total{kind="ticket"} //p' "$W/m1.prom")
+	hello 8443 -tls1_2 -sess_out "$W/prom" >/dev/null
+	hello 8443 -tls1_2 -sess_in "$W/prom" | grep -q '^Reused' ||
+		{ echo "the ticket did not resume"; return 1; }
+	"$CTL" stats --format prometheus > "$W/m2.prom" || return 1
+	after=$(sed -n 's/^ktix_resumptions_total{kind="ticket"} //p' "$W/m2.prom")
+	[ -n "$before" ] && [ "$after" = $((before + 1)) ] ||
+		{ echo "ktix_resumptions_total{kind=\"ticket\"}: $before, then $after"; return 1; }
+	[ "$after" = "$(stat_of KtixOffloadTicket)" ] ||
+		{ echo "$after, but KtixOffloadTicket $(stat_of KtixOffloadTicket)"; return 1; }
+	[ "$(grep -vc '^#' "$W/m2.prom")" = "$("$CTL" stats | wc -l)" ] ||
+		{ echo "$(grep -vc '^#' "$W/m2.prom") samples for $("$CTL" stats | wc -l) counters"; return 1; }
+	grep -E '^ktix_(resumptions|resume_misses)_total' "$W/m2.prom" | head -n 4
+	! "$CTL" -j stats --format prometheus 2>/dev/null &&
+		! "$CTL" stats --format xml 2>/dev/null
+}
+t "stats --format prometheus passes promtool and follows a resumption" prometheus
+
+# A server built outside the tree through pkg-config against an installed
+# copy of libktix (make selftests: build/pkgtest, selftests/libktix_pkg.sh)
+# has ktixd make its connection TLS and answers over kTLS.
+installed_libktix() {
+	local t=build/pkgtest out pid
+	[ -x "$t/ktix_hello" ] || { echo "no $t/ktix_hello (make selftests builds it)"; return 1; }
+	LD_LIBRARY_PATH=$t/root/usr/local/lib "$t/ktix_hello" 8460 "$W/a.sock" > "$W/khello.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do
+		grep -q listening "$W/khello.out" && break
+		sleep 0.1
+	done
+	out=$(hello 8460 -tls1_3)
+	wait "$pid" || { cat "$W/khello.out"; grep -E 'error|alert' <<< "$out"; return 1; }
+	cat "$W/khello.out"
+	grep -q 'hello from an installed libktix' <<< "$out" &&
+		grep -q '^handshake: TLS_.* resumed=full' "$W/khello.out"
+}
+t "a program built with pkg-config against an installed libktix.so serves over kTLS" installed_libktix
 
 unload() {
 	# Offloaded connections are kTLS's: ktixd gone, the module may go.

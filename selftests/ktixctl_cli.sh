@@ -96,7 +96,10 @@ ktap_test "session, revoke, stats: bad arguments refused before asking the kerne
 	out=\$('$CTL' revoke 0011 2>&1) && exit 1; grep -q \"'0011' is not a session handle\" <<< \"\$out\"
 	out=\$('$CTL' revoke 00112233445566778899aabbccddeeff --until tomorrow 2>&1) && exit 1; grep -q \"until 'tomorrow' is not a time\" <<< \"\$out\"
 	out=\$('$CTL' revoke list extra 2>&1) && exit 1; grep -q 'takes no arguments' <<< \"\$out\"
-	out=\$('$CTL' stats extra 2>&1) && exit 1; grep -q 'takes no arguments' <<< \"\$out\"
+	out=\$('$CTL' stats extra 2>&1) && exit 1; grep -q \"unknown argument 'extra'\" <<< \"\$out\"
+	out=\$('$CTL' stats --format xml 2>&1) && exit 1; grep -q \"text or prometheus, not 'xml'\" <<< \"\$out\"
+	out=\$('$CTL' stats --format 2>&1) && exit 1; grep -q 'text or prometheus' <<< \"\$out\"
+	out=\$('$CTL' -j stats --format prometheus 2>&1) && exit 1; grep -q 'pick one' <<< \"\$out\"
 	'$CTL' help session | grep -q 'Usage: ktixctl \[-j\] session \[list\]'
 	'$CTL' help revoke | grep -q 'Usage: ktixctl revoke HANDLE'
 	'$CTL' help stats | grep -q 'Usage: ktixctl \[-j\] stats'"

@@ -14,10 +14,10 @@ json() {	# json PYTHON-EXPR [ARG...]: evaluate over the JSON on stdin as "d"
 	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)" "${@:2}"
 }
 
-ktap_plan 18
+ktap_plan 19
 
 ktap_test "version shows the tool and the module" bash -c \
-	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring cache revoke stats offload schedule'"
+	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring cache revoke stats offload schedule send-first'"
 
 ktap_test "the bare command shows version and policy" bash -c \
 	"out=\$('$CTL'); echo \"\$out\"; grep -q '^module:   $VERSION' <<< \"\$out\" && grep -qx 'max-keys          16' <<< \"\$out\""
@@ -27,7 +27,7 @@ bare_json() {
 	out=$("$CTL" -j) || return 1
 	echo "$out"
 	[ "$(json 'd["version"]["module"], d["policy"]["max_keys"], d["version"]["features"]' <<< "$out")" = \
-	  "$VERSION 16 ['policy', 'ring', 'cache', 'revoke', 'stats', 'offload', 'schedule']" ]
+	  "$VERSION 16 ['policy', 'ring', 'cache', 'revoke', 'stats', 'offload', 'schedule', 'send-first']" ]
 }
 ktap_test "-j: one JSON document" bare_json
 
@@ -84,6 +84,20 @@ keys() {
 		setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$CTL" key list > /dev/null
 }
 ktap_test "key list, rotate, del; only admins change keys" keys
+
+# The bash completion offers the ring's key names after "key del".
+key_names_complete() {
+	local names got
+	[ -r /usr/share/bash-completion/bash_completion ] ||
+		{ echo "no bash-completion (scripts/install-deps installs it)"; return 1; }
+	names=$("$CTL" -j key list | json '" ".join(sorted(k["name"] for k in d))')
+	got=$(bash -c '. /usr/share/bash-completion/bash_completion; . completion/ktixctl
+		COMP_WORDS=("$1" key del ""); COMP_CWORD=3
+		_ktixctl "$1" "" del; printf "%s\n" "${COMPREPLY[@]}" | sort | xargs' _ "$CTL")
+	echo "offered: $got"
+	[ -n "$names" ] && [ "$got" = "$names" ]
+}
+ktap_test "bash completion offers the ring's key names" key_names_complete
 
 monitor() {
 	local out n
