@@ -41,7 +41,7 @@ KTIX_CFLAGS = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-Iinclude/uapi -Iinclude $(INC) \
 	$(if $(filter 1,$(SAN)),$(SAN_FLAGS)) \
 	-MMD -MP
-KTIX_LDFLAGS = $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
+KTIX_LDFLAGS = $(LDFLAGS) $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0)
 CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 
@@ -100,11 +100,13 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 SUITES ?=
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR ?=
 
 .PHONY: all kmod kmod-other userspace selftests check check-all check-run demo \
 	demo-run deps \
-	checkpatch install install-lib install-dkms clean fuzz fuzz-build
+	checkpatch install install-user install-lib install-dkms clean fuzz fuzz-build
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
@@ -345,7 +347,13 @@ install-lib: $(B)/lib/libktix.a $(LIB_SO)
 		-e 's|@VERSION@|$(VERSION)|' $(LIBK)/ktix.pc.in \
 		> $(DESTDIR)$(LIBDIR)/pkgconfig/ktix.pc
 
-install: all install-lib
+install: all install-user install-lib
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates modules_install
+
+# The programs, their man pages, units and examples, without the module
+# (Debian's packages take the module through DKMS).
+install-user: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve $(B)/bin/ktix-fleetd
 	install -D -m 0755 $(B)/bin/ktixctl $(DESTDIR)$(PREFIX)/sbin/ktixctl
 	install -D -m 0755 $(B)/bin/ktixd $(DESTDIR)$(PREFIX)/sbin/ktixd
 	install -D -m 0755 $(B)/bin/ktix-serve $(DESTDIR)$(PREFIX)/bin/ktix-serve
@@ -359,15 +367,13 @@ install: all install-lib
 	install -D -m 0644 man/ktixd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktixd.conf.5
 	install -D -m 0644 man/ktix-serve.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktix-serve.1
 	install -D -m 0644 etc/ktixd.conf $(DESTDIR)$(PREFIX)/share/doc/ktix/ktixd.conf.example
-	install -D -m 0644 etc/ktix.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/ktix.conf
-	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -D -m 0644 etc/ktix.sysusers $(DESTDIR)$(SYSUSERSDIR)/ktix.conf
+	@mkdir -p $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' etc/ktixd.service.in \
-		> $(DESTDIR)$(PREFIX)/lib/systemd/system/ktixd.service
+		> $(DESTDIR)$(UNITDIR)/ktixd.service
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' etc/ktix-fleetd.service.in \
-		> $(DESTDIR)$(PREFIX)/lib/systemd/system/ktix-fleetd.service
+		> $(DESTDIR)$(UNITDIR)/ktix-fleetd.service
 	install -D -m 0644 etc/ktix-fleetd.conf $(DESTDIR)$(PREFIX)/share/doc/ktix/ktix-fleetd.conf.example
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
-		INSTALL_MOD_DIR=updates modules_install
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Debian packages: dpkg-buildpackage -us -uc -b on a copy of the tree
+# builds ktix-dkms, ktixd, libktix1 and libktix-dev; lintian finds no
+# error; each holds what it should.  The packages are left in build/deb
+# for ktix_deb, which installs them in the test VM (a chroot over its
+# root) and resumes a session through them and the DKMS-built module.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. selftests/lib/ktap.sh
+
+VERSION=$(cat VERSION)
+OUT=$(realpath -m "${KTIX_B:-build}")/deb
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+
+ktap_plan 4
+if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null ||
+   ! command -v lintian >/dev/null || ! [ -x /usr/bin/dh_dkms ]; then
+	for _ in 1 2 3 4; do
+		ktap_skip "deb" "dpkg-dev, debhelper, dh-dkms or lintian missing (scripts/install-deps installs them)"
+	done
+	ktap_finish
+fi
+
+built() {
+	mkdir -p "$D/ktix-$VERSION"
+	# The tree as git has it, with what is not committed yet.
+	git ls-files -z --cached --others --exclude-standard |
+		tar -c --null -T - | tar -x -C "$D/ktix-$VERSION" || return 1
+	(cd "$D/ktix-$VERSION" && dpkg-buildpackage -us -uc -b -j"$(nproc)") > "$D/build.log" 2>&1 ||
+		{ tail -n 30 "$D/build.log"; return 1; }
+	ls "$D"/*.deb
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+	cp "$D"/*.deb "$D"/*.changes "$OUT"/
+	for p in ktix-dkms ktixd libktix1 libktix-dev; do
+		ls "$OUT/${p}_$VERSION"_*.deb > /dev/null || { echo "no $p"; return 1; }
+	done
+}
+ktap_test "dpkg-buildpackage -b builds ktix-dkms, ktixd, libktix1, libktix-dev" built
+
+lint() {
+	local out
+	out=$(lintian --fail-on error "$OUT"/*.changes 2>&1)
+	local rc=$?
+	echo "$out" | head -n 40
+	echo "lintian: $(grep -c '^E:' <<< "$out") errors, $(grep -c '^W:' <<< "$out") warnings"
+	return $rc
+}
+ktap_test "lintian finds no error" lint
+
+# has DEB PATTERN...: each pattern matches a path in the package.
+has() {
+	local deb=$1 list p
+	shift
+	list=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
+	for p in "$@"; do
+		grep -qE "^\\.$p\$" <<< "$list" || { echo "$(basename "$deb"): no $p"; return 1; }
+	done
+}
+contents() {
+	has "$OUT"/ktix-dkms_*.deb "/usr/src/ktix-$VERSION/dkms.conf" \
+		"/usr/src/ktix-$VERSION/kmod/offload.c" "/usr/src/ktix-$VERSION/include/uapi/linux/ktix.h" &&
+	has "$OUT"/ktixd_*.deb /usr/sbin/ktixd /usr/sbin/ktixctl /usr/sbin/ktix-fleetd \
+		/usr/bin/ktix-serve /lib/systemd/system/ktixd.service \
+		/usr/lib/sysusers.d/ktix.conf /usr/share/man/man8/ktixd.8.gz \
+		/usr/share/bash-completion/completions/ktixctl &&
+	has "$OUT"/libktix1_*.deb "/usr/lib/[^/]*/libktix.so.1.0.0" "/usr/lib/[^/]*/libktix.so.1" &&
+	has "$OUT"/libktix-dev_*.deb /usr/include/ktix.h "/usr/lib/[^/]*/libktix.so" \
+		"/usr/lib/[^/]*/pkgconfig/ktix.pc" "/usr/lib/[^/]*/libktix.a"
+}
+ktap_test "each package holds what it should" contents
+
+depends() {
+	local d
+	d=$(dpkg-deb -f "$OUT"/ktix-dkms_*.deb Depends)
+	echo "ktix-dkms: $d"
+	grep -q dkms <<< "$d" || return 1
+	d=$(dpkg-deb -f "$OUT"/libktix-dev_*.deb Depends)
+	echo "libktix-dev: $d"
+	grep -q "libktix1 (= $VERSION)" <<< "$d" || return 1
+	d=$(dpkg-deb -f "$OUT"/ktixd_*.deb Depends)
+	echo "ktixd: $d"
+	grep -q libssl3 <<< "$d" && grep -q libnl-genl-3 <<< "$d"
+}
+ktap_test "dependencies: dkms, libktix1 at the same version, the libraries ktixd links" depends
+ktap_finish
