@@ -144,7 +144,7 @@ $(B)/obj/bench/%.o: INC = $(INC_ALL) -Iuserspace/ktixd -I$(COMMON)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(KTIX_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KTIX_CFLAGS) -c $< -o $@
 
 $(B)/lib/libktix.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -154,7 +154,7 @@ $(B)/lib/libktix.a: $(LIB_OBJS)
 # ktix.h's functions exported (libktix.map), soname libktix.so.1.
 $(B)/obj-pic/$(LIBK)/%.o: $(LIBK)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(KTIX_CFLAGS) $(INC_K) -fPIC -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KTIX_CFLAGS) $(INC_K) -fPIC -c $< -o $@
 
 $(LIB_SO): $(LIB_PIC_OBJS) $(LIBK)/libktix.map
 	@mkdir -p $(dir $@)
@@ -232,7 +232,7 @@ selftests: $(KSFT_BINS) $(if $(filter 1,$(SAN)),,$(PKGTEST)/ktix_hello)
 $(B)/selftests/%: INC = $(INC_ALL)
 $(B)/selftests/%: selftests/%.c $(LIBS_ALL) $(KSRC)/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(KTIX_CFLAGS) -DKTIX_EXPECT_VERSION='"$(VERSION)"' \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KTIX_CFLAGS) -DKTIX_EXPECT_VERSION='"$(VERSION)"' \
 		-isystem $(KSRC)/tools/testing/selftests -o $@ $< $(LIBS_ALL) \
 		$(KTIX_LDFLAGS) $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
 

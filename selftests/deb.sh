@@ -5,7 +5,10 @@
 # builds ktix-dkms, ktixd, libktix1 and libktix-dev; lintian finds no
 # error; each holds what it should.  The packages are left in build/deb
 # for ktix_deb, which installs them in the test VM (a chroot over its
-# root) and resumes a session through them and the DKMS-built module.
+# root) and resumes a session through them and the DKMS-built module;
+# with them DKMS's binary tarballs of ktix-dkms's sources for both stock
+# kernels (dkms build here, at native speed: ktix_deb's DKMS installs
+# them rather than compiling under TCG).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh
@@ -34,12 +37,40 @@ built() {
 	ls "$D"/*.deb
 	rm -rf "$OUT"
 	mkdir -p "$OUT"
-	cp "$D"/*.deb "$D"/*.changes "$OUT"/
+	cp "$D"/*.deb "$D"/*.changes "$D"/*.buildinfo "$OUT"/
 	for p in ktix-dkms ktixd libktix1 libktix-dev; do
 		ls "$OUT/${p}_$VERSION"_*.deb > /dev/null || { echo "no $p"; return 1; }
 	done
+	dkms_binaries
 }
-ktap_test "dpkg-buildpackage -b builds ktix-dkms, ktixd, libktix1, libktix-dev" built
+
+# DKMS's build of ktix-dkms's sources for each stock kernel, as DKMS
+# binary tarballs: ktix_deb loads them before the package is configured,
+# so that its postinst installs them instead of compiling under TCG (a
+# few seconds here, minutes there).  The same sources, the same dkms.
+dkms_binaries() {
+	local k ks=() t=$D/dkmsbin
+	k=$(scripts/kdir 2>/dev/null) && ks+=("${k##*/linux-headers-}")
+	k=$(scripts/kdir --other 2>/dev/null) && [ -n "$k" ] && ks+=("$k")
+	mkdir -p "$t/dkms"
+	dpkg-deb -x "$OUT/ktix-dkms_${VERSION}_all.deb" "$t/x" &&
+		dkms add -m ktix -v "$VERSION" --sourcetree "$t/x/usr/src" --dkmstree "$t/dkms" > /dev/null ||
+		return 1
+	mkdir -p "$t/merged"
+	# mktarball takes one kernel: one tarball each, merged into one.
+	for k in "${ks[@]}"; do
+		dkms build -m ktix -v "$VERSION" -k "$k" --sourcetree "$t/x/usr/src" \
+			--dkmstree "$t/dkms" > "$t/build.log" 2>&1 &&
+			dkms mktarball -m ktix -v "$VERSION" -k "$k" --binaries-only \
+				--archive "dkms-$k.tar.gz" --sourcetree "$t/x/usr/src" \
+				--dkmstree "$t/dkms" > /dev/null 2>&1 &&
+			tar -xzf "$t/dkms/ktix/$VERSION/tarball/dkms-$k.tar.gz" -C "$t/merged" ||
+			{ tail -n 20 "$t/build.log"; return 1; }
+		echo "DKMS's build for $k"
+	done
+	tar -czf "$OUT/dkms-binaries.tar.gz" -C "$t/merged" .
+}
+ktap_test "dpkg-buildpackage -b builds ktix-dkms, ktixd, libktix1, libktix-dev (and DKMS's build of ktix-dkms)" built
 
 lint() {
 	local out
