@@ -12,8 +12,9 @@
  *
  * The records a handshake ends with (a TLS 1.3 server's NewSessionTickets,
  * a TLS 1.2 server's last flight) may come with the keys, already sealed:
- * they are sent before kTLS takes the socket, which saves the helper a
- * system call a connection, and kTLS's records follow them in order.
+ * they are sent once the ULP is attached and before the keys are set,
+ * which saves the helper a system call a connection, and kTLS's records
+ * follow them in order.
  *
  * A key update (kind KEY_UPDATE, TLS 1.3's KeyUpdate of RFC 8446 4.6.3)
  * sets new keys on a socket already on kTLS, one direction or both, with
@@ -284,11 +285,26 @@ static int ktix_req_check(const struct ktix_cipher *c,
 	return err;
 }
 
+/* Whether the socket's send buffer takes the records to send first now. */
+static int ktix_send_room(struct socket *sock, struct ktix_net *kn,
+			  const struct nlattr *a, struct netlink_ext_ack *extack)
+{
+	if (sk_stream_wspace(sock->sk) >= nla_len(a))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, a,
+			    "no room in the socket's send buffer for the records to send first");
+	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
+	return -EAGAIN;
+}
+
 /*
- * Sends the records the handshake ended with, all or none: -EAGAIN (no
- * room) or the send's error with nothing sent, -EIO when only part went
- * (the socket must be closed).  Nothing else writes to the socket now:
- * its owner waits for the helper's answer.
+ * Sends the records the handshake ended with, on a socket whose ULP is
+ * attached but has no keys yet: its sends are still plain TCP's.  They go
+ * after the attach, which a peer's FIN makes fail (ENOTCONN): so that an
+ * ENOTCONN always means nothing was sent, and the helper may send them
+ * itself before a close_notify.  Nothing else writes to the socket now:
+ * its owner waits for the helper's answer.  0, or the send's error (-EIO
+ * for a part), after which the socket must be closed.
  */
 static int ktix_send_first(struct socket *sock, struct ktix_net *kn,
 			   const struct nlattr *a, struct netlink_ext_ack *extack)
@@ -297,45 +313,42 @@ static int ktix_send_first(struct socket *sock, struct ktix_net *kn,
 	struct kvec iov = { .iov_base = nla_data(a), .iov_len = nla_len(a) };
 	int sent;
 
-	if (sk_stream_wspace(sock->sk) < nla_len(a)) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "no room in the socket's send buffer for the records to send first");
-		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
-		return -EAGAIN;
-	}
 	sent = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
 	if (sent == nla_len(a))
 		return 0;
 	KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_SOCKET);
-	if (sent >= 0) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "the socket took only part of the records to send first: it must be closed");
-		return -EIO;
-	}
-	NL_SET_ERR_MSG_ATTR(extack, a, "sending the records to send first failed");
-	return sent;
+	NL_SET_ERR_MSG_ATTR(extack, a,
+			    "the records to send first did not all go: the socket must be closed");
+	return sent < 0 ? sent : -EIO;
 }
 
-/* Attaches the ULP and sets the keys; on error the socket must be closed. */
+/* Attaches the "tls" ULP: -ENOTCONN, among others, with the socket unchanged. */
+static int ktix_ulp_attach(struct socket *sock, struct ktix_net *kn,
+			   struct netlink_ext_ack *extack)
+{
+	char ulp_name[] = "tls";
+	int err = ktix_setsockopt(sock, SOL_TCP, TCP_ULP, ulp_name, 3);
+
+	if (err == -ENOTCONN)
+		NL_SET_ERR_MSG(extack,
+			       "the connection is no longer established (a FIN came?)");
+	else if (err)
+		NL_SET_ERR_MSG(extack, "kTLS could not be attached (is tls loaded?)");
+	if (err)
+		KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
+	return err;
+}
+
+/* Sets the keys on the attached ULP; on error the socket must be closed. */
 static int ktix_ktls_install(struct socket *sock, struct ktix_net *kn,
 			     const struct ktix_cipher *c,
 			     const struct ktix_offload_req *req,
 			     struct netlink_ext_ack *extack)
 {
 	bool rekey = req->kind == KTIX_OFFLOAD_KIND_KEY_UPDATE;
-	char ulp_name[] = "tls";
 	union ktix_crypto_info ci;
 	int err = 0, one = 1;
 
-	if (!rekey) {
-		err = ktix_setsockopt(sock, SOL_TCP, TCP_ULP, ulp_name, 3);
-		if (err) {
-			NL_SET_ERR_MSG(extack,
-				       "kTLS could not be attached (is tls loaded?)");
-			KTIX_INC_STATS(kn, KTIX_MIB_OFFLOAD_ERR_KTLS);
-			return err;
-		}
-	}
 	if (req->tx) {
 		ktix_dir_fill(c, req->tx, req->version, &ci);
 		err = ktix_setsockopt(sock, SOL_TLS, TLS_TX, &ci, c->size);
@@ -398,9 +411,9 @@ static void ktix_offload_count(struct ktix_net *kn, const struct ktix_cipher *c,
  * @req: the parsed request: descriptor, version, cipher, keys, kind
  * @extack: for the reason of a refusal
  *
- * Everything is checked before the socket is touched; then the records
- * to send first, if any, are sent, the "tls" ULP is attached and TLS_TX
- * and TLS_RX are set.  For a key update the socket
+ * Everything is checked before the socket is touched; then the "tls" ULP
+ * is attached, the records to send first, if any, are sent (plain TCP
+ * still: no keys yet), and TLS_TX and TLS_RX are set.  For a key update the socket
  * must be on kTLS already, and only the keys are set.  Wipes its copies of
  * the keys, and @req's, whatever happens.
  *
@@ -408,10 +421,11 @@ static void ktix_offload_count(struct ktix_net *kn, const struct ktix_cipher *c,
  * key update not on a TLS 1.3 kTLS socket), -EBADF, -ENOTSOCK, -EPROTOTYPE
  * (not TCP), -ENOTCONN (not established), -EEXIST (a ULP already
  * attached), -EOPNOTSUPP (a key update, before Linux 6.14), -EAGAIN (no
- * room for the records to send first) or the send's error, all with the
- * socket unchanged; or -EIO (the records went only in part) or the errno
- * of kTLS (e.g. -ENOMEM), after which the socket must be closed (after a
- * key update's: it keeps its old keys).
+ * room for the records to send first), or the ULP's refusal (-ENOTCONN
+ * when the peer's FIN came first), all with the socket unchanged and
+ * nothing sent; or the send's error (-EIO for a part) or the errno of
+ * kTLS (e.g. -ENOMEM), after which the socket must be closed (after a key
+ * update's: it keeps its old keys).
  */
 int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 		 struct netlink_ext_ack *extack)
@@ -437,6 +451,10 @@ int ktix_offload(struct ktix_net *kn, const struct ktix_offload_req *req,
 	}
 	err = ktix_sock_check(sock, kn, req->kind == KTIX_OFFLOAD_KIND_KEY_UPDATE,
 			      extack);
+	if (!err && req->send_first)
+		err = ktix_send_room(sock, kn, req->send_first, extack);
+	if (!err && req->kind != KTIX_OFFLOAD_KIND_KEY_UPDATE)
+		err = ktix_ulp_attach(sock, kn, extack);
 	if (!err && req->send_first)
 		err = ktix_send_first(sock, kn, req->send_first, extack);
 	if (!err)

@@ -49,7 +49,7 @@ built() {
 # so that its postinst installs them instead of compiling under TCG (a
 # few seconds here, minutes there).  The same sources, the same dkms.
 dkms_binaries() {
-	local k ks=() t=$D/dkmsbin
+	local k ko ks=() t=$D/dkmsbin
 	k=$(scripts/kdir 2>/dev/null) && ks+=("${k##*/linux-headers-}")
 	k=$(scripts/kdir --other 2>/dev/null) && [ -n "$k" ] && ks+=("$k")
 	mkdir -p "$t/dkms"
@@ -66,7 +66,11 @@ dkms_binaries() {
 				--dkmstree "$t/dkms" > /dev/null 2>&1 &&
 			tar -xzf "$t/dkms/ktix/$VERSION/tarball/dkms-$k.tar.gz" -C "$t/merged" ||
 			{ tail -n 20 "$t/build.log"; return 1; }
-		echo "DKMS's build for $k"
+		ko=$(ls "$t/dkms/ktix/$VERSION/$k/x86_64/module/"ktix.ko*) &&
+			[ "$(modinfo -F version "$ko")" = "$VERSION" ] &&
+			modinfo -F vermagic "$ko" | grep -q "^$k " ||
+			{ echo "DKMS's ktix.ko for $k: $(modinfo -F version "$ko") $(modinfo -F vermagic "$ko")"; return 1; }
+		echo "DKMS's build for $k: ktix $VERSION, vermagic $k"
 	done
 	tar -czf "$OUT/dkms-binaries.tar.gz" -C "$t/merged" .
 }

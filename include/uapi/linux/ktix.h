@@ -249,11 +249,12 @@
  *   socket (IPv4 or IPv6) without a ULP, exact lengths.  A refusal
  *   (EBADF, ENOTSOCK, EPROTOTYPE for a socket that is not TCP, ENOTCONN,
  *   EEXIST for a ULP already there, EINVAL, ERANGE) leaves the socket as it
- *   was.  SEND_FIRST's bytes are sent next, all or none: EAGAIN when the
- *   socket's send buffer has no room for them (unchanged: the caller may
- *   send them itself and offload without them), the send's errno when it
- *   failed, EIO when it took only part (the socket must be closed).
- *   Then the "tls" ULP is attached and TLS_TX and TLS_RX are set;
+ *   was; so does EAGAIN when the socket's send buffer has no room for
+ *   SEND_FIRST's bytes (the caller may send them itself and offload
+ *   without them).  Then the "tls" ULP is attached (a peer's FIN before
+ *   it: ENOTCONN, nothing sent, the socket unchanged), SEND_FIRST's bytes
+ *   are sent, still as plain TCP (the send's errno, or EIO for a part:
+ *   the socket must be closed), and TLS_TX and TLS_RX are set;
  *   should kTLS itself refuse after that (ENOMEM), the socket is left with
  *   the ULP and must be closed.  The module wipes its copies of the keys,
  *   and the request's.
