@@ -377,7 +377,7 @@ install-user: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve $(B)/bin/ktix-
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-deb
 
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(FLEETD_OBJS:.o=.d) $(KSFT_BINS:=.d) \
 	$(wildcard $(B)/obj/bench/*.d)
