@@ -68,10 +68,12 @@ static bool event(void *arg, const struct etcd_kv *kv, bool deleted)
 }
 
 /*
- * The flags a stream's bytes give, fed @piece bytes at a time, and the
- * number of events (*n) read.
+ * The flags a stream's bytes give, fed @piece bytes at a time, the number
+ * of events (*n) read and, if @partial, whether a message was left
+ * unended.
  */
-static int feed(const char *p, size_t len, size_t piece, unsigned int *n)
+static int feed(const char *p, size_t len, size_t piece, unsigned int *n,
+		bool *partial)
 {
 	struct watch_stream s;
 	int flags = 0, r = 0;
@@ -85,6 +87,8 @@ static int feed(const char *p, size_t len, size_t piece, unsigned int *n)
 		if (r > 0)
 			flags |= r;
 	}
+	if (partial)
+		*partial = watch_stream_partial(&s);
 	watch_stream_free(&s);
 	return r < 0 ? r : flags;
 }
@@ -92,15 +96,23 @@ static int feed(const char *p, size_t len, size_t piece, unsigned int *n)
 static int stream(const uint8_t *data, size_t size)
 {
 	unsigned int nw = 0, np = 0;
+	bool pp;
 	int whole, pieces;
 
 	if (size < 1)
 		return 0;
-	whole = feed((const char *)data + 1, size - 1, size, &nw);
-	pieces = feed((const char *)data + 1, size - 1, data[0] % 32 + 1, &np);
-	/* Whole or in pieces, a stream reads the same. */
-	if ((whole < 0) != (pieces < 0) || (whole >= 0 && whole != pieces) ||
-	    nw != np)
+	whole = feed((const char *)data + 1, size - 1, size, &nw, NULL);
+	pieces = feed((const char *)data + 1, size - 1, data[0] % 32 + 1, &np,
+		      &pp);
+	/*
+	 * Whole or in pieces, a stream reads the same events.  In pieces
+	 * it refuses nothing the whole reading takes, takes nothing the
+	 * whole reading refuses, and may only see later where a message
+	 * went wrong: still waiting for its end.
+	 */
+	if (nw != np || (pieces < 0 && whole >= 0) ||
+	    (whole < 0 && pieces >= 0 && !pp) ||
+	    (whole >= 0 && whole != pieces))
 		abort();
 	return 0;
 }

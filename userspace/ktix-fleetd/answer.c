@@ -218,26 +218,35 @@ int answer_lease_ttl(struct json_object *ans, int64_t *ttl)
  */
 #define WATCH_MAX_MESSAGE	(1u << 20)
 
+/* Strict JSON (no comments), one message after another. */
+static void watch_tokener_flags(struct json_tokener *tok)
+{
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+			       JSON_TOKENER_ALLOW_TRAILING_CHARS);
+}
+
 int watch_stream_init(struct watch_stream *s)
 {
-	s->pending = 0;
-	s->tok = json_tokener_new();
-	if (!s->tok)
+	memset(s, 0, sizeof(*s));
+	s->hint = json_tokener_new();
+	s->whole = json_tokener_new();
+	if (!s->hint || !s->whole) {
+		watch_stream_free(s);
 		return -ENOMEM;
-	/*
-	 * Strict JSON (no comments, which would make where a message ends
-	 * depend on how the bytes were cut), one message after another.
-	 */
-	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT |
-			       JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	}
+	watch_tokener_flags(s->hint);
+	watch_tokener_flags(s->whole);
 	return 0;
 }
 
 void watch_stream_free(struct watch_stream *s)
 {
-	if (s->tok)
-		json_tokener_free(s->tok);
-	s->tok = NULL;
+	if (s->hint)
+		json_tokener_free(s->hint);
+	if (s->whole)
+		json_tokener_free(s->whole);
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
 }
 
 /* One event of a message: WATCH_DUE when the round must read etcd. */
@@ -300,43 +309,107 @@ static int watch_message(struct json_object *o, watch_event_fn fn, void *arg)
 	return flags;
 }
 
-int watch_stream_feed(struct watch_stream *s, const char *data, size_t len,
-		      watch_event_fn fn, void *arg)
+/*
+ * Bytes of the stream: each message read whole.  json-c's tokener, fed a
+ * message in pieces, does not always read what it reads from the same
+ * bytes at once (0.16 takes "1-" for 1 when the cut falls after the 1),
+ * so what a message says must not depend on where the connection cut it.
+ * The tokener fed piece by piece (s->hint) only says where a message may
+ * end; there the bytes buffered since the message began are read again
+ * at once (s->whole), and that reading is the one that counts.  When it
+ * says the message goes on, the hint was wrong and the whole reading
+ * becomes the hint.  A hint can also miss where a message went wrong:
+ * the stream then waits for the end of a message that never comes (the
+ * size limit below, or the connection's end, ends it), but never takes
+ * what the whole reading would refuse.  @len bytes are taken a slice at a time, so that
+ * what is buffered stays under a message and a slice.
+ */
+#define WATCH_SLICE	(64u << 10)
+
+static int watch_stream_slice(struct watch_stream *s, const char *data,
+			      size_t len, watch_event_fn fn, void *arg)
 {
 	struct json_object *o;
+	struct json_tokener *t;
 	enum json_tokener_error jerr;
 	int flags = 0, r;
-	size_t used;
+	size_t end;
+	char *nb;
 
-	while (len) {
-		int chunk = (int)(len > WATCH_MAX_MESSAGE ? WATCH_MAX_MESSAGE : len);
+	if (s->len + len > s->cap) {
+		nb = realloc(s->buf, s->len + len);
+		if (!nb)
+			return -ENOMEM;
+		s->buf = nb;
+		s->cap = s->len + len;
+	}
+	memcpy(s->buf + s->len, data, len);
+	s->len += len;
 
-		o = json_tokener_parse_ex(s->tok, data, chunk);
-		jerr = json_tokener_get_error(s->tok);
+	while (s->off < s->len) {
+		o = json_tokener_parse_ex(s->hint, s->buf + s->hinted,
+					  (int)(s->len - s->hinted));
+		jerr = json_tokener_get_error(s->hint);
+		json_object_put(o);
 		if (jerr == json_tokener_continue) {
-			s->pending += (size_t)chunk;
-			if (s->pending > WATCH_MAX_MESSAGE)
-				return -EPROTO;
-			data += chunk;
-			len -= (size_t)chunk;
-			continue;
+			s->hinted = s->len;
+			break;
 		}
-		if (jerr != json_tokener_success) {
+		json_tokener_reset(s->whole);
+		o = json_tokener_parse_ex(s->whole, s->buf + s->off,
+					  (int)(s->len - s->off));
+		jerr = json_tokener_get_error(s->whole);
+		if (jerr == json_tokener_continue) {
+			t = s->hint;
+			s->hint = s->whole;
+			s->whole = t;
+			s->hinted = s->len;
+			break;
+		}
+		end = json_tokener_get_parse_end(s->whole);
+		if (jerr != json_tokener_success || !end ||
+		    end > s->len - s->off) {
 			json_object_put(o);
 			return -EPROTO;
 		}
-		used = json_tokener_get_parse_end(s->tok);
 		r = watch_message(o, fn, arg);
 		json_object_put(o);
-		json_tokener_reset(s->tok);
-		s->pending = 0;
 		if (r < 0)
 			return r;
-		if (!used || used > (size_t)chunk)
-			return -EPROTO;
 		flags |= r;
-		data += used;
-		len -= used;
+		s->off += end;
+		s->hinted = s->off;
+		json_tokener_reset(s->hint);
+	}
+	/* What is left is the start of the next message. */
+	memmove(s->buf, s->buf + s->off, s->len - s->off);
+	s->len -= s->off;
+	s->hinted -= s->off;
+	s->off = 0;
+	if (s->len > WATCH_MAX_MESSAGE)
+		return -EPROTO;
+	return flags;
+}
+
+bool watch_stream_partial(const struct watch_stream *s)
+{
+	return s->len > 0;
+}
+
+int watch_stream_feed(struct watch_stream *s, const char *data, size_t len,
+		      watch_event_fn fn, void *arg)
+{
+	int flags = 0, r;
+	size_t n;
+
+	while (len) {
+		n = len > WATCH_SLICE ? WATCH_SLICE : len;
+		r = watch_stream_slice(s, data, n, fn, arg);
+		if (r < 0)
+			return r;
+		flags |= r;
+		data += n;
+		len -= n;
 	}
 	return flags;
 }

@@ -120,8 +120,12 @@ typedef bool (*watch_event_fn)(void *arg, const struct etcd_kv *kv,
 			       bool deleted);
 
 struct watch_stream {
-	struct json_tokener *tok;
-	size_t pending;			/* bytes of the message under way */
+	struct json_tokener *hint;	/* fed piece by piece */
+	struct json_tokener *whole;	/* a message's bytes at once */
+	char *buf;			/* bytes not yet read as a message */
+	size_t len, cap;
+	size_t off;			/* where the next message starts */
+	size_t hinted;			/* bytes the hint was fed */
 };
 
 #define WATCH_CREATED	1		/* the watch exists from now on */
@@ -132,6 +136,8 @@ int watch_stream_init(struct watch_stream *s);
 void watch_stream_free(struct watch_stream *s);
 int watch_stream_feed(struct watch_stream *s, const char *data, size_t len,
 		      watch_event_fn fn, void *arg);
+/* Whether bytes of a message not yet ended are held. */
+bool watch_stream_partial(const struct watch_stream *s);
 
 /* ---- etcd's watch on the fleet's prefix, as a wake-up (watch.c) ---- */
 
