@@ -67,7 +67,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 36
+ktap_plan 37
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -674,6 +674,87 @@ prometheus() {
 		! "$CTL" stats --format xml 2>/dev/null
 }
 t "stats --format prometheus passes promtool and follows a resumption" prometheus
+
+# SSLKEYLOGFILE: a ktixd started with it names the file loudly and writes
+# each handshake's secrets there; tshark, given the file, reads the HTTP
+# request and answer of a capture of full and resumed connections, TLS 1.2
+# (ticket, session ID) and 1.3 (PSK), whose records kTLS wrote.  A file
+# others may read is refused; a ktixd not asked writes none.
+keylog() {
+	local p=8451 cap=$W/kl.pcap kl=$W/kl/keys.log tp n out
+	command -v tshark >/dev/null && command -v tcpdump >/dev/null ||
+		{ echo "no tshark or tcpdump (scripts/install-deps installs them)"; return 1; }
+	mkdir -m 700 "$W/kl"
+	install -m 644 /dev/null "$kl"
+	SSLKEYLOGFILE=$kl "$BIN/ktixd" --cert "$W/ec.pem" --key "$W/ec.key" \
+		--socket "$W/kl.sock" 2> "$W/kl-refused.log" &&
+		{ echo "ktixd started with a key log of mode 644"; return 1; }
+	grep 'chmod 600' "$W/kl-refused.log" || { cat "$W/kl-refused.log"; return 1; }
+	rm "$kl"
+	SSLKEYLOGFILE=$kl start_ktixd kl || return 1
+	for _ in $(seq 50); do	# said once the socket listens
+		grep -q "SSLKEYLOGFILE: writing the TLS secrets of every handshake to $kl" \
+			"$W/kl.log" && break
+		sleep 0.1
+	done
+	grep "SSLKEYLOGFILE: writing" "$W/kl.log" || { echo "no warning in ktixd's log:"; cat "$W/kl.log"; return 1; }
+	[ "$(stat -c %a "$kl")" = 600 ] || { echo "key log mode $(stat -c %a "$kl")"; return 1; }
+	start_serve kl $p || return 1
+	for n in 12-full 12-ticket 12-sid 13-full 13-psk; do
+		echo "keylog page $n" > "$W/www/kl-$n.txt"
+	done
+	tcpdump -i lo -U -s 0 -w "$cap" "tcp port $p" 2> "$W/tcpdump.log" &
+	tp=$!
+	for _ in $(seq 100); do
+		grep -q listening "$W/tcpdump.log" && break
+		sleep 0.1
+	done
+	get() {	# get PAGE [s_client options]
+		local page=$1
+		shift
+		printf 'GET /kl-%s.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$page" |
+			timeout 60 openssl s_client -connect "127.0.0.1:$p" -servername localhost \
+			-ign_eof "$@" 2>&1
+	}
+	get 12-full -tls1_2 -sess_out "$W/kl12" | grep -q "keylog page 12-full" &&
+		get 12-ticket -tls1_2 -sess_in "$W/kl12" | grep -q '^Reused' &&
+		[ "$(last_kind $p)" = ticket ] &&
+		get 12-full -tls1_2 -no_ticket -sess_out "$W/kl12s" >/dev/null &&
+		get 12-sid -tls1_2 -no_ticket -sess_in "$W/kl12s" | grep -q '^Reused' &&
+		[ "$(last_kind $p)" = session_id ] &&
+		get 13-full -tls1_3 -sess_out "$W/kl13" | grep -q "keylog page 13-full" &&
+		get 13-psk -tls1_3 -sess_in "$W/kl13" | grep -q '^Reused' &&
+		[ "$(last_kind $p)" = psk ] ||
+		{ kill "$tp"; echo "a connection failed"; tail -n 6 "$W/serve-$p.log"; return 1; }
+	# Six connections, each ended both ways (ktix-serve's FIN, s_client's
+	# FIN or RST): twelve in the capture.  tcpdump, stopped sooner, may
+	# lose what it had not read yet.
+	for _ in $(seq 50); do
+		[ "$(tcpdump -r "$cap" 'tcp[tcpflags] & (tcp-fin|tcp-rst) != 0' 2>/dev/null |
+			wc -l)" -ge 12 ] && break
+		sleep 0.2
+	done
+	kill -INT "$tp"
+	wait "$tp"
+	grep -c . "$kl" | sed 's/^/key log lines: /'
+	cut -d' ' -f1 "$kl" | sort | uniq -c
+	# On the wire, neither request nor page in the clear.
+	! grep -qaE 'keylog page|GET /kl-' "$cap" || { echo "plaintext in the capture"; return 1; }
+	out=$(HOME=$W tshark -r "$cap" -o "tls.keylog_file:$kl" -Y http \
+		-T fields -e tcp.stream -e http.request.uri -e http.response.code \
+		-e http.file_data 2>&1)
+	echo "$out"
+	for n in 12-full 12-ticket 12-sid 13-full 13-psk; do
+		grep -qP "\t/kl-$n.txt\t" <<< "$out" && grep -qP "\t200\tkeylog page $n\\\\n" <<< "$out" ||
+			{ echo "kl-$n.txt: no request or no answer"; return 1; }
+	done
+	[ "$(grep -cP '\t200\t' <<< "$out")" = 6 ] || { echo "not six answers 200"; return 1; }
+	stop kl
+	stop serve-$p
+	# Not asked, none: ktixd 'a' has written no key log and said nothing.
+	! grep -i 'keylog\|SSLKEYLOGFILE' "$W/a.log"
+}
+t "SSLKEYLOGFILE: tshark decrypts full and resumed kTLS connections, TLS 1.2 and 1.3" keylog
 
 # A server built outside the tree through pkg-config against an installed
 # copy of libktix (make selftests: build/pkgtest, selftests/libktix_pkg.sh)

@@ -44,6 +44,7 @@ void conf_free(struct ktixd_config *c)
 	free(c->alpn);
 	free(c->socket);
 	free(c->socket_group);
+	free(c->keylog_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -181,6 +182,7 @@ static const struct setting {
 	{ .key = "session-ids", .kind = SET_BOOL, .off = CONF_AT(session_ids) },
 	{ .key = "syslog", .kind = SET_BOOL, .off = CONF_AT(syslog) },
 	{ .key = "core-dumps", .kind = SET_BOOL, .off = CONF_AT(core_dumps) },
+	{ .key = "keylog-file", .kind = SET_STR, .off = CONF_AT(keylog_file) },
 	{ .key = "tls13-tickets", .kind = SET_UINT, .off = CONF_AT(tls13_tickets), .min = 0, .max = 16 },
 	{ .key = "workers", .kind = SET_UINT, .off = CONF_AT(workers), .min = 0, .max = 256 },
 	{ .key = "max-inflight", .kind = SET_UINT, .off = CONF_AT(max_inflight), .min = 1, .max = 1000000 },

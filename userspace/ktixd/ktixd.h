@@ -49,6 +49,7 @@ struct ktixd_config {
 	char *socket_group;
 	bool syslog;
 	bool core_dumps;		/* stay dumpable, for debugging */
+	char *keylog_file;		/* NULL: SSLKEYLOGFILE, or none */
 	bool verbose;
 };
 
@@ -72,6 +73,17 @@ int parse_ms(const char *s, unsigned int *out);
  */
 int secret_mem_init(bool core_dumps);
 void secret_mem_done(void);
+
+/* ---- SSLKEYLOGFILE (keylog.c) ---- */
+
+/*
+ * Opens the key log the configuration's keylog-file or else the
+ * environment's SSLKEYLOGFILE names, if any, and has every handshake's
+ * secrets written to it (NSS key log format).  0 (also when none is
+ * asked for) or -errno, said.
+ */
+int keylog_open(const struct ktixd_config *c);
+void keylog_close(void);
 
 /* ---- logging (main.c) ---- */
 

@@ -74,7 +74,10 @@ static void usage(FILE *f)
 "  -h, --help          print this help and exit\n"
 "\n"
 "Signals: SIGHUP reloads the certificates, SIGUSR1 logs the counters,\n"
-"SIGTERM finishes the handshakes in flight and exits.\n",
+"SIGTERM finishes the handshakes in flight and exits.\n"
+"\n"
+"Environment: SSLKEYLOGFILE=FILE appends every handshake's secrets to FILE\n"
+"for Wireshark; for debugging only (keylog-file in ktixd.conf(5)).\n",
 		KTIXD_CONFIG, KTIX_HELPER_SOCKET);
 }
 
@@ -270,13 +273,18 @@ static int serve(struct ktixd_config *c)
 		openlog("ktixd", LOG_PID, LOG_DAEMON);
 		use_syslog = true;
 	}
+	err = keylog_open(c);
+	if (err)
+		return err;
 	err = mirror_start();
 	if (err) {
 		log_msg(LOG_ERR, "reading the ticket-key ring: %s", strerror(-err));
+		keylog_close();
 		return err;
 	}
 	err = server_run(c, lfd);
 	mirror_stop();
+	keylog_close();
 	return err;
 }
 

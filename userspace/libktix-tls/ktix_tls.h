@@ -32,6 +32,14 @@
 int ktix_tls_ctx_init(SSL_CTX *ctx);
 
 /*
+ * Hands every line of OpenSSL's key log (NSS key log format, without its
+ * newline) to @fn as well, for SSLKEYLOGFILE; NULL, the default, stops
+ * it.  Process-wide: set it before the first handshake.
+ */
+typedef void (*ktix_tls_keylog_fn)(const SSL *ssl, const char *line);
+void ktix_tls_set_keylog(ktix_tls_keylog_fn fn);
+
+/*
  * The record keys of a finished handshake, for this side of it.  The
  * sequence numbers count what OpenSSL already sent and read under them:
  * for TLS 1.2 the Finished messages, for TLS 1.3 the NewSessionTicket

@@ -36,6 +36,7 @@ struct ktix_tls_state {
 };
 
 static int ex_index = -1;
+static ktix_tls_keylog_fn keylog_sink;
 
 static void state_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 		       long argl, void *argp)
@@ -71,6 +72,8 @@ static void keylog(const SSL *ssl, const char *line)
 	uint8_t *dst;
 	size_t *len;
 
+	if (keylog_sink)
+		keylog_sink(ssl, line);
 	if (!st)
 		return;
 	if (!strncmp(line, client, sizeof(client) - 1)) {
@@ -142,6 +145,11 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf,
 static void ex_index_init(void)
 {
 	ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, state_free);
+}
+
+void ktix_tls_set_keylog(ktix_tls_keylog_fn fn)
+{
+	keylog_sink = fn;
 }
 
 int ktix_tls_ctx_init(SSL_CTX *ctx)
