@@ -244,7 +244,7 @@ deps:
 # in build-fuzz/corpus/NAME.  Documentation/testing.rst.
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 1000000
-FUZZ_TARGETS := sni request keyfile urlpath result ticket etcdans flight
+FUZZ_TARGETS := sni request keyfile urlpath result ticket etcdans flight ticketdec
 FZ := build-fuzz
 FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra \
 	$(if $(filter 1,$(WERROR)),-Werror) \
@@ -257,6 +257,7 @@ FUZZ_INC_request := -Iuserspace/ktixd
 FUZZ_INC_ticket := -Iuserspace/ktixd
 FUZZ_INC_flight := -Iuserspace/ktixd
 FUZZ_INC_keyfile := -Iuserspace/ktixctl
+FUZZ_INC_ticketdec := -Iuserspace/ktixctl
 FUZZ_INC_urlpath := -Iuserspace/ktix-serve
 FUZZ_INC_result := -I$(LIBK)
 FUZZ_SRC_sni := userspace/ktixd/sni.c
@@ -265,6 +266,8 @@ FUZZ_SRC_flight := userspace/ktixd/flight.c
 FUZZ_LIBS_flight := $(CRYPTO_LIBS) -lpthread
 FUZZ_SRC_keyfile := userspace/ktixctl/keyfile.c
 FUZZ_LIBS_keyfile := $(CRYPTO_LIBS)
+FUZZ_SRC_ticketdec := userspace/ktixctl/ticketdec.c
+FUZZ_LIBS_ticketdec := $(CRYPTO_LIBS)
 FUZZ_SRC_urlpath := userspace/ktix-serve/path.c
 FUZZ_LIBS_urlpath := -lhttp_parser
 FUZZ_SRC_result := $(LIBK)/client.c

@@ -43,7 +43,7 @@ complete_is_set() {
 	complete -p ktixctl | grep -q -- '-F _ktixctl'
 }
 ktap_test "the completion is registered for ktixctl" complete_is_set
-ktap_test "commands" offers "help key monitor policy revoke session stats version" ""
+ktap_test "commands" offers "help key monitor policy revoke session stats ticket version" ""
 
 prefixes() {
 	offers 'session stats' s && offers '--help --json' --

@@ -67,7 +67,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 37
+ktap_plan 38
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -674,6 +674,76 @@ prometheus() {
 		! "$CTL" stats --format xml 2>/dev/null
 }
 t "stats --format prometheus passes promtool and follows a resumption" prometheus
+
+# ktixctl ticket decode on tickets s_client got from ktixd: the fields
+# agree with what s_client and ktix-serve saw, in the session file, in hex
+# and in base64 on standard input; a revocation shows; a flipped byte, an
+# unknown key, garbage and a short ticket each get one line and exit 1;
+# without CAP_NET_ADMIN nothing is opened.
+ticket_decode() {
+	local v f hex handle line
+	for v in 1.2 1.3; do
+		f=$W/td-$v
+		hello 8443 "-tls${v/./_}" -sess_out "$f" > "$W/td.t" || return 1
+		handle=$(tail -n 1 "$W/serve-8443.log" | grep -o 'handle=[0-9a-f]*' | cut -d= -f2)
+		"$CTL" ticket decode -f "$f" > "$W/td.out" || return 1
+		cat "$W/td.out"
+		grep -q "^version *TLSv$v\$" "$W/td.out" &&
+			grep -q "^cipher *$(sed -n 's/.*Cipher is //p' "$W/td.t" | head -n 1)\$" "$W/td.out" &&
+			grep -q "^server name *localhost\$" "$W/td.out" &&
+			grep -q "^handle *$handle\$" "$W/td.out" &&
+			grep -q "^revoked *no\$" "$W/td.out" &&
+			grep -q "^lifetime hint *[1-9][0-9]*s\$" "$W/td.out" ||
+			{ echo "TLS $v: fields differ from s_client's (handle $handle)"; return 1; }
+		hex=$(ticket_of "$f") || return 1
+		"$CTL" -j ticket decode -f "$f" > "$W/td.json" || return 1
+		"$CTL" -j ticket decode "$hex" > "$W/td.hex.json" || return 1
+		python3 -c 'import base64, sys; print(base64.encodebytes(bytes.fromhex(sys.argv[1])).decode())' "$hex" |
+			"$CTL" -j ticket decode -f - > "$W/td.b64.json" || return 1
+		python3 - "$W/td.json" "$W/td.hex.json" "$W/td.b64.json" "$hex" "$handle" "$v" <<'EOF' || return 1
+import json, sys
+f, h, b = (json.load(open(p)) for p in sys.argv[1:4])
+hexticket, handle, v = sys.argv[4:7]
+assert f["key"]["name"] == hexticket[:32], (f["key"], hexticket[:32])
+assert f["key"]["state"] == "primary", f["key"]
+assert f["handle"] == handle and f["revoked"] is False, f
+assert f["version"] == "TLSv" + v and f["sni"] == "localhost", f
+assert f["length"] == len(hexticket) // 2 and f["lifetime_hint"] > 0, f
+for o in (h, b):
+    assert o["lifetime_hint"] is None, o
+    o["lifetime_hint"] = f["lifetime_hint"]
+    assert o == f, (o, f)
+print("json: the same from the file, hex and base64")
+EOF
+	done
+	# Revoked: shown as such.
+	"$CTL" revoke "$handle" >/dev/null || return 1
+	"$CTL" ticket decode "$hex" | grep '^revoked *yes, until ' || return 1
+	# One line and exit 1 for each bad ticket.
+	bad() {	# bad WHAT EXPECTED TICKET
+		if "$CTL" ticket decode "$3" > /dev/null 2> "$W/td.err"; then
+			echo "$1: decoded"; return 1
+		fi
+		line=$(cat "$W/td.err")
+		echo "$1: $line"
+		[ "$(wc -l < "$W/td.err")" = 1 ] && grep -q "$2" <<< "$line" ||
+			{ echo "$1: expected '$2'"; return 1; }
+	}
+	bad "a flipped byte" "bad MAC under key ${hex:0:32}" \
+		"${hex:0:100}$(printf '%x' $(( (0x${hex:100:1} + 1) % 16 )))${hex:101}" &&
+		bad "an unknown key" "key ffffffffffffffffffffffffffffffff is not in the ring" \
+			"ffffffffffffffffffffffffffffffff${hex:32}" &&
+		bad "garbage" "neither hex, base64 nor an s_client -sess_out file" 'no ticket here!' &&
+		bad "a short ticket" "not a ticket: 4 bytes" 00112233 || return 1
+	# Without CAP_NET_ADMIN the keys are not given: nothing is opened.
+	if setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CTL" ticket decode "$hex" > "$W/td.np" 2>&1; then
+		echo "decoded as nobody"; cat "$W/td.np"; return 1
+	fi
+	cat "$W/td.np"
+	! grep -q '^version' "$W/td.np" && grep -q 'CAP_NET_ADMIN' "$W/td.np"
+}
+t "ktixctl ticket decode: real tickets as file, hex and base64; bad ones refused in one line" ticket_decode
 
 # SSLKEYLOGFILE: a ktixd started with it names the file loudly and writes
 # each handshake's secrets there; tshark, given the file, reads the HTTP

@@ -34,7 +34,7 @@ ktap_plan 14
 lists_commands() {
 	local out c
 	out=$("$@") || return 1
-	for c in version policy key session revoke stats monitor help; do
+	for c in version policy key session revoke stats ticket monitor help; do
 		grep -q "^  $c " <<< "$out" || { echo "'$c' missing from: $*"; return 1; }
 	done
 }

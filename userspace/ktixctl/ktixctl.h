@@ -27,6 +27,7 @@ int monitor_main(int argc, char **argv);
 int session_main(int argc, char **argv);
 int revoke_main(int argc, char **argv);
 int stats_main(int argc, char **argv);
+int ticket_main(int argc, char **argv);
 /* Print one object (JSON: no newline after it); 0 or a negative errno. */
 int version_show(struct ktix_nl *nl);
 int policy_show(struct ktix_nl *nl);
@@ -79,5 +80,36 @@ int keyfile_parse(uint8_t *buf, size_t len, struct ktix_key_info *keys,
 /* Writes k as a new nginx key file, mode 0600; never overwrites. */
 int keyfile_write_nginx(const char *path, const struct ktix_key_info *k,
 			char *why, size_t why_len);
+
+/* ---- session tickets (ticketdec.c; fuzz/ticketdec.c) ---- */
+
+struct ssl_session_st;		/* OpenSSL's SSL_SESSION */
+
+#define TICKET_TEXT_MAX	262144	/* bytes of text: larger is not a ticket */
+
+struct ticket_in {
+	uint8_t *t;			/* the ticket */
+	size_t len;
+	uint64_t lifetime_hint;		/* the server's, from a session file */
+	bool has_hint;
+};
+
+/*
+ * A ticket from text: hex, base64 (white space ignored) or an
+ * "openssl s_client -sess_out" file.  On error why says what is wrong.
+ */
+int ticket_input(const char *text, size_t len, struct ticket_in *in,
+		 char *why, size_t why_len);
+void ticket_in_free(struct ticket_in *in);
+/*
+ * Opens a ticket with the key its name gives among keys[n] (with their
+ * material): 0 with *key and *sess (free it), or -EINVAL (not a ticket),
+ * -ENOENT (no such key), -EBADMSG (bad MAC, or does not decrypt), -EPROTO
+ * (no session inside), -ENOMEM; why says it in one line.
+ */
+int ticket_open(const uint8_t *t, size_t len, const struct ktix_key_info *keys,
+		size_t n, const struct ktix_key_info **key,
+		struct ssl_session_st **sess,
+		char *why, size_t why_len);
 
 #endif /* KTIXCTL_H */

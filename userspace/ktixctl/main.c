@@ -27,6 +27,7 @@ static const struct subcommand subcommands[] = {
 	{ "session", session_main, "Show or empty the session-ID cache" },
 	{ "revoke", revoke_main, "Revoke a session's tickets, or list revocations" },
 	{ "stats", stats_main, "Show the module's counters" },
+	{ "ticket", ticket_main, "Decode a session ticket with the ring's keys" },
 	{ "monitor", monitor_main, "Print changes of the key ring and revocations" },
 	{ "help", help_main, "Show this help, or a command's: help COMMAND" },
 };
