@@ -63,7 +63,7 @@ key() {
 	offers 'add del export import list rotate' key '' &&
 		offers 'next primary retiring' key add --state '' &&
 		offers '128 256' key add --aes-bits '' &&
-		offers 'nginx' key export /tmp/k --format '' &&
+		offers 'haproxy nginx' key export /tmp/k --format '' &&
 		offers '--encrypt-from --encrypt-until' key add --encrypt-
 }
 ktap_test "key: subcommands, --state, --aes-bits, --format" key

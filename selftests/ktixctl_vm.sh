@@ -14,7 +14,7 @@ json() {	# json PYTHON-EXPR [ARG...]: evaluate over the JSON on stdin as "d"
 	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)" "${@:2}"
 }
 
-ktap_plan 19
+ktap_plan 20
 
 ktap_test "version shows the tool and the module" bash -c \
 	"'$CTL' version | grep -qx 'module:   $VERSION' && '$CTL' version | grep -qx 'features: policy ring cache revoke stats offload schedule send-first'"
@@ -185,6 +185,66 @@ haproxy_import() {
 	cat <(head -c 16 /tmp/hap.2) <(tail -c 32 /tmp/hap.2) <(head -c 48 /tmp/hap.2 | tail -c 32) | cmp - /tmp/hap.nginx
 }
 ktap_test "key import: a HAProxy file's keys take its states; export reorders for nginx" haproxy_import
+
+# The ring exported for HAProxy: retiring keys oldest first, then the
+# primary and the next key, each line HAProxy's name | AES | HMAC in
+# base64; imported again in another namespace, every key takes the state it
+# had; and HAProxy itself, given the file, issues tickets under the ring's
+# primary that ktixctl ticket decode opens (TLS 1.2 and 1.3).
+haproxy_export() {
+	local out n v names hp
+	rm -f /tmp/hap.out /tmp/hap.again
+	"$CTL" key export /tmp/hap.out --format haproxy || return 1
+	[ "$(stat -c %a /tmp/hap.out)" = 600 ] || return 1
+	out=$("$CTL" -j key list)
+	# Keys of the primary's size only: a HAProxy file holds one size.
+	n=$(json 'len([k for k in d if k["state"] != "next" and k["aes_bits"] == [p for p in d if p["state"] == "primary"][0]["aes_bits"]]) + 1' <<< "$out")
+	[ "$(wc -l < /tmp/hap.out)" = "$n" ] || { echo "$(wc -l < /tmp/hap.out) lines for $n keys"; return 1; }
+	# The file's names, in order, against the ring's states.
+	names=$(while read -r l; do base64 -d <<< "$l" | head -c 16 | od -An -tx1 | tr -d ' \n'; echo; done < /tmp/hap.out)
+	[ "$(json '" ".join(s[n] for s in [{k["name"]: k["state"] for k in d}] for n in sys.argv[1:])' $names <<< "$out")" = \
+	  "$(printf 'retiring %.0s' $(seq $((n - 2))))primary next" ] || { echo "not retiring..., primary, next"; return 1; }
+	# The keys HAProxy's own file gave come out as they went in.
+	[ "$(tail -n 2 /tmp/hap.out)" = "$(printf '%s\n%s' "$(sed -n 3p /tmp/hap.keys)" "$(sed -n 5p /tmp/hap.keys)")" ] ||
+		{ echo "the primary and next lines differ from the imported file's"; return 1; }
+	# Imported elsewhere: the same states; exported again: the same lines.
+	ip netns add hx || return 1
+	ip netns exec hx "$CTL" policy set rotate-interval manual max-keys 64 &&
+		ip netns exec hx "$CTL" key import /tmp/hap.out &&
+		ip netns exec hx "$CTL" key export /tmp/hap.again --format haproxy ||
+		{ ip netns del hx; return 1; }
+	ip netns del hx
+	[ "$(tail -n "$n" /tmp/hap.again)" = "$(cat /tmp/hap.out)" ] ||
+		{ echo "exported from the other namespace, the lines differ"; return 1; }
+	echo "$n keys: exported, imported in another namespace, exported again alike"
+	# HAProxy with the file: its tickets open with the ring's primary.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout /tmp/hap.key -out /tmp/hap.crt -subj /CN=localhost 2>/dev/null || return 1
+	cat /tmp/hap.crt /tmp/hap.key > /tmp/hap.pem
+	printf '%s\n' global defaults '	mode http' '	timeout client 5s' '	timeout connect 5s' \
+		'	timeout server 5s' frontend\ f \
+		'	bind 127.0.0.1:8470 ssl crt /tmp/hap.pem tls-ticket-keys /tmp/hap.out' \
+		'	http-request return status 200 content-type text/plain string hello' > /tmp/hap.cfg
+	haproxy -f /tmp/hap.cfg -db > /tmp/hap.log 2>&1 &
+	hp=$!
+	for _ in $(seq 50); do
+		ss -Htln 'sport = :8470' | grep -q . && break
+		sleep 0.1
+	done
+	for v in 1_2 1_3; do
+		printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -connect 127.0.0.1:8470 \
+			-servername localhost "-tls$v" -sess_out "/tmp/hap.sess.$v" -ign_eof > /tmp/hap.t 2>&1
+		"$CTL" -j ticket decode -f "/tmp/hap.sess.$v" > /tmp/hap.dec ||
+			{ kill "$hp"; cat /tmp/hap.log; grep -E 'error|alert' /tmp/hap.t; return 1; }
+		json '"TLS %s: HAProxy ticket under %s (%s), handle %s" % (d["version"], d["key"]["name"], d["key"]["state"], d["handle"])' < /tmp/hap.dec
+		[ "$(json 'd["key"]["state"] + " " + str(d["handle"])' < /tmp/hap.dec)" = "primary None" ] ||
+			{ kill "$hp"; return 1; }
+	done
+	kill "$hp"
+	wait "$hp" 2>/dev/null
+	return 0
+}
+ktap_test "key export --format haproxy: the ring in HAProxy's order, round-trips, and HAProxy encrypts with the primary" haproxy_export
 
 bad_files() {
 	local before out f

@@ -96,7 +96,8 @@ static void key_usage(FILE *f)
 		"                   [--decrypt-until TIME]]\n"
 		"       %s key del NAME\n"
 		"       %s key import FILE [--state STATE]\n"
-		"       %s key export FILE --format nginx [--name NAME]\n\n"
+		"       %s key export FILE --format nginx [--name NAME]\n"
+		"       %s key export FILE --format haproxy\n\n"
 		"Show or change this network namespace's ticket-key ring.  A key is\n"
 		"next (decrypts; encrypts after the next rotation), primary (encrypts)\n"
 		"or retiring (decrypts until its time is up).  Changes, and export,\n"
@@ -117,8 +118,11 @@ static void key_usage(FILE *f)
 		"           next key already in the ring, which has never encrypted,\n"
 		"           is replaced.  The file is checked whole before any change.\n"
 		"  export   write one key (the primary unless --name) as a new nginx\n"
-		"           key file, mode 0600; an existing FILE is never overwritten\n",
-		prog, prog, prog, prog, prog, prog);
+		"           key file, or the ring as a new HAProxy tls-ticket-keys file\n"
+		"           (the retiring keys, oldest first, the primary, then the\n"
+		"           next key: HAProxy encrypts with the second-last line);\n"
+		"           mode 0600, and an existing FILE is never overwritten\n",
+		prog, prog, prog, prog, prog, prog, prog);
 }
 
 static int key_random(struct ktix_key_info *k, unsigned int bits)
@@ -259,7 +263,75 @@ out:
 	return err;
 }
 
-static int key_export(struct ktix_nl *nl, const char *path,
+/* The ring in HAProxy's order: retiring keys oldest first, primary, next. */
+static int export_haproxy(const char *path, const struct ktix_key_list *ring)
+{
+	const struct ktix_key_info *primary, *next = NULL;
+	struct ktix_key_info *keys;
+	size_t i, n = 0, nexts = 0, other = 0;
+	char why[160];
+	int err;
+
+	primary = find_key(ring, NULL, KTIX_KEY_STATE_PRIMARY);
+	for (i = 0; i < ring->n; i++) {
+		const struct ktix_key_info *k = &ring->keys[i];
+
+		if (k->state != KTIX_KEY_STATE_NEXT)
+			continue;
+		nexts++;
+		/* The one to encrypt first: the soonest scheduled, or oldest. */
+		if (!next || k->encrypt_from < next->encrypt_from ||
+		    (k->encrypt_from == next->encrypt_from &&
+		     k->created < next->created))
+			next = k;
+	}
+	if (!primary || !next) {
+		fprintf(stderr, "%s: key export: the ring has no %s key; HAProxy encrypts with the second-last line, so the file ends with the primary and a next key (add one: '%s key add')\n",
+			prog, primary ? "next" : "primary", prog);
+		return -ENOENT;
+	}
+	if (next->aes_len != primary->aes_len) {
+		fprintf(stderr, "%s: key export: the primary is AES-%u and the next key AES-%u; a HAProxy file holds keys of one size\n",
+			prog, primary->aes_len * 8, next->aes_len * 8);
+		return -EINVAL;
+	}
+	keys = calloc(ring->n, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < ring->n; i++) {
+		if (ring->keys[i].state != KTIX_KEY_STATE_RETIRING)
+			continue;
+		if (ring->keys[i].aes_len == primary->aes_len)
+			keys[n++] = ring->keys[i];
+		else
+			other++;
+	}
+	/* Oldest first: HAProxy keeps the last lines it reads. */
+	for (i = 1; i < n; i++) {
+		struct ktix_key_info t = keys[i];
+		size_t j = i;
+
+		for (; j && keys[j - 1].created > t.created; j--)
+			keys[j] = keys[j - 1];
+		keys[j] = t;
+	}
+	keys[n++] = *primary;
+	keys[n++] = *next;
+	err = keyfile_write_haproxy(path, keys, n, why, sizeof(why));
+	if (err)
+		fprintf(stderr, "%s: key export: %s: %s\n", prog, path, why);
+	if (!err && nexts > 1)
+		fprintf(stderr, "%s: key export: %zu next keys; the file holds the first to encrypt (export again after it does)\n",
+			prog, nexts);
+	if (!err && other)
+		fprintf(stderr, "%s: key export: %zu retiring key%s of another AES size left out: a HAProxy file holds keys of one size\n",
+			prog, other, other == 1 ? "" : "s");
+	OPENSSL_cleanse(keys, ring->n * sizeof(*keys));
+	free(keys);
+	return err;
+}
+
+static int key_export(struct ktix_nl *nl, const char *path, const char *format,
 		      const uint8_t *name)
 {
 	const struct ktix_key_info *k;
@@ -270,6 +342,11 @@ static int key_export(struct ktix_nl *nl, const char *path,
 	err = ktix_nl_key_list(nl, true, &ring);
 	if (err) {
 		ctl_error(nl, "key export", err);
+		return err;
+	}
+	if (!strcmp(format, "haproxy")) {
+		err = export_haproxy(path, &ring);
+		ktix_key_list_free(&ring);
 		return err;
 	}
 	k = find_key(&ring, name, KTIX_KEY_STATE_PRIMARY);
@@ -408,10 +485,17 @@ static int key_parse(int argc, char **argv, struct key_args *a)
 			prog, a->operand);
 		return 1;
 	}
-	if (!strcmp(a->sub, "export") && (!a->format || strcmp(a->format, "nginx"))) {
-		fprintf(stderr, "%s: key export: --format nginx is needed, the one format there is%s%s%s\n",
+	if (!strcmp(a->sub, "export") && (!a->format ||
+	    (strcmp(a->format, "nginx") && strcmp(a->format, "haproxy")))) {
+		fprintf(stderr, "%s: key export: --format nginx or --format haproxy is needed%s%s%s\n",
 			prog, a->format ? " (not '" : "", a->format ? a->format : "",
 			a->format ? "')" : "");
+		return 1;
+	}
+	if (!strcmp(a->sub, "export") && a->has_name &&
+	    !strcmp(a->format, "haproxy")) {
+		fprintf(stderr, "%s: key export: --name is for nginx files of one key; a HAProxy file holds the ring\n",
+			prog);
 		return 1;
 	}
 	return 0;
@@ -494,7 +578,7 @@ int key_main(int argc, char **argv)
 	} else if (!strcmp(a.sub, "add")) {
 		err = key_add(nl, &a);
 	} else {
-		err = key_export(nl, a.operand, a.has_name ? a.name : NULL);
+		err = key_export(nl, a.operand, a.format, a.has_name ? a.name : NULL);
 	}
 	ktix_nl_close(nl);
 	return err ? 1 : 0;

@@ -8,7 +8,7 @@
  * HAProxy (tls-ticket-keys) reads base64 lines of 48 or 80 bytes, each
  * name | AES key | HMAC key; of the last three, the second-last encrypts.
  * A file of 48 or 80 bytes that is not all text is nginx's; anything else
- * is read as HAProxy's.  Base64 is decoded by OpenSSL.
+ * is read as HAProxy's.  Base64 is decoded and encoded by OpenSSL.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -190,14 +190,47 @@ out:
 	return err;
 }
 
+/* @buf[len] as a new file, mode 0600; never over an existing one. */
+static int write_new(const char *path, const void *buf, size_t len,
+		     char *why, size_t why_len)
+{
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, why_len, "%s%s", strerror(errno),
+			 errno == EEXIST ? " (remove it first)" : "");
+		return err;
+	}
+	if (write(fd, buf, len) != (ssize_t)len || fsync(fd)) {
+		err = -errno ?: -EIO;
+		snprintf(why, why_len, "%s", strerror(-err));
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	if (close(fd)) {
+		err = -errno;
+		snprintf(why, why_len, "%s", strerror(-err));
+		unlink(path);
+	}
+	return err;
+}
+
+static bool key_sizes_ok(const struct ktix_key_info *k)
+{
+	return k->aes_len == k->hmac_len && (k->aes_len == 16 || k->aes_len == 32);
+}
+
 int keyfile_write_nginx(const char *path, const struct ktix_key_info *k,
 			char *why, size_t why_len)
 {
 	uint8_t buf[80];
 	size_t len;
-	int fd, err = 0;
+	int err;
 
-	if (k->aes_len != k->hmac_len || (k->aes_len != 16 && k->aes_len != 32)) {
+	if (!key_sizes_ok(k)) {
 		snprintf(why, why_len,
 			 "nginx key files hold AES and HMAC keys of 16 or 32 bytes each");
 		return -EINVAL;
@@ -212,27 +245,43 @@ int keyfile_write_nginx(const char *path, const struct ktix_key_info *k,
 		memcpy(buf + 48, k->aes, 32);
 		len = 80;
 	}
-	/* Never over an existing file, and readable by the owner alone. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(why, why_len, "%s%s", strerror(errno),
-			 errno == EEXIST ? " (remove it first)" : "");
-		goto out;
-	}
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd)) {
-		err = -errno ?: -EIO;
-		snprintf(why, why_len, "%s", strerror(-err));
-		close(fd);
-		unlink(path);
-		goto out;
-	}
-	if (close(fd)) {
-		err = -errno;
-		snprintf(why, why_len, "%s", strerror(-err));
-		unlink(path);
-	}
-out:
+	err = write_new(path, buf, len, why, why_len);
 	OPENSSL_cleanse(buf, sizeof(buf));
+	return err;
+}
+
+int keyfile_write_haproxy(const char *path, const struct ktix_key_info *keys,
+			  size_t n, char *why, size_t why_len)
+{
+	/* Each line: base64 of 80 bytes at most (108 characters), '\n'. */
+	size_t line = 4 * ((80 + 2) / 3) + 1, len = 0, i;
+	uint8_t raw[80];
+	char *text;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (!key_sizes_ok(&keys[i]) || keys[i].aes_len != keys[0].aes_len) {
+			snprintf(why, why_len,
+				 "HAProxy key files hold keys of one size, AES and HMAC keys of 16 or 32 bytes each");
+			return -EINVAL;
+		}
+	}
+	text = malloc(n * line + 1);
+	if (!text)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct ktix_key_info *k = &keys[i];
+
+		memcpy(raw, k->name, 16);
+		memcpy(raw + 16, k->aes, k->aes_len);
+		memcpy(raw + 16 + k->aes_len, k->hmac, k->hmac_len);
+		len += (size_t)EVP_EncodeBlock((unsigned char *)text + len, raw,
+					       16 + 2 * k->aes_len);
+		text[len++] = '\n';
+	}
+	err = write_new(path, text, len, why, why_len);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(text, n * line + 1);
+	free(text);
 	return err;
 }

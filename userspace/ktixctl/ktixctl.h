@@ -80,6 +80,13 @@ int keyfile_parse(uint8_t *buf, size_t len, struct ktix_key_info *keys,
 /* Writes k as a new nginx key file, mode 0600; never overwrites. */
 int keyfile_write_nginx(const char *path, const struct ktix_key_info *k,
 			char *why, size_t why_len);
+/*
+ * Writes keys[n] as a new HAProxy tls-ticket-keys file, one base64 line
+ * each (name | AES | HMAC) in the order given, mode 0600; never
+ * overwrites.  HAProxy encrypts with the second-last line.
+ */
+int keyfile_write_haproxy(const char *path, const struct ktix_key_info *keys,
+			  size_t n, char *why, size_t why_len);
 
 /* ---- session tickets (ticketdec.c; fuzz/ticketdec.c) ---- */
 
