@@ -194,6 +194,36 @@ static int import_fits(const char *path, const struct ktix_key_info *keys,
 }
 
 /* The file is read and checked before the module is asked anything. */
+/*
+ * HAProxy wants three lines at least, so a file may repeat a key (key
+ * export does, for a ring of two): a line that is the very same key as a
+ * later one goes, and the later one keeps the primary state if either had
+ * it.  Keys of one name and different material stay, for import_fits()
+ * to refuse.  The number of keys left.
+ */
+static size_t drop_repeats(struct ktix_key_info *keys, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i + 1; j < n; j++)
+			if (!memcmp(keys[i].name, keys[j].name, KTIX_KEY_NAME_LEN) &&
+			    keys[i].aes_len == keys[j].aes_len &&
+			    !CRYPTO_memcmp(keys[i].aes, keys[j].aes, keys[i].aes_len) &&
+			    !CRYPTO_memcmp(keys[i].hmac, keys[j].hmac, keys[i].hmac_len))
+				break;
+		if (j == n) {
+			i++;
+			continue;
+		}
+		if (keys[i].state == KTIX_KEY_STATE_PRIMARY)
+			keys[j].state = KTIX_KEY_STATE_PRIMARY;
+		memmove(&keys[i], &keys[i + 1], (n - i - 1) * sizeof(*keys));
+		OPENSSL_cleanse(&keys[--n], sizeof(*keys));
+	}
+	return n;
+}
+
 static int key_import(const char *path, bool has_state, uint32_t state)
 {
 	struct ktix_key_info keys[KTIX_MAX_KEYS_LIMIT];
@@ -226,6 +256,10 @@ static int key_import(const char *path, bool has_state, uint32_t state)
 				i == primary ? KTIX_KEY_STATE_PRIMARY :
 				i == n - 1 ? KTIX_KEY_STATE_NEXT :
 				KTIX_KEY_STATE_RETIRING;
+	n = drop_repeats(keys, n);
+	for (primary = 0; primary < n - 1; primary++)
+		if (keys[primary].state == KTIX_KEY_STATE_PRIMARY)
+			break;
 
 	nl = ctl_open();
 	if (!nl) {
@@ -263,7 +297,13 @@ out:
 	return err;
 }
 
-/* The ring in HAProxy's order: retiring keys oldest first, primary, next. */
+/* HAProxy refuses a tls-ticket-keys file of fewer lines. */
+#define HAPROXY_MIN_KEYS	3
+
+/*
+ * The ring in HAProxy's order: retiring keys oldest first, primary, next;
+ * the first line repeated to make up HAProxy's three.
+ */
 static int export_haproxy(const char *path, const struct ktix_key_list *ring)
 {
 	const struct ktix_key_info *primary, *next = NULL;
@@ -295,7 +335,7 @@ static int export_haproxy(const char *path, const struct ktix_key_list *ring)
 			prog, primary->aes_len * 8, next->aes_len * 8);
 		return -EINVAL;
 	}
-	keys = calloc(ring->n, sizeof(*keys));
+	keys = calloc(ring->n + HAPROXY_MIN_KEYS, sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
 	for (i = 0; i < ring->n; i++) {
@@ -317,6 +357,11 @@ static int export_haproxy(const char *path, const struct ktix_key_list *ring)
 	}
 	keys[n++] = *primary;
 	keys[n++] = *next;
+	/* HAProxy wants three lines at least: the first repeated before. */
+	while (n < HAPROXY_MIN_KEYS) {
+		memmove(&keys[1], &keys[0], n * sizeof(*keys));
+		n++;
+	}
 	err = keyfile_write_haproxy(path, keys, n, why, sizeof(why));
 	if (err)
 		fprintf(stderr, "%s: key export: %s: %s\n", prog, path, why);
@@ -326,7 +371,7 @@ static int export_haproxy(const char *path, const struct ktix_key_list *ring)
 	if (!err && other)
 		fprintf(stderr, "%s: key export: %zu retiring key%s of another AES size left out: a HAProxy file holds keys of one size\n",
 			prog, other, other == 1 ? "" : "s");
-	OPENSSL_cleanse(keys, ring->n * sizeof(*keys));
+	OPENSSL_cleanse(keys, (ring->n + HAPROXY_MIN_KEYS) * sizeof(*keys));
 	free(keys);
 	return err;
 }

@@ -27,6 +27,7 @@ void conf_defaults(struct ktixd_config *c)
 	c->tickets = true;
 	c->tls13_tickets = 2;
 	c->session_ids = true;
+	c->foreign_tickets = true;
 	c->deadline_ms = 10000;
 	c->max_inflight = 4096;
 	c->socket_mode = 0660;
@@ -180,6 +181,7 @@ static const struct setting {
 	{ .key = "min-version", .kind = SET_CHOICE, .off = CONF_AT(min_version), .choices = version_choices },
 	{ .key = "tickets", .kind = SET_BOOL, .off = CONF_AT(tickets) },
 	{ .key = "session-ids", .kind = SET_BOOL, .off = CONF_AT(session_ids) },
+	{ .key = "foreign-tickets", .kind = SET_BOOL, .off = CONF_AT(foreign_tickets) },
 	{ .key = "syslog", .kind = SET_BOOL, .off = CONF_AT(syslog) },
 	{ .key = "core-dumps", .kind = SET_BOOL, .off = CONF_AT(core_dumps) },
 	{ .key = "keylog-file", .kind = SET_STR, .off = CONF_AT(keylog_file) },

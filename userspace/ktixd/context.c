@@ -41,6 +41,33 @@ bool session_in_context(SSL *s, const SSL_SESSION *sess)
 }
 
 /*
+ * A session another server made (nginx, HAProxy: no ktix block) under a
+ * key of the ring.  Whoever holds the ring's keys is trusted with tickets
+ * as ktixd is, but another server's session-ID context says nothing ktixd
+ * can check.  So such a session resumes only where nothing but the
+ * server's name was authenticated: for the name it was made for, where
+ * ktixd verifies no client and the session carries no client certificate.
+ * It then takes this context's session-ID context, which OpenSSL compares
+ * next for TLS 1.2.
+ */
+bool foreign_session_in_context(SSL *s, SSL_SESSION *sess)
+{
+	struct ssl_data *d = SSL_get_ex_data(s, tls_ex_index);
+	const char *host = SSL_SESSION_get0_hostname(sess);
+	X509 *peer = SSL_SESSION_get0_peer(sess);
+
+	if (!d || !d->set->foreign_tickets || d->set->verify_clients || peer ||
+	    strcasecmp(host ? host : "", d->sni) ||
+	    !SSL_SESSION_set1_id_context(sess, d->set->sid_ctx[d->ctx_idx],
+					 SHA256_DIGEST_LENGTH)) {
+		if (d)
+			d->info.miss = KTIX_RESUME_MISS_CONTEXT;
+		return false;
+	}
+	return true;
+}
+
+/*
  * Before OpenSSL looks for a session: the server name, and the context of
  * the certificate for it, so that the session-ID context compared is the
  * one of the certificate the client will get.

@@ -41,6 +41,7 @@ struct ktixd_config {
 	bool tickets;
 	unsigned int tls13_tickets;
 	bool session_ids;
+	bool foreign_tickets;		/* nginx's, HAProxy's under a shared key */
 	unsigned int deadline_ms;
 	unsigned int workers;		/* 0: one per CPU */
 	unsigned int max_inflight;

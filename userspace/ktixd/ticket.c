@@ -5,7 +5,8 @@
  * OpenSSL through SSL_CTX_set_tlsext_ticket_key_evp_cb with keys from the
  * mirror: no netlink round trip on the ticket path.  Each session carries
  * a ktix block (SSL_SESSION_set1_ticket_appdata): a random session handle,
- * kept across renewals, and the time of the full handshake.
+ * kept across renewals, and the time of the full handshake.  A ticket
+ * without one, another server's under a shared key, is renewed with one.
  */
 #include <string.h>
 
@@ -121,6 +122,44 @@ int ticket_gen_cb(SSL *s, void *arg)
 	return ticket_appdata_set(info, sess);
 }
 
+/* Whether @sess carries application data at all, ktixd's or not. */
+static bool has_appdata(SSL_SESSION *sess)
+{
+	void *data;
+	size_t len;
+
+	return SSL_SESSION_get0_ticket_appdata(sess, &data, &len) && len;
+}
+
+/*
+ * A ticket under a key of the ring with no application data at all:
+ * nginx's or HAProxy's, sharing the key file while a fleet moves to ktix
+ * (a block of another ktixd version is refused: its handle might be
+ * revoked).  It resumes in the narrow context foreign_session_in_context()
+ * allows, within the ticket lifetime from the session's creation; having
+ * no handle to revoke, it is renewed at once with one (ticket_gen_cb()).
+ */
+static SSL_TICKET_RETURN foreign_ticket(SSL *s, SSL_SESSION *ss,
+					struct hs_info *info)
+{
+	uint64_t made = (uint64_t)SSL_SESSION_get_time(ss);
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (!foreign_session_in_context(s, ss))
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	if (made > now + CLOCK_SKEW) {
+		info->miss = KTIX_RESUME_MISS_FUTURE;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	if (now > made + mirror_ticket_lifetime()) {
+		info->miss = KTIX_RESUME_MISS_EXPIRED;
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+	info->ticket_used = true;
+	info->miss = KTIX_RESUME_MISS_NONE;
+	return SSL_TICKET_RETURN_USE_RENEW;
+}
+
 SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 				    const unsigned char *keyname,
 				    size_t keyname_len,
@@ -148,8 +187,10 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 		return SSL_TICKET_RETURN_ABORT;
 	}
 	ad = ticket_appdata_get(ss);
+	if (!ad && !has_appdata(ss))
+		return foreign_ticket(s, ss, info);
 	if (!ad) {
-		/* Not one of ours: no handle to check, so not resumed. */
+		/* A block ktixd cannot read (another version's): no handle. */
 		info->miss = KTIX_RESUME_MISS_BAD_TICKET;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}

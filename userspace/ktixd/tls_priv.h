@@ -38,6 +38,8 @@ struct ctx_set {
 	unsigned int n;
 	unsigned char *alpn;		/* wire format */
 	size_t alpn_len;
+	bool verify_clients;		/* verify-client is not none */
+	bool foreign_tickets;		/* other servers' tickets resume */
 };
 
 /* What ktixd keeps for each SSL (ex_data). */
@@ -60,6 +62,7 @@ extern EVP_CIPHER *tls_aes128, *tls_aes256;
 /* context.c: the security context of a session */
 int client_hello_cb(SSL *s, int *alert, void *arg);
 bool session_in_context(SSL *s, const SSL_SESSION *sess);
+bool foreign_session_in_context(SSL *s, SSL_SESSION *sess);
 
 /* ticket.c: tickets, and the ktix block of a session */
 const struct ticket_appdata *ticket_appdata_get(SSL_SESSION *sess);
