@@ -15,9 +15,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-t() {	# t NAME FUNCTION: ktap_test, unless E2E_ONLY leaves it out
+# t NAME FUNCTION: ktap_test, unless E2E_ONLY leaves it out or E2E_SKIP
+# (REGEX=REASON) names it
+t() {
 	if [ -n "${E2E_ONLY:-}" ] && ! [[ $1 =~ $E2E_ONLY ]]; then
 		ktap_skip "$1" "not selected by E2E_ONLY"
+	elif [ -n "${E2E_SKIP:-}" ] && [[ $1 =~ ${E2E_SKIP%%=*} ]]; then
+		ktap_skip "$1" "${E2E_SKIP#*=}"
 	else
 		ktap_test "$@"
 	fi
