@@ -68,7 +68,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 39
+ktap_plan 40
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -113,6 +113,40 @@ t "TLS 1.2 ECDHE-ECDSA-CHACHA20-POLY1305: full, ticket, session ID" matrix 1.2 E
 t "TLS 1.3 TLS_AES_128_GCM_SHA256: full, PSK" matrix 1.3 TLS_AES_128_GCM_SHA256
 t "TLS 1.3 TLS_AES_256_GCM_SHA384: full, PSK" matrix 1.3 TLS_AES_256_GCM_SHA384
 t "TLS 1.3 TLS_CHACHA20_POLY1305_SHA256: full, PSK" matrix 1.3 TLS_CHACHA20_POLY1305_SHA256
+
+# IPv6: the core cases over ::1, through a ktix-serve listening there:
+# TLS 1.2 full, ticket and session ID, TLS 1.3 full and PSK, the page intact.
+ipv6() {
+	local p=8446 v k s f out
+	ip -6 addr show dev lo | grep -q '::1/128' || { echo "no ::1 on lo"; return 1; }
+	"$BIN/ktix-serve" --listen "[::1]:$p" --root "$W/www" --socket "$W/a.sock" \
+		>> "$W/serve-$p.log" 2>&1 &
+	echo $! > "$W/serve-$p.pid"
+	for _ in $(seq 100); do
+		grep -q serving "$W/serve-$p.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	get6() {	# get6 [s_client options]
+		printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+			timeout 60 openssl s_client -connect "[::1]:$p" -servername localhost \
+			-ign_eof "$@" 2>&1
+	}
+	for k in 1.2:ticket 1.2:session_id 1.3:psk; do
+		v=${k%%:*}
+		s=$W/v6-$k
+		f=(); [ "${k#*:}" = session_id ] && f=(-no_ticket)
+		out=$(get6 "-tls${v/./_}" "${f[@]}" -sess_out "$s")
+		grep -q '^New,' <<< "$out" && grep -q 'hello from ktix-serve' <<< "$out" &&
+			[ "$(last_kind $p)" = full ] || { echo "TLS $v over ::1: no full handshake"; tail -n 2 "$W/serve-$p.log"; return 1; }
+		out=$(get6 "-tls${v/./_}" "${f[@]}" -sess_in "$s")
+		grep -q "^Reused, TLSv$v" <<< "$out" && grep -q 'hello from ktix-serve' <<< "$out" &&
+			[ "$(last_kind $p)" = "${k#*:}" ] || { echo "TLS $v over ::1: not resumed by ${k#*:}"; tail -n 2 "$W/serve-$p.log"; return 1; }
+		tail -n 1 "$W/serve-$p.log" | grep -q '^\[::1\]:[0-9]*: ' || { echo "peer not logged as [::1]:PORT"; return 1; }
+		echo "TLS $v over ::1: full, then ${k#*:}: $(tail -n 1 "$W/serve-$p.log" | cut -d' ' -f1)"
+	done
+	stop "serve-$p"
+}
+t "IPv6: over ::1, TLS 1.2 full, ticket and session ID, TLS 1.3 full and PSK" ipv6
 
 gnutls() {
 	local prio out

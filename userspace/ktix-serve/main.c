@@ -519,7 +519,9 @@ static void accept_one(int lfd)
 	else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
 			  host, sizeof(host));
-	snprintf(c->peer, sizeof(c->peer), "%s:%u", host,
+	/* sin_port and sin6_port lie at the same offset. */
+	snprintf(c->peer, sizeof(c->peer),
+		 ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
 		 ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
