@@ -68,7 +68,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 40
+ktap_plan 41
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -844,6 +844,63 @@ foreign() {
 	return 0
 }
 t "HAProxy's TLS 1.2 and 1.3 tickets under the exported ring resume on ktixd and are renewed with a handle" foreign
+
+# Living beside nginx: a 48-byte nginx key file imported as the primary;
+# nginx, with the same file, issues TLS 1.2 and 1.3 tickets that ktixctl
+# opens (no handle) and that resume on ktixd, renewed with a handle.
+nginx_tickets() {
+	local v ng=$W/nginx out sess handle ok=0
+	mkdir -p "$ng"
+	head -c 48 /dev/urandom > "$ng/ticket.key"
+	"$CTL" key import "$ng/ticket.key" || return 1
+	cat > "$ng/nginx.conf" <<EOF
+user root;
+worker_processes 1;
+pid $ng/nginx.pid;
+error_log $ng/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $ng/body;
+	proxy_temp_path $ng/proxy;
+	fastcgi_temp_path $ng/fastcgi;
+	uwsgi_temp_path $ng/uwsgi;
+	scgi_temp_path $ng/scgi;
+	server {
+		listen 127.0.0.1:8472 ssl;
+		ssl_certificate $W/ec.pem;
+		ssl_certificate_key $W/ec.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		ssl_session_tickets on;
+		ssl_session_ticket_key $ng/ticket.key;
+		location / { return 200 "hello-from-nginx\n"; }
+	}
+}
+EOF
+	nginx -c "$ng/nginx.conf" -e "$ng/error.log" || { cat "$ng/error.log"; return 1; }
+	for _ in $(seq 50); do
+		ss -Htln 'sport = :8472' | grep -q . && break
+		sleep 0.1
+	done
+	for v in 1.2 1.3; do
+		sess=$W/ng-$v
+		hello 8472 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_out "$sess" |
+			grep -q hello-from-nginx || { echo "nginx did not answer"; cat "$ng/error.log"; break; }
+		"$CTL" -j ticket decode -f "$sess" > "$W/ng.dec" &&
+			grep -q '"handle":null' "$W/ng.dec" && grep -q '"aes_bits":128' "$W/ng.dec" ||
+			{ echo "TLS $v: not a nginx ticket under the imported key"; cat "$W/ng.dec"; break; }
+		out=$(hello 8443 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_in "$sess")
+		grep -q "^Reused, TLSv$v" <<< "$out" && grep -q 'hello from ktix-serve' <<< "$out" ||
+			{ echo "TLS $v: nginx's ticket did not resume on ktixd"; tail -n 1 "$W/serve-8443.log"; break; }
+		handle=$(tail -n 1 "$W/serve-8443.log" | grep -o 'handle=[0-9a-f]*' | cut -d= -f2)
+		[ ${#handle} = 32 ] || { echo "TLS $v: no handle after the resumption"; break; }
+		echo "TLS $v: nginx's ticket resumed on ktixd: $(tail -n 1 "$W/serve-8443.log")"
+		ok=$((ok + 1))
+	done
+	kill "$(cat "$ng/nginx.pid")"
+	[ "$ok" = 2 ]
+}
+t "nginx's TLS 1.2 and 1.3 tickets under an imported 48-byte key resume on ktixd" nginx_tickets
 
 # SSLKEYLOGFILE: a ktixd started with it names the file loudly and writes
 # each handshake's secrets there; tshark, given the file, reads the HTTP
