@@ -102,8 +102,13 @@ static void hs_end(struct worker *w, struct hs *h, struct ktix_result *r)
 			r->usec);
 	} else {
 		atomic_fetch_add(&counters.failed, 1);
-		log_msg(prio, "%s: handshake failed after %uus: %s",
-			peer, r->usec, r->error);
+		/* Timed by the loop's turn: 0 is within the turn it began. */
+		if (r->usec)
+			log_msg(prio, "%s: handshake failed after %uus: %s",
+				peer, r->usec, r->error);
+		else
+			log_msg(prio, "%s: handshake failed at once: %s", peer,
+				r->error);
 	}
 	if (miss)
 		atomic_fetch_add(&counters.resume_miss[miss], 1);
@@ -405,9 +410,14 @@ void hs_step(struct worker *w, struct hs *h)
 		break;
 	case SSL_ERROR_SYSCALL:
 		if (!ERR_peek_error()) {
-			hs_fail(w, h, errno ? -errno : -ECONNRESET,
-				"the client %s", errno ?
-				strerror(errno) : "closed the connection");
+			int err = errno;
+
+			/* The flight BIO's own failure is ENOMEM, not the peer's. */
+			hs_fail(w, h, err ? -err : -ECONNRESET, "%s%s",
+				err == ENOMEM ? "out of memory for the flight: " :
+				err ? "the connection to the client: " :
+				"the client closed the connection",
+				err ? strerror(err) : "");
 			return;
 		}
 		/* fall through */
