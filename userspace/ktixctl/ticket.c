@@ -28,8 +28,9 @@ static void ticket_usage(FILE *f)
 		"Opens a session ticket with the ring's key its name gives, checks its\n"
 		"HMAC, decrypts it and shows the session inside: protocol version,\n"
 		"cipher, creation time, timeout, server name, ALPN protocol, the client\n"
-		"certificate's subject, the ktix session handle and whether it is\n"
-		"revoked, and the key's state.  Needs CAP_NET_ADMIN (the keys).\n\n"
+		"certificate's subject, the ktix session handle, when ktixd issued the\n"
+		"ticket and whether the handle is revoked, and the key's state.  Needs\n"
+		"CAP_NET_ADMIN (the keys).\n\n"
 		"  TICKET    the ticket in hex or base64\n"
 		"  -f FILE   a file holding it in hex or base64, or an\n"
 		"            'openssl s_client -sess_out' session file (its lifetime\n"
@@ -111,7 +112,7 @@ struct decoded {
 	const struct ticket_in *in;
 	bool has_handle, revoked;
 	uint8_t handle[KTIX_REVOKE_HANDLE_LEN];
-	uint64_t full_at, revoked_until;
+	uint64_t issued, revoked_until;
 };
 
 static void decoded_fill(struct decoded *d, const SSL_SESSION *sess,
@@ -137,7 +138,7 @@ static void decoded_fill(struct decoded *d, const SSL_SESSION *sess,
 		d->has_handle = true;
 		memcpy(d->handle, ad + 1, sizeof(d->handle));
 		for (i = 0; i < 8; i++)
-			d->full_at = d->full_at << 8 | ad[1 + sizeof(d->handle) + i];
+			d->issued = d->issued << 8 | ad[1 + sizeof(d->handle) + i];
 		for (i = 0; i < rev->n; i++) {
 			if (!memcmp(rev->revoked[i].handle, d->handle,
 				    sizeof(d->handle))) {
@@ -180,8 +181,8 @@ static void decoded_print(const struct decoded *d)
 		if (d->has_handle) {
 			printf(",\"handle\":\"");
 			print_hex(d->handle, sizeof(d->handle));
-			printf("\",\"full_handshake\":%" PRIu64 ",\"revoked\":%s",
-			       d->full_at, d->revoked ? "true" : "false");
+			printf("\",\"issued\":%" PRIu64 ",\"revoked\":%s",
+			       d->issued, d->revoked ? "true" : "false");
 			if (d->revoked)
 				printf(",\"revoked_until\":%" PRIu64, d->revoked_until);
 		} else {
@@ -208,8 +209,8 @@ static void decoded_print(const struct decoded *d)
 	if (d->has_handle) {
 		printf("handle          ");
 		print_hex(d->handle, sizeof(d->handle));
-		printf("\nfull handshake  ");
-		print_time(d->full_at, 0);
+		printf("\nissued          ");
+		print_time(d->issued, 0);
 		printf("\nrevoked         ");
 		if (d->revoked) {
 			printf("yes, until ");

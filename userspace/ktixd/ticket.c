@@ -5,7 +5,7 @@
  * OpenSSL through SSL_CTX_set_tlsext_ticket_key_evp_cb with keys from the
  * mirror: no netlink round trip on the ticket path.  Each session carries
  * a ktix block (SSL_SESSION_set1_ticket_appdata): a random session handle,
- * kept across renewals, and the time of the full handshake.  A ticket
+ * kept across renewals, and the time the ticket was issued.  A ticket
  * without one, another server's under a shared key, is renewed with one.
  */
 #include <string.h>
