@@ -12,7 +12,8 @@
 # ktix-serve logged (how the session resumed) and the module's counters.
 # KTIX_BIN names the directory of the binaries (default build/bin);
 # E2E_ONLY=REGEX runs only the tests whose names match (the others skip);
-# E2E_SKIP=REGEX=REASON skips those whose names match, saying why.
+# E2E_SKIP=REGEX=REASON skips those whose names match, saying why (REASON
+# has no "=").
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh

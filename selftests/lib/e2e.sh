@@ -16,12 +16,12 @@ cleanup() {
 trap cleanup EXIT
 
 # t NAME FUNCTION: ktap_test, unless E2E_ONLY leaves it out or E2E_SKIP
-# (REGEX=REASON) names it
+# (REGEX=REASON, the reason after the last '=') names it
 t() {
 	if [ -n "${E2E_ONLY:-}" ] && ! [[ $1 =~ $E2E_ONLY ]]; then
 		ktap_skip "$1" "not selected by E2E_ONLY"
-	elif [ -n "${E2E_SKIP:-}" ] && [[ $1 =~ ${E2E_SKIP%%=*} ]]; then
-		ktap_skip "$1" "${E2E_SKIP#*=}"
+	elif [ -n "${E2E_SKIP:-}" ] && [[ $1 =~ ${E2E_SKIP%=*} ]]; then
+		ktap_skip "$1" "${E2E_SKIP##*=}"
 	else
 		ktap_test "$@"
 	fi

@@ -193,7 +193,6 @@ static int import_fits(const char *path, const struct ktix_key_info *keys,
 	return 0;
 }
 
-/* The file is read and checked before the module is asked anything. */
 /*
  * HAProxy wants three lines at least, so a file may repeat a key (key
  * export does, for a ring of two): a line that is the very same key as a
@@ -224,6 +223,7 @@ static size_t drop_repeats(struct ktix_key_info *keys, size_t n)
 	return n;
 }
 
+/* The file is read and checked before the module is asked anything. */
 static int key_import(const char *path, bool has_state, uint32_t state)
 {
 	struct ktix_key_info keys[KTIX_MAX_KEYS_LIMIT];
