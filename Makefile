@@ -8,7 +8,7 @@
 # make demo       boot the VM, load the module, show it working
 # make fuzz       every libFuzzer target for FUZZ_RUNS (10^6) executions
 # make checkpatch kernel style check of kmod/ and the uapi header
-# make install    ktixd, ktix-serve, ktixctl (and its bash completion), man
+# make install    ktixd, ktix-serve, ktix-proxy, ktixctl (and its bash completion), man
 #                 pages, ktix.h and libktix.a,
 #                 the systemd unit and ktix.ko (DESTDIR=, PREFIX=/usr/local)
 # make clean      remove everything the build made
@@ -67,6 +67,7 @@ D_SRCS := $(wildcard userspace/ktixd/*.c)
 # ktixd's main loop and server, which benchmarks and fuzzers leave out.
 KTIXD_LOOP := main server worker dispatch handshake reply rekey
 SERVE_SRCS := $(wildcard userspace/ktix-serve/*.c)
+PROXY_SRCS := $(wildcard userspace/ktix-proxy/*.c)
 FLEETD_SRCS := $(wildcard userspace/ktix-fleetd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/obj-pic/%.o)
@@ -80,6 +81,7 @@ LIBS_ALL := $(B)/lib/libktix-nl.a $(B)/lib/libktix-tls.a $(B)/lib/libktix.a \
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/obj/%.o)
 D_OBJS := $(D_SRCS:%.c=$(B)/obj/%.o)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(B)/obj/%.o)
+PROXY_OBJS := $(PROXY_SRCS:%.c=$(B)/obj/%.o)
 FLEETD_OBJS := $(FLEETD_SRCS:%.c=$(B)/obj/%.o)
 FLEETD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl json-c)
 FLEETD_LIBS = $(shell $(PKG_CONFIG) --libs libcurl json-c)
@@ -124,6 +126,7 @@ kmod-other:
 	$(MAKE) -C /usr/src/linux-headers-$(KVER_OTHER) M=$(CURDIR)/$(KMOD_OTHER) modules
 
 userspace: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve $(B)/bin/ktix-fleetd \
+	$(B)/bin/ktix-proxy \
 	$(LIB_SO) \
 	$(B)/bench/sessbench $(B)/bench/offloadbench $(B)/bench/hsload \
 	$(B)/bench/ticketbench $(B)/bench/ringbench $(B)/bench/handoffbench
@@ -137,6 +140,7 @@ $(B)/obj/$(LIBNL)/%.o: INC = $(INC_NL)
 $(B)/obj/$(LIBTLS)/%.o: INC = -I$(LIBTLS)
 $(B)/obj/$(COMMON)/%.o: INC = -I$(COMMON)
 $(B)/obj/userspace/ktix-serve/%.o: INC = $(INC_K) -I$(COMMON)
+$(B)/obj/userspace/ktix-proxy/%.o: INC = $(INC_K) -I$(COMMON)
 $(B)/obj/userspace/ktixctl/%.o: INC = -I$(LIBK) -I$(LIBNL) -I$(COMMON) $(NL_CFLAGS)
 $(B)/obj/userspace/ktix-fleetd/%.o: INC = -I$(LIBNL) -I$(LIBTLS) -I$(COMMON) $(NL_CFLAGS) $(FLEETD_CFLAGS)
 $(B)/obj/userspace/ktixd/%.o: INC = $(INC_ALL) -I$(COMMON)
@@ -205,6 +209,10 @@ $(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ -lhttp_parser
 
+$(B)/bin/ktix-proxy: $(PROXY_OBJS) $(B)/lib/libktix.a $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^
+
 $(B)/bin/ktix-fleetd: $(FLEETD_OBJS) $(B)/lib/libktix-nl.a $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(FLEETD_LIBS) $(NL_LIBS) $(CRYPTO_LIBS)
@@ -227,7 +235,13 @@ $(KSRC)/.stamp:
 		$(addprefix $(notdir $(basename $(basename $(KSRC_TAR))))/,$(KSRC_FILES))
 	@touch $@
 
-selftests: $(KSFT_BINS) $(if $(filter 1,$(SAN)),,$(PKGTEST)/ktix_hello)
+selftests: $(KSFT_BINS) $(B)/selftests/tls_pipe \
+	$(if $(filter 1,$(SAN)),,$(PKGTEST)/ktix_hello)
+
+# The TLS client of the ktix-proxy tests (OpenSSL; not a kselftest).
+$(B)/selftests/tls_pipe: selftests/tls_pipe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KTIX_CFLAGS) -o $@ $< $(KTIX_LDFLAGS) $(CRYPTO_LIBS)
 
 $(B)/selftests/%: INC = $(INC_ALL)
 $(B)/selftests/%: selftests/%.c $(LIBS_ALL) $(KSRC)/.stamp
@@ -356,10 +370,12 @@ install: all install-user install-lib
 
 # The programs, their man pages, units and examples, without the module
 # (Debian's packages take the module through DKMS).
-install-user: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve $(B)/bin/ktix-fleetd
+install-user: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve $(B)/bin/ktix-fleetd \
+		$(B)/bin/ktix-proxy
 	install -D -m 0755 $(B)/bin/ktixctl $(DESTDIR)$(PREFIX)/sbin/ktixctl
 	install -D -m 0755 $(B)/bin/ktixd $(DESTDIR)$(PREFIX)/sbin/ktixd
 	install -D -m 0755 $(B)/bin/ktix-serve $(DESTDIR)$(PREFIX)/bin/ktix-serve
+	install -D -m 0755 $(B)/bin/ktix-proxy $(DESTDIR)$(PREFIX)/bin/ktix-proxy
 	install -D -m 0755 $(B)/bin/ktix-fleetd $(DESTDIR)$(PREFIX)/sbin/ktix-fleetd
 	install -D -m 0644 man/ktix-fleetd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktix-fleetd.8
 	install -D -m 0644 man/ktix-fleetd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktix-fleetd.conf.5
@@ -369,6 +385,7 @@ install-user: $(B)/bin/ktixctl $(B)/bin/ktixd $(B)/bin/ktix-serve $(B)/bin/ktix-
 	install -D -m 0644 man/ktixd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ktixd.8
 	install -D -m 0644 man/ktixd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ktixd.conf.5
 	install -D -m 0644 man/ktix-serve.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktix-serve.1
+	install -D -m 0644 man/ktix-proxy.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktix-proxy.1
 	install -D -m 0644 etc/ktixd.conf $(DESTDIR)$(PREFIX)/share/doc/ktix/ktixd.conf.example
 	install -D -m 0644 etc/ktix.sysusers $(DESTDIR)$(SYSUSERSDIR)/ktix.conf
 	@mkdir -p $(DESTDIR)$(UNITDIR)

@@ -99,7 +99,7 @@ contents() {
 	has "$OUT"/ktix-dkms_*.deb "/usr/src/ktix-$VERSION/dkms.conf" \
 		"/usr/src/ktix-$VERSION/kmod/offload.c" "/usr/src/ktix-$VERSION/include/uapi/linux/ktix.h" &&
 	has "$OUT"/ktixd_*.deb /usr/sbin/ktixd /usr/sbin/ktixctl /usr/sbin/ktix-fleetd \
-		/usr/bin/ktix-serve /lib/systemd/system/ktixd.service \
+		/usr/bin/ktix-serve /usr/bin/ktix-proxy /lib/systemd/system/ktixd.service \
 		/usr/lib/sysusers.d/ktix.conf /usr/share/man/man8/ktixd.8.gz \
 		/usr/share/bash-completion/completions/ktixctl &&
 	has "$OUT"/libktix1_*.deb "/usr/lib/[^/]*/libktix.so.1.0.0" "/usr/lib/[^/]*/libktix.so.1" &&

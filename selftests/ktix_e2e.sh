@@ -69,7 +69,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 41
+ktap_plan 45
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -987,6 +987,181 @@ keylog() {
 	! grep -i 'keylog\|SSLKEYLOGFILE' "$W/a.log"
 }
 t "SSLKEYLOGFILE: tshark decrypts full and resumed kTLS connections, TLS 1.2 and 1.3" keylog
+
+# ---- ktix-proxy: kTLS in front of a plain TCP service ----
+# proxy_backend PORT MODE [REPLY]: selftests/lib/proxy_backend.py on PORT,
+# its connections' bytes and log in $W/be-PORT/
+proxy_backend() {
+	local d=$W/be-$1
+	mkdir -p "$d"
+	python3 selftests/lib/proxy_backend.py "$1" "$d" "${@:2}" >/dev/null 2>>"$d/stderr" &
+	echo $! > "$W/be-$1.pid"
+	disown
+	for _ in $(seq 50); do
+		[ -e "$d/ready" ] && return 0
+		sleep 0.1
+	done
+	echo "the backend on $1 did not start"; cat "$d/stderr"
+	return 1
+}
+
+# start_proxy PORT BACKEND [OPTION...]: ktix-proxy on 127.0.0.1:PORT for
+# ktixd a, its log in $W/proxy-PORT.log
+start_proxy() {
+	local port=$1 backend=$2
+	shift 2
+	"$BIN/ktix-proxy" --listen "127.0.0.1:$port" --backend "$backend" \
+		--socket "$W/a.sock" "$@" >>"$W/proxy-$port.log" 2>&1 &
+	echo $! > "$W/proxy-$port.pid"
+	disown
+	for _ in $(seq 100); do
+		grep -q proxying "$W/proxy-$port.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$W/proxy-$port.log"
+	return 1
+}
+
+TLS_PIPE=${KTIX_SELFTESTS:-$(dirname "$BIN")/selftests}/tls_pipe
+
+# 8 MiB up, then the client's close_notify; the backend sees a FIN, and
+# only then sends its 8 MiB down and closes, which the client gets as a
+# close_notify: what each side sent arrives whole, in both directions,
+# for TLS 1.2 and 1.3, full handshakes and resumed ones.
+proxy_data() {
+	local d=$W/be-9101 v kind n=0 rc log err
+	head -c $((8 << 20)) /dev/urandom > "$W/up.bin"
+	head -c $((8 << 20)) /dev/urandom > "$W/down.bin"
+	proxy_backend 9101 collect "$W/down.bin" && start_proxy 8601 127.0.0.1:9101 || return 1
+	for v in 2 3; do
+		for kind in full resumed; do
+			n=$((n + 1))
+			if [ $kind = full ]; then
+				"$TLS_PIPE" "-$v" -o "$W/pp-$v" 127.0.0.1 8601 < "$W/up.bin" > "$W/got.bin" 2> "$W/pipe.err"
+			else
+				"$TLS_PIPE" "-$v" -i "$W/pp-$v" 127.0.0.1 8601 < "$W/up.bin" > "$W/got.bin" 2> "$W/pipe.err"
+			fi
+			rc=$?
+			err=$(xargs < "$W/pipe.err")
+			log=$(tail -n 1 "$W/proxy-8601.log")
+			echo "TLS 1.$v $kind: client: $err; proxy: ${log#*: }"
+			[ $rc = 0 ] || { echo "the client's end was not a close_notify (exit $rc)"; return 1; }
+			cmp -s "$W/up.bin" "$d/$n.in" || { echo "the backend did not get the upload whole"; return 1; }
+			cmp -s "$W/down.bin" "$W/got.bin" || { echo "the client did not get the download whole"; return 1; }
+			grep -q "^$n eof $((8 << 20))\$" "$d/log" || { echo "the backend saw no FIN"; cat "$d/log"; return 1; }
+			case $kind in
+			full) [[ $err == new* && $log == *resumed=full* ]] || return 1 ;;
+			resumed) [[ $err == reused* && $log =~ resumed=(psk|ticket) ]] || return 1 ;;
+			esac
+			[[ $log == *"up=$((8 << 20)) down=$((8 << 20)) "*": closed" ]] || return 1
+		done
+	done
+	echo "sha256 up $(sha256sum < "$W/up.bin" | cut -c1-16)..., down $(sha256sum < "$W/down.bin" | cut -c1-16)...: equal on the other side, 4 connections"
+}
+t "ktix-proxy: 8 MiB each way arrives whole, TLS 1.2 and 1.3, full and resumed, half-closed in order" proxy_data
+
+# nginx as the backend, reading the PROXY protocol v2 header: curl's
+# request reaches it as curl sent it, and nginx names curl's own address
+# and port, and the address curl reached.
+proxy_nginx() {
+	local ng=$W/ngp out port
+	mkdir -p "$ng"
+	cat > "$ng/nginx.conf" <<EOF
+user root;
+worker_processes 1;
+pid $ng/nginx.pid;
+error_log $ng/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log $ng/access.log;
+	client_body_temp_path $ng/body;
+	proxy_temp_path $ng/proxy;
+	fastcgi_temp_path $ng/fastcgi;
+	uwsgi_temp_path $ng/uwsgi;
+	scgi_temp_path $ng/scgi;
+	server {
+		listen 127.0.0.1:9102 proxy_protocol;
+		location / {
+			return 200 "from=\$proxy_protocol_addr:\$proxy_protocol_port to=\$proxy_protocol_server_addr:\$proxy_protocol_server_port uri=\$request_uri x=\$http_x_ktix\n";
+		}
+	}
+}
+EOF
+	nginx -c "$ng/nginx.conf" -e "$ng/error.log" || { cat "$ng/error.log"; return 1; }
+	start_proxy 8602 127.0.0.1:9102 --proxy-v2 --alpn http/1.1 ||
+		{ kill "$(cat "$ng/nginx.pid")"; return 1; }
+	out=$(curl -sS --cacert "$W/ec.pem" -H 'X-Ktix: through' \
+		-w 'port=%{local_port}' "https://localhost:8602/a/b?c=d")
+	kill "$(cat "$ng/nginx.pid")"
+	echo "nginx: ${out%port=*}"
+	echo "proxy: $(tail -n 1 "$W/proxy-8602.log")"
+	port=${out##*port=}
+	[[ $out == "from=127.0.0.1:$port to=127.0.0.1:8602 uri=/a/b?c=d x=through"* ]] &&
+		tail -n 1 "$W/proxy-8602.log" | grep -q 'alpn=http/1.1 .*: closed'
+}
+t "ktix-proxy --proxy-v2: nginx reads curl's address from the header and gets curl's request" proxy_nginx
+
+# A reset on either side becomes a reset on the other; a backend that is
+# not there gives the client an orderly close_notify.
+proxy_resets() {
+	local rc
+	proxy_backend 9103 reset && proxy_backend 9105 collect &&
+		start_proxy 8603 127.0.0.1:9103 && start_proxy 8604 127.0.0.1:9104 &&
+		start_proxy 8606 127.0.0.1:9105 || return 1
+	# The client resets after its bytes: the backend's read says reset.
+	head -c 65536 /dev/urandom | "$TLS_PIPE" -3 -R 127.0.0.1 8606 2>/dev/null
+	for _ in $(seq 50); do
+		grep -q ' reset ' "$W/be-9105/log" && break
+		sleep 0.1
+	done
+	grep ' reset ' "$W/be-9105/log" || { echo "the backend saw no reset"; cat "$W/be-9105/log"; return 1; }
+	echo "client reset: proxy: $(tail -n 1 "$W/proxy-8606.log")"
+	# The backend resets at the client's first bytes: the client reads a reset.
+	echo hello | "$TLS_PIPE" -3 127.0.0.1 8603 > /dev/null 2> "$W/pipe.err"
+	rc=$?
+	echo "backend reset: client: $(xargs < "$W/pipe.err") (exit $rc); proxy: $(tail -n 1 "$W/proxy-8603.log")"
+	[ $rc = 4 ] || return 1
+	tail -n 1 "$W/proxy-8603.log" | grep -q 'backend: Connection reset by peer' || return 1
+	# No backend: the handshake completes, then a close_notify.
+	echo hello | "$TLS_PIPE" -2 127.0.0.1 8604 > "$W/got.bin" 2> "$W/pipe.err"
+	rc=$?
+	echo "no backend: client: $(xargs < "$W/pipe.err") (exit $rc); proxy: $(tail -n 1 "$W/proxy-8604.log")"
+	[ $rc = 0 ] && [ ! -s "$W/got.bin" ] &&
+		tail -n 1 "$W/proxy-8604.log" | grep -q 'backend: Connection refused'
+}
+t "ktix-proxy: resets propagate both ways; a dead backend gives the client a close_notify" proxy_resets
+
+# --idle-timeout ends a silent connection with a close_notify; over
+# --max-conns a connection is closed at once, and said so in the log.
+proxy_limits() {
+	local t0 t1 pid
+	proxy_backend 9106 collect &&
+		start_proxy 8605 127.0.0.1:9106 --idle-timeout 1s --max-conns 1 || return 1
+	t0=$(date +%s%N)
+	# A client that says nothing (sleep's own output away: it must not
+	# hold the test's); s_client says "closed" at the server's close_notify.
+	sleep 20 2>/dev/null | timeout 15 openssl s_client -connect 127.0.0.1:8605 \
+		-servername localhost > "$W/idle.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do
+		grep -q '^New, ' "$W/idle.out" && break
+		sleep 0.1
+	done
+	# The second, while the first is open: closed before any handshake.
+	echo hello | timeout 10 openssl s_client -connect 127.0.0.1:8605 > "$W/over.out" 2>&1
+	grep -q 'refusing new ones' "$W/proxy-8605.log" || { echo "no refusal logged"; cat "$W/proxy-8605.log"; return 1; }
+	for _ in $(seq 80); do
+		grep -q '^closed' "$W/idle.out" && break
+		sleep 0.1
+	done
+	t1=$(date +%s%N)
+	kill "$pid" 2>/dev/null
+	cat "$W/proxy-8605.log"
+	echo "idle connection closed after $(( (t1 - t0) / 1000000 )) ms; the client read: $(grep -a -E '^(closed|read:errno)' "$W/idle.out")"
+	grep -q 'idle (--idle-timeout)' "$W/proxy-8605.log" && [ $(( (t1 - t0) / 1000000 )) -lt 8000 ] &&
+		grep -q '^closed' "$W/idle.out"
+}
+t "ktix-proxy: --idle-timeout closes a silent connection, --max-conns refuses one too many" proxy_limits
 
 # A server built outside the tree through pkg-config against an installed
 # copy of libktix (make selftests: build/pkgtest, selftests/libktix_pkg.sh)

@@ -25,7 +25,7 @@ ktap_test "the uapi header is self-contained" uapi_self_contained
 analyzer() {
 	local f rc=0 out
 	for f in userspace/libktix*/*.c userspace/common/*.c userspace/ktixctl/*.c userspace/ktixd/*.c \
-		 userspace/ktix-serve/*.c bench/*.c; do
+		 userspace/ktix-serve/*.c userspace/ktix-proxy/*.c bench/*.c; do
 		out=$(cc -std=gnu11 -fanalyzer -Wall -Wextra -D_GNU_SOURCE -Iinclude/uapi -Iinclude \
 			-DKTIX_TOOL_VERSION=\"0\" -Iuserspace/libktix -Iuserspace/libktix-nl \
 			-Iuserspace/libktix-tls -Iuserspace/common -Iuserspace/ktixd $(pkg-config --cflags libnl-genl-3.0) \
@@ -36,16 +36,18 @@ analyzer() {
 }
 ktap_test "gcc -fanalyzer: userspace has no findings" analyzer
 
-# Each program links only the libraries it uses: ktix-serve is a server
-# on libktix alone, with no netlink and no OpenSSL in it.
+# Each program links only the libraries it uses: ktix-serve and
+# ktix-proxy are on libktix alone, with no netlink and no OpenSSL in them.
 serve_links_little() {
-	local libs
-	libs=$(ldd build/bin/ktix-serve) || return 1
-	echo "$libs"
-	! grep -Eq 'libnl|libssl|libcrypto' <<< "$libs" &&
-		! nm build/bin/ktix-serve | grep -Eq ' [TU] (ktix_nl_|ktix_tls_)'
+	local libs p
+	for p in ktix-serve ktix-proxy; do
+		libs=$(ldd "build/bin/$p") || return 1
+		echo "$p: $(xargs <<< "$libs")"
+		! grep -Eq 'libnl|libssl|libcrypto' <<< "$libs" &&
+			! nm "build/bin/$p" | grep -Eq ' [TU] (ktix_nl_|ktix_tls_)' || return 1
+	done
 }
-ktap_test "ktix-serve links neither libnl nor OpenSSL" serve_links_little
+ktap_test "ktix-serve and ktix-proxy link neither libnl nor OpenSSL" serve_links_little
 
 # include/ktix/tables.h is the one place of the ABI's facts; what is not
 # produced from it is checked against it here.

@@ -23,4 +23,17 @@ struct ktix_unit {
 int ktix_parse_scaled(const char *s, const struct ktix_unit *units,
 		      uint64_t *out);
 
+/*
+ * A duration as the daemons' options take it, "500ms", "10s" or "2m", in
+ * milliseconds: 0 and *out when from 1 ms to @max_ms, else -EINVAL or
+ * -ERANGE.
+ */
+int ktix_parse_ms(const char *s, uint64_t max_ms, uint64_t *out);
+/*
+ * A daemon's DURATION option, from 1 ms to a day, into @out: 0, or -1
+ * after "PROG: --NAME: "ARG" is not a duration ..." on standard error.
+ */
+int ktix_opt_ms(const char *prog, const char *name, const char *arg,
+		unsigned int *out);
+
 #endif /* KTIX_UNITS_H */

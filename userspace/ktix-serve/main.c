@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,12 +34,12 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <http_parser.h>
 
 #include "ktix.h"
+#include "ktix_net.h"
 #include "ktix_units.h"
 #include "serve.h"
 
@@ -55,14 +54,6 @@ static int max_fd = -1;
 static struct ktix_options options = { .alpn = "http/1.1" };
 enum { KU_AUTO, KU_ON, KU_OFF };
 static int key_updates = KU_AUTO;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct conn *conns[MAX_FDS];
 static uint32_t generation;
@@ -133,7 +124,7 @@ static void conn_abort(struct conn *c, const char *why)
 	}
 	shutdown(c->fd, SHUT_WR);
 	c->state = ST_CLOSING;
-	c->deadline = now_ms() + 1000;
+	c->deadline = ktix_now_ms() + 1000;
 	if (!watch(c, EPOLLRDHUP))
 		conn_close(c, false);
 }
@@ -141,7 +132,7 @@ static void conn_abort(struct conn *c, const char *why)
 /* Closes what passed its deadline, saying why. */
 static void sweep(void)
 {
-	uint64_t now = now_ms();
+	uint64_t now = ktix_now_ms();
 	int fd;
 
 	for (fd = 0; fd <= max_fd; fd++) {
@@ -223,7 +214,7 @@ static void key_update_start(struct conn *c, bool requested)
 	/* Out of the set: a hang-up meanwhile would wake the loop for ever. */
 	unwatch(c);
 	c->state = ST_KEY_UPDATE;
-	c->deadline = now_ms() + handshake_ms;
+	c->deadline = ktix_now_ms() + handshake_ms;
 }
 
 static void conn_read(struct conn *c)
@@ -265,7 +256,7 @@ static void conn_read(struct conn *c)
 	/* The first bytes of a request: the whole header has its time. */
 	if (!c->in_request) {
 		c->in_request = true;
-		c->deadline = now_ms() + header_ms;
+		c->deadline = ktix_now_ms() + header_ms;
 	}
 	c->req_len += (size_t)n;
 	conn_parse(c);
@@ -369,11 +360,11 @@ static void conn_send(struct conn *c)
 	}
 	/* Bytes of the next request may have come with this one. */
 	c->in_request = c->req_len != 0;
-	c->deadline = now_ms() + (c->in_request ? header_ms : idle_ms);
+	c->deadline = ktix_now_ms() + (c->in_request ? header_ms : idle_ms);
 	conn_parse(c);
 	return;
 wait:
-	c->deadline = now_ms() + idle_ms;
+	c->deadline = ktix_now_ms() + idle_ms;
 	if (!watch(c, EPOLLOUT))
 		conn_close(c, true);
 }
@@ -389,7 +380,7 @@ static void key_update_answer(struct conn *c, const struct ktix_result *r)
 	printf("%s: key update\n", c->peer);
 	memcpy(c->secrets, r->secrets, sizeof(c->secrets));
 	c->state = ST_READ;
-	c->deadline = now_ms() + (c->in_request ? header_ms : idle_ms);
+	c->deadline = ktix_now_ms() + (c->in_request ? header_ms : idle_ms);
 	if (!watch(c, EPOLLIN))
 		conn_close(c, true);
 }
@@ -420,7 +411,7 @@ static void handshake_answer(struct conn *c, const struct ktix_result *r)
 	if (c->has_secrets)
 		memcpy(c->secrets, r->secrets, sizeof(c->secrets));
 	c->state = ST_READ;
-	c->deadline = now_ms() + idle_ms;
+	c->deadline = ktix_now_ms() + idle_ms;
 	/*
 	 * The request usually came with the client's Finished: read at
 	 * once, and into the epoll set only if it has not come yet.
@@ -479,29 +470,12 @@ static void client_lost(void)
 static void accept_one(int lfd)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN];
 	struct conn *c;
 	int fd, err;
 
-	/* Non-blocking from the start: ktixd then has no flags to change. */
-	fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
-		     SOCK_CLOEXEC | SOCK_NONBLOCK);
+	fd = ktix_accept(lfd, &ss, n_conns, max_conns, "ktix-serve");
 	if (fd < 0)
 		return;
-	if (n_conns >= max_conns) {
-		static uint64_t said;
-		uint64_t now = now_ms();
-
-		/* Once a second at most: a flood must not flood the log. */
-		if (now - said >= 1000) {
-			printf("ktix-serve: %u connections open (--max-conns): refusing new ones\n",
-			       n_conns);
-			said = now;
-		}
-		close(fd);
-		return;
-	}
 	if (fd >= MAX_FDS || !(c = calloc(1, sizeof(*c)))) {
 		close(fd);
 		return;
@@ -510,19 +484,10 @@ static void accept_one(int lfd)
 	if (fd > max_fd)
 		max_fd = fd;
 	c->fd = fd;
-	c->deadline = now_ms() + handshake_ms;
+	c->deadline = ktix_now_ms() + handshake_ms;
 	c->gen = ++generation;
 	c->file = -1;
-	if (ss.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-			  host, sizeof(host));
-	else
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
-			  host, sizeof(host));
-	/* sin_port and sin6_port lie at the same offset. */
-	snprintf(c->peer, sizeof(c->peer),
-		 ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
-		 ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	ktix_addr_str(&ss, c->peer, sizeof(c->peer));
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	conns[fd] = c;
@@ -538,40 +503,11 @@ static void accept_one(int lfd)
 
 static int listen_on(const char *spec)
 {
-	struct addrinfo hints = {
-		.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE,
-	}, *ai;
-	char host[256], *port;
-	int fd, one = 1, err;
+	char err[320];
+	int fd = ktix_listen_tcp(spec, err, sizeof(err));
 
-	snprintf(host, sizeof(host), "%s", spec);
-	port = strrchr(host, ':');
-	if (!port) {
-		fprintf(stderr, "ktix-serve: --listen ADDR:PORT, not \"%s\"\n",
-			spec);
-		return -1;
-	}
-	*port++ = '\0';
-	if (host[0] == '[' && port[-2] == ']') {
-		port[-2] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	err = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
-	if (err) {
-		fprintf(stderr, "ktix-serve: %s: %s\n", spec, gai_strerror(err));
-		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-				 sizeof(one)) < 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
-		fprintf(stderr, "ktix-serve: %s: %s\n", spec, strerror(errno));
-		freeaddrinfo(ai);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	freeaddrinfo(ai);
+	if (fd < 0)
+		fprintf(stderr, "ktix-serve: --listen %s\n", err);
 	return fd;
 }
 
@@ -608,33 +544,6 @@ static void usage(FILE *f)
 		KTIX_HELPER_SOCKET);
 }
 
-/* "500ms", "10s", "2m": milliseconds, from 1 ms to 1 day; -1 if not. */
-static long parse_duration(const char *s)
-{
-	static const struct ktix_unit u[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { NULL, 0 },
-	};
-	uint64_t ms;
-
-	if (ktix_parse_scaled(s, u, &ms) || !ms || ms > 86400000)
-		return -1;
-	return (long)ms;
-}
-
-static int set_limit(const char *name, const char *arg, unsigned int *out)
-{
-	long ms = parse_duration(arg);
-
-	if (ms < 0) {
-		fprintf(stderr,
-			"ktix-serve: --%s: \"%s\" is not a duration from 1ms to 1 day (500ms, 10s, 2m)\n",
-			name, arg);
-		return -1;
-	}
-	*out = (unsigned int)ms;
-	return 0;
-}
-
 /* The command line: 0 to go on, 1 to exit with an error, 2 with success. */
 static int parse_args(int argc, char **argv, const char **listen_spec,
 		      const char **root)
@@ -668,15 +577,18 @@ static int parse_args(int argc, char **argv, const char **listen_spec,
 			}
 			break;
 		case 'H':
-			if (set_limit("handshake-timeout", optarg, &handshake_ms))
+			if (ktix_opt_ms("ktix-serve", "handshake-timeout", optarg,
+					&handshake_ms))
 				return 1;
 			break;
 		case 'T':
-			if (set_limit("header-timeout", optarg, &header_ms))
+			if (ktix_opt_ms("ktix-serve", "header-timeout", optarg,
+					&header_ms))
 				return 1;
 			break;
 		case 'I':
-			if (set_limit("idle-timeout", optarg, &idle_ms))
+			if (ktix_opt_ms("ktix-serve", "idle-timeout", optarg,
+					&idle_ms))
 				return 1;
 			break;
 		case 'K':
@@ -803,7 +715,7 @@ int main(int argc, char **argv)
 	while (!stop) {
 		serve_events(&lfd);
 		/* After the events: they may point at what a sweep frees. */
-		now = now_ms();
+		now = ktix_now_ms();
 		if (now - last_sweep >= 1000) {
 			sweep();
 			last_sweep = now;

@@ -13,6 +13,7 @@
 #include <http_parser.h>
 
 #include "ktix.h"
+#include "ktix_net.h"
 
 #define REQ_MAX		8192
 #define SEND_CHUNK	(2 << 20)	/* per sendfile(2), as nginx */
@@ -30,7 +31,7 @@ struct conn {
 	uint32_t gen;		/* in the cookie: a reused fd is another conn */
 	enum state state;
 	uint32_t watched;	/* the events epoll waits for; 0: not in it */
-	char peer[INET6_ADDRSTRLEN + 8];
+	char peer[KTIX_ADDRSTRLEN];
 	char req[REQ_MAX];
 	size_t req_len;
 	http_parser parser;

@@ -416,6 +416,18 @@ ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
  */
 int ktix_ktls_close(int fd);
 /**
+ * ktix_ktls_shutdown() - end the server's half of a connection
+ * @fd: the kTLS socket; stays open, for reading what the peer still sends
+ *
+ * Sends a close_notify alert and shuts the write side down (a FIN
+ * follows the alert): what a proxy does when its backend has closed its
+ * half.  TLS 1.3 lets the peer go on writing (RFC 8446 6.1); a TLS 1.2
+ * peer answers with its own close_notify.  Since libktix.so.1.1.
+ *
+ * Return: 0, or the errno of sending the alert or of shutdown(2).
+ */
+int ktix_ktls_shutdown(int fd);
+/**
  * ktix_ktls_can_rekey() - whether this kernel's kTLS takes new keys
  *
  * Tells whether the running kernel's kTLS takes new keys on a live TLS 1.3

@@ -251,6 +251,15 @@ int ktix_ktls_close(int fd)
 	return err;
 }
 
+int ktix_ktls_shutdown(int fd)
+{
+	int err = send_alert(fd, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+
+	if (shutdown(fd, SHUT_WR) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
 int ktix_ktls_abort(int fd, int wait_ms)
 {
 	/* Only a hang-up ends the wait: POLLIN is not asked for. */
