@@ -44,6 +44,9 @@ KTIX_CFLAGS = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 KTIX_LDFLAGS = $(LDFLAGS) $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0)
 CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libssl libcrypto)
+# ktixd's /metrics (HTTP by libmicrohttpd)
+MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd)
+MHD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
 
 # Three libraries, each in its own directory, and each program sees the
 # headers of the ones it links and its own, nothing else:
@@ -65,7 +68,7 @@ COMMON_SRCS := $(wildcard $(COMMON)/*.c)
 CTL_SRCS := $(wildcard userspace/ktixctl/*.c)
 D_SRCS := $(wildcard userspace/ktixd/*.c)
 # ktixd's main loop and server, which benchmarks and fuzzers leave out.
-KTIXD_LOOP := main server worker dispatch handshake reply rekey
+KTIXD_LOOP := main server worker dispatch handshake reply rekey metrics
 SERVE_SRCS := $(wildcard userspace/ktix-serve/*.c)
 PROXY_SRCS := $(wildcard userspace/ktix-proxy/*.c)
 FLEETD_SRCS := $(wildcard userspace/ktix-fleetd/*.c)
@@ -143,7 +146,7 @@ $(B)/obj/userspace/ktix-serve/%.o: INC = $(INC_K) -I$(COMMON)
 $(B)/obj/userspace/ktix-proxy/%.o: INC = $(INC_K) -I$(COMMON)
 $(B)/obj/userspace/ktixctl/%.o: INC = -I$(LIBK) -I$(LIBNL) -I$(COMMON) $(NL_CFLAGS)
 $(B)/obj/userspace/ktix-fleetd/%.o: INC = -I$(LIBNL) -I$(LIBTLS) -I$(COMMON) $(NL_CFLAGS) $(FLEETD_CFLAGS)
-$(B)/obj/userspace/ktixd/%.o: INC = $(INC_ALL) -I$(COMMON)
+$(B)/obj/userspace/ktixd/%.o: INC = $(INC_ALL) -I$(COMMON) $(MHD_CFLAGS)
 $(B)/obj/bench/%.o: INC = $(INC_ALL) -Iuserspace/ktixd -I$(COMMON)
 
 $(B)/obj/%.o: %.c
@@ -203,7 +206,7 @@ $(B)/bin/ktixctl: $(CTL_OBJS) $(B)/lib/libktix-nl.a $(B)/lib/libktix.a $(LIBCOMM
 
 $(B)/bin/ktixd: $(D_OBJS) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) -lpthread
+	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) $(MHD_LIBS) -lpthread
 
 $(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a $(LIBCOMMON)
 	@mkdir -p $(dir $@)

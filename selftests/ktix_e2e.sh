@@ -69,7 +69,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 45
+ktap_plan 46
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -712,6 +712,54 @@ prometheus() {
 		! "$CTL" stats --format xml 2>/dev/null
 }
 t "stats --format prometheus passes promtool and follows a resumption" prometheus
+
+# ktixd --metrics: GET /metrics is what ktixctl prints, passes promtool,
+# and follows a resumption made through another ktixd (the counters are
+# the namespace's); other paths 404, other methods 405; a ktixd not asked
+# listens on no TCP port; a taken port stops ktixd with one line.
+metrics_http() {
+	local before after code pid
+	start_ktixd m --metrics 127.0.0.1:9465 || return 1
+	grep -q 'metrics: the module.s counters at http://127.0.0.1:9465/metrics' "$W/m.log" ||
+		{ echo "ktixd did not say where its metrics are"; cat "$W/m.log"; return 1; }
+	curl -sS -D "$W/m3.head" http://127.0.0.1:9465/metrics > "$W/m3.prom" || return 1
+	promtool check metrics < "$W/m3.prom" || { head -n 20 "$W/m3.prom"; return 1; }
+	grep -qi '^content-type: text/plain; version=0.0.4' "$W/m3.head" ||
+		{ echo "content type:"; cat "$W/m3.head"; return 1; }
+	"$CTL" stats --format prometheus | cmp -s - "$W/m3.prom" ||
+		{ echo "/metrics and ktixctl stats --format prometheus differ"; return 1; }
+	before=$(sed -n 's/^ktix_resumptions_total{kind="psk"} //p' "$W/m3.prom")
+	hello 8443 -tls1_3 -sess_out "$W/mprom" >/dev/null
+	hello 8443 -tls1_3 -sess_in "$W/mprom" | grep -q '^Reused' ||
+		{ echo "the session did not resume"; return 1; }
+	after=$(curl -sS http://127.0.0.1:9465/metrics | sed -n 's/^ktix_resumptions_total{kind="psk"} //p')
+	echo "ktix_resumptions_total{kind=\"psk\"}: $before, after a resumption $after"
+	[ -n "$before" ] && [ "$after" = $((before + 1)) ] || return 1
+	for req in "GET /" "GET /metrics/x" "POST /metrics" "DELETE /metrics"; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' -X "${req% *}" "http://127.0.0.1:9465${req#* }")
+		echo "$req: $code"
+		case $req in
+		GET*) [ "$code" = 404 ] || return 1 ;;
+		*) [ "$code" = 405 ] || return 1 ;;
+		esac
+	done
+	[ "$(curl -sI -o /dev/null -w '%{http_code}' http://127.0.0.1:9465/metrics)" = 200 ] || return 1
+	pid=$(cat "$W/a.pid")
+	! ss -Htlnp | grep -q "pid=$pid," || { echo "ktixd a listens on TCP:"; ss -Htlnp | grep "pid=$pid,"; return 1; }
+	# The port taken: the second ktixd stops, and says why.
+	"$BIN/ktixd" --cert "$W/ec.pem" --key "$W/ec.key" --socket "$W/m2.sock" \
+		--metrics 127.0.0.1:9465 2> "$W/m2.err" &
+	pid=$!
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid"
+		echo "a second ktixd on the same metrics port runs"
+		return 1
+	fi
+	grep 'metrics: cannot serve on 127.0.0.1:9465' "$W/m2.err"
+	stop m
+}
+t "ktixd --metrics: /metrics passes promtool and follows a resumption; 404, 405; off by default" metrics_http
 
 # ktixctl ticket decode on tickets s_client got from ktixd: the fields
 # agree with what s_client and ktix-serve saw, in the session file, in hex

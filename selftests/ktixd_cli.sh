@@ -34,7 +34,7 @@ conf() {	# conf TEXT: a configuration file with TEXT, its path printed
 	echo "$W/conf"
 }
 
-ktap_plan 15
+ktap_plan 17
 
 help_and_version() {
 	"$D" --help | grep -q '^Usage: ktixd' && "$D" --version | grep -qx "ktixd $(cat VERSION)" &&
@@ -61,6 +61,8 @@ ktap_test "a bad choice lists the choices" fails_with 'min-version: "1.1" is not
 	"$D" --set min-version=1.1
 ktap_test "verify-client without client-ca" fails_with 'verify-client needs client-ca' \
 	"$D" --cert "$W/c.pem" --key "$W/k.pem" --set verify-client=require
+ktap_test "a metrics address that is not ADDR:PORT is refused at start" fails_with \
+	'ktixd: metrics: "9465" is not ADDR:PORT' "$D" --cert "$W/c.pem" --key "$W/k.pem" --metrics 9465
 ktap_test "a missing --config file is an error" fails_with "$W/none.conf: No such file or directory" \
 	"$D" --config "$W/none.conf"
 
@@ -82,6 +84,18 @@ serve_errors() {
 		--root "$W/none"
 }
 ktap_test "ktix-serve: usage, no ktixd, no root" serve_errors
+
+proxy_errors() {
+	local P=$BIN/ktix-proxy
+	"$P" --help | grep -q '^Usage: ktix-proxy' || return 1
+	fails_with 'Usage: ktix-proxy' "$P" --listen 127.0.0.1:0 || return 1
+	fails_with 'ktix-proxy: --backend "8080" is not ADDR:PORT' "$P" -l 127.0.0.1:0 -b 8080 || return 1
+	fails_with 'ktix-proxy: --idle-timeout: "0s" is not a duration' "$P" -l :0 -b 127.0.0.1:1 --idle-timeout 0s || return 1
+	fails_with 'ktix-proxy: --max-conns: "-1" is not a number' "$P" -l :0 -b 127.0.0.1:1 -n -1 || return 1
+	fails_with 'ktix-proxy: --alpn: "h2,,x" is not a list' "$P" -l :0 -b 127.0.0.1:1 --alpn h2,,x || return 1
+	fails_with "(is ktixd running?)" "$P" -l 127.0.0.1:0 -b 127.0.0.1:1 --socket "$W/no.sock"
+}
+ktap_test "ktix-proxy: usage, bad options, no ktixd" proxy_errors
 
 # ktix-fleetd refuses what cannot work before it reaches etcd or the
 # module; its example configuration parses.

@@ -33,10 +33,6 @@ int version_show(struct ktix_nl *nl);
 int policy_show(struct ktix_nl *nl);
 int key_show(struct ktix_nl *nl);
 
-struct ktix_stats;
-/* prom.c: the counters in Prometheus' text format; every one mapped: 0. */
-void prom_print(FILE *f, const struct ktix_stats *st);
-int prom_check(void);
 
 /* Opens the netlink client or says why not; NULL after the message. */
 struct ktix_nl *ctl_open(void);

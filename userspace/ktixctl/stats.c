@@ -48,7 +48,7 @@ int stats_main(int argc, char **argv)
 			prog);
 		return 1;
 	}
-	if (prometheus && prom_check())
+	if (prometheus && ktix_prom_check(prog))
 		return 1;
 	nl = ctl_open();
 	if (!nl)
@@ -60,7 +60,7 @@ int stats_main(int argc, char **argv)
 		return 1;
 	}
 	if (prometheus) {
-		prom_print(stdout, &st);
+		ktix_prom_print(stdout, &st);
 		ktix_nl_close(nl);
 		return 0;
 	}

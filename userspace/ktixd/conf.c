@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ktix.h"
+#include "ktix_net.h"
 #include "ktixd.h"
 #include "ktix_units.h"
 
@@ -46,6 +47,7 @@ void conf_free(struct ktixd_config *c)
 	free(c->socket);
 	free(c->socket_group);
 	free(c->keylog_file);
+	free(c->metrics);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -185,6 +187,7 @@ static const struct setting {
 	{ .key = "syslog", .kind = SET_BOOL, .off = CONF_AT(syslog) },
 	{ .key = "core-dumps", .kind = SET_BOOL, .off = CONF_AT(core_dumps) },
 	{ .key = "keylog-file", .kind = SET_STR, .off = CONF_AT(keylog_file) },
+	{ .key = "metrics", .kind = SET_STR, .off = CONF_AT(metrics) },
 	{ .key = "tls13-tickets", .kind = SET_UINT, .off = CONF_AT(tls13_tickets), .min = 0, .max = 16 },
 	{ .key = "workers", .kind = SET_UINT, .off = CONF_AT(workers), .min = 0, .max = 256 },
 	{ .key = "max-inflight", .kind = SET_UINT, .off = CONF_AT(max_inflight), .min = 1, .max = 1000000 },
@@ -368,6 +371,16 @@ int conf_check(const struct ktixd_config *c)
 		fprintf(stderr,
 			"ktixd: verify-client needs client-ca = FILE (the CAs to trust)\n");
 		return -EINVAL;
+	}
+	if (c->metrics) {
+		struct addrinfo *ai;
+		char why[320];
+
+		if (ktix_resolve_tcp(c->metrics, 0, &ai, why, sizeof(why))) {
+			fprintf(stderr, "ktixd: metrics: %s\n", why);
+			return -EINVAL;
+		}
+		freeaddrinfo(ai);
 	}
 	return 0;
 }

@@ -51,6 +51,7 @@ struct ktixd_config {
 	bool syslog;
 	bool core_dumps;		/* stay dumpable, for debugging */
 	char *keylog_file;		/* NULL: SSLKEYLOGFILE, or none */
+	char *metrics;			/* "ADDR:PORT" of /metrics, or NULL */
 	bool verbose;
 };
 
@@ -85,6 +86,15 @@ void secret_mem_done(void);
  */
 int keylog_open(const struct ktixd_config *c);
 void keylog_close(void);
+
+/* ---- the counters over HTTP (metrics.c) ---- */
+
+/*
+ * Serves GET /metrics on the configuration's metrics address, in a thread
+ * of its own, if one is given: 0 (also when none is), or -errno, said.
+ */
+int metrics_start(const struct ktixd_config *c);
+void metrics_stop(void);
 
 /* ---- logging (main.c) ---- */
 

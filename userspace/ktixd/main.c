@@ -68,6 +68,10 @@ static void usage(FILE *f)
 "  -d, --deadline T    handshake deadline, e.g. 10s, 500ms (default 10s)\n"
 "  -f, --foreground    accepted for old unit files: ktixd never forks\n"
 "  -o, --set KEY=VALUE any configuration setting, as in the file\n"
+"      --metrics ADDR:PORT\n"
+"                      serve the module's counters for Prometheus at\n"
+"                      http://ADDR:PORT/metrics (off by default; no\n"
+"                      authentication: bind it to a monitoring network)\n"
 "      --check         check the configuration and certificates, then exit\n"
 "  -v, --verbose       log every handshake and debugging detail\n"
 "  -V, --version       print the version and exit\n"
@@ -158,6 +162,7 @@ static int parse_args(int argc, char **argv, struct ktixd_config *c,
 		{ "deadline", required_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "set", required_argument, NULL, 'o' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -189,6 +194,9 @@ static int parse_args(int argc, char **argv, struct ktixd_config *c,
 			break;
 		case 'o':
 			err = set_option(c, NULL, optarg);
+			break;
+		case 'M':
+			err = set_option(c, "metrics", optarg);
 			break;
 		case 'k':
 			*check = true;
@@ -282,7 +290,10 @@ static int serve(struct ktixd_config *c)
 		keylog_close();
 		return err;
 	}
-	err = server_run(c, lfd);
+	err = metrics_start(c);
+	if (!err)
+		err = server_run(c, lfd);
+	metrics_stop();
 	mirror_stop();
 	keylog_close();
 	return err;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <linux/ktix.h>
 
@@ -253,6 +254,14 @@ struct ktix_stat_field {
 /* Every figure, in the order of the attributes; NULL name ends it. */
 extern const struct ktix_stat_field ktix_stat_fields[];
 int ktix_nl_stats(struct ktix_nl *nl, struct ktix_stats *out);
+/*
+ * The counters in the Prometheus text exposition format (0.0.4), one
+ * family per quantity (prom.c).  ktix_prom_check(): 0 when every figure
+ * is in exactly one family, else -1 with a line on stderr each, after
+ * "@prog: ".
+ */
+void ktix_prom_print(FILE *f, const struct ktix_stats *st);
+int ktix_prom_check(const char *prog);
 
 /* Names for the feature bits; NULL past the last one. */
 const char *ktix_feature_name(unsigned int bit);

@@ -1,20 +1,19 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * ktixctl stats --format prometheus: the module's counters in the
- * Prometheus text exposition format (version 0.0.4), for node_exporter's
- * textfile collector or anything that scrapes a file or a pipe.
+ * libktix-nl: the module's counters in the Prometheus text exposition
+ * format (version 0.0.4), for ktixctl stats --format prometheus (node
+ * exporter's textfile collector) and ktixd's /metrics.
  *
  * Names follow Prometheus' conventions: a "ktix_" prefix, "_total" on
  * counters, "_bytes" for sizes, and one family per quantity with labels
  * for its parts (ktix_resumptions_total{kind="ticket"}), never a family
  * whose samples also count each other.  Every figure of the module is in
- * exactly one family; prom_check() says so, and the tests ask it.
+ * exactly one family; ktix_prom_check() says so, and the tests ask it.
  */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "ktix_nl.h"
-#include "ktixctl.h"
 
 struct prom_sample {
 	int attr;		/* KTIX_STATS_A_* */
@@ -111,7 +110,7 @@ static const struct prom_family families[] = {
 	  ONE(KEY_UPDATES) },
 };
 
-void prom_print(FILE *f, const struct ktix_stats *st)
+void ktix_prom_print(FILE *f, const struct ktix_stats *st)
 {
 	const struct prom_family *p;
 	const struct prom_sample *s;
@@ -126,7 +125,7 @@ void prom_print(FILE *f, const struct ktix_stats *st)
 	}
 }
 
-int prom_check(void)
+int ktix_prom_check(const char *prog)
 {
 	const struct ktix_stat_field *fl;
 	const struct prom_family *p;
