@@ -875,15 +875,27 @@ foreign() {
 		[ $v = 1.2 ] || "$CTL" -j ticket decode -f "$sess.renewed" | grep -q "\"handle\":\"$handle\"" ||
 			{ echo "TLS $v: the new ticket has not the handle $handle"; return 1; }
 	done
-	# The other way, for the record (not asserted): HAProxy 2.6 resumes
-	# neither kind of ktixd's tickets; TLS 1.2 sessions carry ktixd's
-	# session-ID context, which HAProxy's OpenSSL compares; TLS 1.3: not
-	# understood yet (Documentation/resumption.rst).
-	for v in 1_2 1_3; do
-		hello 8443 "-tls$v" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_out "$W/kt-$v" > /dev/null
-		echo "ktixd's TLS ${v/_/.} ticket on HAProxy: $(hello 8471 "-tls$v" \
-			-ciphersuites TLS_AES_128_GCM_SHA256 -sess_in "$W/kt-$v" | grep -E '^(New|Reused),')"
+	# The other way: a ktixd whose sessions carry HAProxy's session-ID
+	# context ("haproxy", as ticket decode shows it in HAProxy's tickets:
+	# session-id-context) issues tickets under the same ring that HAProxy
+	# resumes, TLS 1.2 and 1.3; they still resume on that ktixd, and not
+	# on ktixd a (another context).
+	"$CTL" -j ticket decode -f "$W/hap-1.2" | grep -q '"session_id_context":"686170726f7879"' ||
+		{ echo "HAProxy's session-ID context is not \"haproxy\""; "$CTL" ticket decode -f "$W/hap-1.2"; return 1; }
+	start_ktixd h --set session-id-context=haproxy && start_serve h 8474 || return 1
+	for v in 1.2 1.3; do
+		sess=$W/kt-$v
+		hello 8474 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_out "$sess" > /dev/null
+		out=$(hello 8471 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_in "$sess")
+		echo "TLS $v: ktixd's ticket on HAProxy: $(grep -E '^(New|Reused),' <<< "$out")"
+		grep -q "^Reused, TLSv$v" <<< "$out" && grep -q hello-from-haproxy <<< "$out" || return 1
+		hello 8474 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_in "$sess" |
+			grep -q "^Reused, TLSv$v" || { echo "TLS $v: not resumed on its own ktixd"; return 1; }
+		hello 8443 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_in "$sess" |
+			grep -q "^New, " || { echo "TLS $v: resumed on a ktixd of another context"; return 1; }
 	done
+	stop serve-8474
+	stop h
 	# For another server name: a full handshake, counted as a context miss.
 	miss=$(stat_of KtixResumeMissContext)
 	hello 8443 -tls1_2 -servername other.test -sess_in "$W/hap-1.2" | grep -q '^New,' ||
@@ -894,13 +906,13 @@ foreign() {
 	wait "$hp" 2>/dev/null
 	return 0
 }
-t "HAProxy's TLS 1.2 and 1.3 tickets under the exported ring resume on ktixd and are renewed with a handle" foreign
+t "HAProxy and ktixd resume each other's TLS 1.2 and 1.3 tickets under the exported ring (session-id-context)" foreign
 
 # Living beside nginx: a 48-byte nginx key file imported as the primary;
 # nginx, with the same file, issues TLS 1.2 and 1.3 tickets that ktixctl
 # opens (no handle) and that resume on ktixd, renewed with a handle.
 nginx_tickets() {
-	local v ng=$W/nginx out sess handle ok=0
+	local v ng=$W/nginx out sess handle ctx ok=0
 	mkdir -p "$ng"
 	head -c 48 /dev/urandom > "$ng/ticket.key"
 	"$CTL" key import "$ng/ticket.key" || return 1
@@ -948,10 +960,26 @@ EOF
 		echo "TLS $v: nginx's ticket resumed on ktixd: $(tail -n 1 "$W/serve-8443.log")"
 		ok=$((ok + 1))
 	done
+	# The other way: a ktixd with nginx's session-ID context (nginx
+	# derives it from its certificate; ticket decode shows it) issues
+	# tickets that nginx resumes.
+	ctx=$("$CTL" -j ticket decode -f "$W/ng-1.2" | grep -o '"session_id_context":"[0-9a-f]*"' | cut -d'"' -f4)
+	echo "nginx's session-ID context: $ctx"
+	if [ -n "$ctx" ] && start_ktixd n --set "session-id-context=hex:$ctx" && start_serve n 8475; then
+		for v in 1.2 1.3; do
+			sess=$W/ktn-$v
+			hello 8475 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_out "$sess" > /dev/null
+			out=$(hello 8472 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_in "$sess")
+			echo "TLS $v: ktixd's ticket on nginx: $(grep -E '^(New|Reused),' <<< "$out")"
+			grep -q "^Reused, TLSv$v" <<< "$out" && grep -q hello-from-nginx <<< "$out" && ok=$((ok + 1))
+		done
+		stop serve-8475
+		stop n
+	fi
 	kill "$(cat "$ng/nginx.pid")"
-	[ "$ok" = 2 ]
+	[ "$ok" = 4 ]
 }
-t "nginx's TLS 1.2 and 1.3 tickets under an imported 48-byte key resume on ktixd" nginx_tickets
+t "nginx and ktixd resume each other's TLS 1.2 and 1.3 tickets under an imported 48-byte key" nginx_tickets
 
 # SSLKEYLOGFILE: a ktixd started with it names the file loudly and writes
 # each handshake's secrets there; tshark, given the file, reads the HTTP

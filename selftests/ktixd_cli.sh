@@ -34,7 +34,7 @@ conf() {	# conf TEXT: a configuration file with TEXT, its path printed
 	echo "$W/conf"
 }
 
-ktap_plan 17
+ktap_plan 19
 
 help_and_version() {
 	"$D" --help | grep -q '^Usage: ktixd' && "$D" --version | grep -qx "ktixd $(cat VERSION)" &&
@@ -63,6 +63,12 @@ ktap_test "verify-client without client-ca" fails_with 'verify-client needs clie
 	"$D" --cert "$W/c.pem" --key "$W/k.pem" --set verify-client=require
 ktap_test "a metrics address that is not ADDR:PORT is refused at start" fails_with \
 	'ktixd: metrics: "9465" is not ADDR:PORT' "$D" --cert "$W/c.pem" --key "$W/k.pem" --metrics 9465
+ktap_test "session-id-context: more than 32 bytes, or bad hex, is refused" fails_with \
+	'session-id-context: "hex:abc" is not 1 to 32 bytes of text or hex:HEX' \
+	"$D" --cert "$W/c.pem" --key "$W/k.pem" --set session-id-context=hex:abc
+ktap_test "session-id-context with client verification is refused, saying why" fails_with \
+	'session-id-context needs verify-client = none' "$D" --cert "$W/c.pem" --key "$W/k.pem" \
+	--set client-ca="$W/c.pem" --set verify-client=require --set session-id-context=haproxy
 ktap_test "a missing --config file is an error" fails_with "$W/none.conf: No such file or directory" \
 	"$D" --config "$W/none.conf"
 

@@ -108,6 +108,8 @@ struct decoded {
 	size_t len;
 	const char *version, *cipher, *sni;
 	char alpn[256], *peer;
+	const unsigned char *sid_ctx;	/* the session-ID context */
+	unsigned int sid_ctx_len;
 	uint64_t created, timeout;
 	const struct ticket_in *in;
 	bool has_handle, revoked;
@@ -131,6 +133,7 @@ static void decoded_fill(struct decoded *d, const SSL_SESSION *sess,
 	SSL_SESSION_get0_alpn_selected(sess, &alpn, &alen);
 	snprintf(d->alpn, sizeof(d->alpn), "%.*s", (int)alen, alpn ? (const char *)alpn : "");
 	d->peer = peer_subject(sess);
+	d->sid_ctx = SSL_SESSION_get0_id_context(sess, &d->sid_ctx_len);
 	d->created = (uint64_t)SSL_SESSION_get_time(sess);
 	d->timeout = (uint64_t)SSL_SESSION_get_timeout(sess);
 	if (SSL_SESSION_get0_ticket_appdata((SSL_SESSION *)sess, (void **)&ad, &alen) &&
@@ -178,6 +181,9 @@ static void decoded_print(const struct decoded *d)
 		json_or_null("sni", d->sni, true);
 		json_or_null("alpn", d->alpn, true);
 		json_or_null("peer", d->peer, true);
+		printf(",\"session_id_context\":\"");
+		print_hex(d->sid_ctx, d->sid_ctx_len);
+		printf("\"");
 		if (d->has_handle) {
 			printf(",\"handle\":\"");
 			print_hex(d->handle, sizeof(d->handle));
@@ -206,6 +212,12 @@ static void decoded_print(const struct decoded *d)
 	printf("server name     %s\n", d->sni && *d->sni ? d->sni : "-");
 	printf("alpn            %s\n", *d->alpn ? d->alpn : "-");
 	printf("client cert     %s\n", d->peer ? d->peer : "-");
+	printf("session context ");
+	if (d->sid_ctx_len)
+		print_hex(d->sid_ctx, d->sid_ctx_len);
+	else
+		printf("-");
+	printf("\n");
 	if (d->has_handle) {
 		printf("handle          ");
 		print_hex(d->handle, sizeof(d->handle));

@@ -48,7 +48,32 @@ void conf_free(struct ktixd_config *c)
 	free(c->socket_group);
 	free(c->keylog_file);
 	free(c->metrics);
+	free(c->sid_context);
 	memset(c, 0, sizeof(*c));
+}
+
+int sid_context_parse(const char *v, uint8_t out[SSL_MAX_SID_CTX_LENGTH],
+		      unsigned int *len)
+{
+	unsigned char *b;
+	long n;
+
+	if (strncmp(v, "hex:", 4)) {
+		*len = (unsigned int)strlen(v);
+		if (!*len || *len > SSL_MAX_SID_CTX_LENGTH)
+			return -EINVAL;
+		memcpy(out, v, *len);
+		return 0;
+	}
+	b = OPENSSL_hexstr2buf(v + 4, &n);
+	if (!b || n < 1 || n > SSL_MAX_SID_CTX_LENGTH) {
+		OPENSSL_free(b);
+		return -EINVAL;
+	}
+	memcpy(out, b, (size_t)n);
+	*len = (unsigned int)n;
+	OPENSSL_free(b);
+	return 0;
 }
 
 int parse_ms(const char *s, unsigned int *out)
@@ -188,6 +213,7 @@ static const struct setting {
 	{ .key = "core-dumps", .kind = SET_BOOL, .off = CONF_AT(core_dumps) },
 	{ .key = "keylog-file", .kind = SET_STR, .off = CONF_AT(keylog_file) },
 	{ .key = "metrics", .kind = SET_STR, .off = CONF_AT(metrics) },
+	{ .key = "session-id-context", .kind = SET_STR, .off = CONF_AT(sid_context) },
 	{ .key = "tls13-tickets", .kind = SET_UINT, .off = CONF_AT(tls13_tickets), .min = 0, .max = 16 },
 	{ .key = "workers", .kind = SET_UINT, .off = CONF_AT(workers), .min = 0, .max = 256 },
 	{ .key = "max-inflight", .kind = SET_UINT, .off = CONF_AT(max_inflight), .min = 1, .max = 1000000 },
@@ -371,6 +397,26 @@ int conf_check(const struct ktixd_config *c)
 		fprintf(stderr,
 			"ktixd: verify-client needs client-ca = FILE (the CAs to trust)\n");
 		return -EINVAL;
+	}
+	if (c->sid_context) {
+		uint8_t b[SSL_MAX_SID_CTX_LENGTH];
+		unsigned int n;
+
+		if (sid_context_parse(c->sid_context, b, &n)) {
+			fprintf(stderr,
+				"ktixd: session-id-context: \"%s\" is not 1 to %d bytes of text or hex:HEX\n",
+				c->sid_context, SSL_MAX_SID_CTX_LENGTH);
+			return -EINVAL;
+		}
+		/*
+		 * One context for all is safe only where the contexts differ
+		 * in nothing a session proves about its client.
+		 */
+		if (c->verify != VERIFY_NONE) {
+			fprintf(stderr,
+				"ktixd: session-id-context needs verify-client = none: a shared context would let a session without a verified client resume where one is required\n");
+			return -EINVAL;
+		}
 	}
 	if (c->metrics) {
 		struct addrinfo *ai;

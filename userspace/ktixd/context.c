@@ -2,7 +2,9 @@
 /*
  * ktixd: the security context of a session.  A session resumes only in
  * the context it was made in (its session-ID context, a digest of the
- * certificate chain, the client verification and the CA names) and for
+ * certificate chain, the client verification and the CA names, or the
+ * one session-id-context sets, allowed only without client verification,
+ * for HAProxy and nginx to resume ktixd's tickets) and for
  * the server name it was made for (RFC 6066 section 3, RFC 8446 4.6.1):
  * the ClientHello callback reads the name and picks the certificate
  * before OpenSSL looks for a session.
@@ -31,7 +33,7 @@ bool session_in_context(SSL *s, const SSL_SESSION *sess)
 		return false;
 	sid = SSL_SESSION_get0_id_context(sess, &len);
 	host = SSL_SESSION_get0_hostname(sess);
-	if (len != SHA256_DIGEST_LENGTH ||
+	if (len != d->set->sid_ctx_len ||
 	    CRYPTO_memcmp(sid, d->set->sid_ctx[d->ctx_idx], len) ||
 	    strcasecmp(host ? host : "", d->sni)) {
 		d->info.miss = KTIX_RESUME_MISS_CONTEXT;
@@ -59,7 +61,7 @@ bool foreign_session_in_context(SSL *s, SSL_SESSION *sess)
 	if (!d || !d->set->foreign_tickets || d->set->verify_clients || peer ||
 	    strcasecmp(host ? host : "", d->sni) ||
 	    !SSL_SESSION_set1_id_context(sess, d->set->sid_ctx[d->ctx_idx],
-					 SHA256_DIGEST_LENGTH)) {
+					 d->set->sid_ctx_len)) {
 		if (d)
 			d->info.miss = KTIX_RESUME_MISS_CONTEXT;
 		return false;

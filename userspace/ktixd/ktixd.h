@@ -52,6 +52,7 @@ struct ktixd_config {
 	bool core_dumps;		/* stay dumpable, for debugging */
 	char *keylog_file;		/* NULL: SSLKEYLOGFILE, or none */
 	char *metrics;			/* "ADDR:PORT" of /metrics, or NULL */
+	char *sid_context;		/* session-id-context, or NULL */
 	bool verbose;
 };
 
@@ -66,6 +67,12 @@ int conf_check(const struct ktixd_config *c);
 void conf_free(struct ktixd_config *c);
 /* "10s", "500ms", "2m": milliseconds. */
 int parse_ms(const char *s, unsigned int *out);
+/*
+ * session-id-context's value, "TEXT" or "hex:HEX", as the bytes OpenSSL
+ * compares: 0 with 1 to SSL_MAX_SID_CTX_LENGTH bytes in @out, or -EINVAL.
+ */
+int sid_context_parse(const char *v, uint8_t out[SSL_MAX_SID_CTX_LENGTH],
+		      unsigned int *len);
 
 /* ---- secrets in memory (secret.c) ---- */
 

@@ -263,7 +263,8 @@ static int ctx_client_verify(SSL_CTX *ctx, const struct ktixd_config *c)
 }
 
 static SSL_CTX *ctx_new(const struct ktixd_config *c,
-			const struct ktixd_cert *cert, uint8_t *sid_ctx)
+			const struct ktixd_cert *cert, uint8_t *sid_ctx,
+			unsigned int *sid_ctx_len)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	char what[4200];
@@ -305,8 +306,12 @@ static SSL_CTX *ctx_new(const struct ktixd_config *c,
 	if (c->verify != VERIFY_NONE && ctx_client_verify(ctx, c))
 		goto err;
 	snprintf(what, sizeof(what), "session context of %s", cert->cert);
-	if (sid_ctx_make(ctx, sid_ctx) ||
-	    !SSL_CTX_set_session_id_context(ctx, sid_ctx, SHA256_DIGEST_LENGTH))
+	*sid_ctx_len = SHA256_DIGEST_LENGTH;
+	if (c->sid_context ?
+	    sid_context_parse(c->sid_context, sid_ctx, sid_ctx_len) :
+	    sid_ctx_make(ctx, sid_ctx))
+		goto err;
+	if (!SSL_CTX_set_session_id_context(ctx, sid_ctx, *sid_ctx_len))
 		goto err;
 	SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, NULL);
 	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
@@ -350,7 +355,8 @@ int tls_contexts_load(const struct ktixd_config *c)
 		return -EINVAL;
 	}
 	for (i = 0; i < c->n_certs; i++) {
-		set->ctx[i] = ctx_new(c, &c->certs[i], set->sid_ctx[i]);
+		set->ctx[i] = ctx_new(c, &c->certs[i], set->sid_ctx[i],
+				      &set->sid_ctx_len);
 		if (!set->ctx[i]) {
 			set_put(set);
 			return -EINVAL;

@@ -34,7 +34,12 @@ struct ticket_appdata {
 struct ctx_set {
 	atomic_int refs;
 	SSL_CTX *ctx[KTIXD_MAX_CERTS];
-	uint8_t sid_ctx[KTIXD_MAX_CERTS][SHA256_DIGEST_LENGTH];
+	/*
+	 * Each context's session-ID context: a digest of it (the default),
+	 * or the one session-id-context gives them all; sid_ctx_len bytes.
+	 */
+	uint8_t sid_ctx[KTIXD_MAX_CERTS][SSL_MAX_SID_CTX_LENGTH];
+	unsigned int sid_ctx_len;
 	unsigned int n;
 	unsigned char *alpn;		/* wire format */
 	size_t alpn_len;
