@@ -344,7 +344,8 @@ checkpatch: $(KSRC)/.stamp
 
 # The module's sources for DKMS, in $(DESTDIR)/usr/src/ktix-VERSION with
 # dkms.conf: 'dkms install ktix/VERSION' then builds and installs it for a
-# kernel (selftests/dkms.sh does add and build for both stock kernels).
+# kernel (selftests/deb.sh checks it installs what ktix-dkms holds, whose
+# DKMS builds for both stock kernels it makes).
 DKMS_SRC = $(DESTDIR)/usr/src/ktix-$(VERSION)
 install-dkms:
 	@mkdir -p $(DKMS_SRC)/kmod $(DKMS_SRC)/include/uapi/linux $(DKMS_SRC)/include/ktix

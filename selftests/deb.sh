@@ -3,7 +3,8 @@
 #
 # Debian packages: dpkg-buildpackage -us -uc -b on a copy of the tree
 # builds ktix-dkms, ktixd, libktix1 and libktix-dev; lintian finds no
-# error; each holds what it should.  The packages are left in build/deb
+# error; each holds what it should; make install-dkms installs the same
+# DKMS sources.  The packages are left in build/deb
 # for ktix_deb, which installs them in the test VM (a chroot over its
 # root) and resumes a session through them and the DKMS-built module;
 # with them DKMS's binary tarballs of ktix-dkms's sources for both stock
@@ -18,10 +19,10 @@ OUT=$(realpath -m "${KTIX_B:-build}")/deb
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 
-ktap_plan 4
+ktap_plan 5
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null ||
    ! command -v lintian >/dev/null || ! [ -x /usr/bin/dh_dkms ]; then
-	for _ in 1 2 3 4; do
+	for _ in 1 2 3 4 5; do
 		ktap_skip "deb" "dpkg-dev, debhelper, dh-dkms or lintian missing (scripts/install-deps installs them)"
 	done
 	ktap_finish
@@ -118,7 +119,21 @@ depends() {
 	grep -q "libktix1 (= $VERSION)" <<< "$d" || return 1
 	d=$(dpkg-deb -f "$OUT"/ktixd_*.deb Depends)
 	echo "ktixd: $d"
-	grep -q libssl3 <<< "$d" && grep -q libnl-genl-3 <<< "$d"
+	grep -q libssl3 <<< "$d" && grep -q libnl-genl-3 <<< "$d" && grep -q libmicrohttpd <<< "$d"
 }
 ktap_test "dependencies: dkms, libktix1 at the same version, the libraries ktixd links" depends
+
+# Without packages, make install-dkms puts in /usr/src/ktix-VERSION what
+# ktix-dkms does (the same sources and dkms.conf, whose builds deb's DKMS
+# tarballs above prove), for 'dkms install ktix/VERSION'.
+install_dkms() {
+	local a=$D/install-dkms b=$D/deb-dkms
+	make -s install-dkms DESTDIR="$a" || return 1
+	dpkg-deb -x "$OUT"/ktix-dkms_*.deb "$b" || return 1
+	grep -qx "PACKAGE_VERSION=\"$VERSION\"" "$a/usr/src/ktix-$VERSION/dkms.conf" ||
+		{ echo "dkms.conf does not say version $VERSION"; return 1; }
+	diff -r "$a/usr/src/ktix-$VERSION" "$b/usr/src/ktix-$VERSION" &&
+		echo "$(find "$a/usr/src/ktix-$VERSION" -type f | wc -l) files, the same in both"
+}
+ktap_test "make install-dkms installs what ktix-dkms holds" install_dkms
 ktap_finish

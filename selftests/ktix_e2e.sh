@@ -850,10 +850,7 @@ foreign() {
 	haproxy -f "$W/hap.cfg" -db > "$W/haproxy.log" 2>&1 &
 	hp=$!
 	echo "$hp" > "$W/haproxy.pid"
-	for _ in $(seq 50); do
-		ss -Htln 'sport = :8471' | grep -q . && break
-		sleep 0.1
-	done
+	wait_listen 8471 || return 1
 	# TLS 1.3 resumes only under a suite of the session's hash (RFC 8446
 	# 4.2.11): the client asks for the one ktixd prefers.
 	for v in 1.2 1.3; do
@@ -941,10 +938,7 @@ http {
 }
 EOF
 	nginx -c "$ng/nginx.conf" -e "$ng/error.log" || { cat "$ng/error.log"; return 1; }
-	for _ in $(seq 50); do
-		ss -Htln 'sport = :8472' | grep -q . && break
-		sleep 0.1
-	done
+	wait_listen 8472 || { kill "$(cat "$ng/nginx.pid")"; return 1; }
 	for v in 1.2 1.3; do
 		sess=$W/ng-$v
 		hello 8472 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_out "$sess" |
@@ -1164,7 +1158,7 @@ http {
 }
 EOF
 	nginx -c "$ng/nginx.conf" -e "$ng/error.log" || { cat "$ng/error.log"; return 1; }
-	start_proxy 8602 127.0.0.1:9102 --proxy-v2 --alpn http/1.1 ||
+	wait_listen 9102 && start_proxy 8602 127.0.0.1:9102 --proxy-v2 --alpn http/1.1 ||
 		{ kill "$(cat "$ng/nginx.pid")"; return 1; }
 	out=$(curl -sS --cacert "$W/ec.pem" -H 'X-Ktix: through' \
 		-w 'port=%{local_port}' "https://localhost:8602/a/b?c=d")

@@ -6,6 +6,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . selftests/lib/ktap.sh
+. selftests/lib/listen.sh
 CTL=${KTIX_BIN:-build/bin}/ktixctl
 KMOD=${KTIX_KMOD:-kmod/ktix.ko}
 VERSION=$(cat VERSION)
@@ -227,10 +228,7 @@ haproxy_export() {
 		'	http-request return status 200 content-type text/plain string hello' > /tmp/hap.cfg
 	haproxy -f /tmp/hap.cfg -db > /tmp/hap.log 2>&1 &
 	hp=$!
-	for _ in $(seq 50); do
-		ss -Htln 'sport = :8470' | grep -q . && break
-		sleep 0.1
-	done
+	wait_listen 8470 || { kill "$hp"; return 1; }
 	for v in 1_2 1_3; do
 		printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -connect 127.0.0.1:8470 \
 			-servername localhost "-tls$v" -sess_out "/tmp/hap.sess.$v" -ign_eof > /tmp/hap.t 2>&1

@@ -3,6 +3,8 @@
 # The end-to-end suites' common steps: daemons known by pid files in $W,
 # binaries from $BIN, real clients.  Source after setting W and BIN.
 
+. selftests/lib/listen.sh
+
 # Each test runs in a subshell (ktap_test): daemons are known by pid files,
 # and never hold the test's output pipe.
 cleanup() {

@@ -13,12 +13,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "ktix/ticket_block.h"
 #include "ktix_nl.h"
 #include "ktixctl.h"
 
-/* ktixd's block in a session (userspace/ktixd/tls_priv.h, version 1). */
-#define KTIXD_APPDATA_LEN	25
-#define KTIXD_APPDATA_VERSION	1
 
 static void ticket_usage(FILE *f)
 {
@@ -122,7 +120,7 @@ static void decoded_fill(struct decoded *d, const SSL_SESSION *sess,
 {
 	const SSL_CIPHER *c = SSL_SESSION_get0_cipher(sess);
 	const unsigned char *alpn;
-	const uint8_t *ad;
+	const struct ktix_ticket_block *ad;
 	size_t alen, i;
 	int v = SSL_SESSION_get_protocol_version(sess);
 
@@ -137,11 +135,11 @@ static void decoded_fill(struct decoded *d, const SSL_SESSION *sess,
 	d->created = (uint64_t)SSL_SESSION_get_time(sess);
 	d->timeout = (uint64_t)SSL_SESSION_get_timeout(sess);
 	if (SSL_SESSION_get0_ticket_appdata((SSL_SESSION *)sess, (void **)&ad, &alen) &&
-	    alen == KTIXD_APPDATA_LEN && ad[0] == KTIXD_APPDATA_VERSION) {
+	    alen == sizeof(*ad) && ad->version == KTIX_TICKET_BLOCK_VERSION) {
 		d->has_handle = true;
-		memcpy(d->handle, ad + 1, sizeof(d->handle));
-		for (i = 0; i < 8; i++)
-			d->issued = d->issued << 8 | ad[1 + sizeof(d->handle) + i];
+		memcpy(d->handle, ad->handle, sizeof(d->handle));
+		for (i = 0; i < sizeof(ad->issued); i++)
+			d->issued = d->issued << 8 | ad->issued[i];
 		for (i = 0; i < rev->n; i++) {
 			if (!memcmp(rev->revoked[i].handle, d->handle,
 				    sizeof(d->handle))) {

@@ -46,7 +46,7 @@ SSL_SESSION *sessid_get_cb(SSL *s, const unsigned char *id, int id_len,
 	struct hs_info *info = tls_info(s);
 	struct ktix_nl *nl = tls_thread_nl();
 	struct ktix_sess_info si = { 0 };
-	const struct ticket_appdata *ad;
+	const struct ktix_ticket_block *ad;
 	const unsigned char *p;
 	SSL_SESSION *sess = NULL;
 	int err;

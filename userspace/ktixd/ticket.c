@@ -62,7 +62,7 @@ out:
  */
 int ticket_appdata_set(struct hs_info *info, SSL_SESSION *sess)
 {
-	struct ticket_appdata ad = { .version = APPDATA_VERSION };
+	struct ktix_ticket_block ad = { .version = KTIX_TICKET_BLOCK_VERSION };
 	uint64_t now = (uint64_t)time(NULL);
 	int i;
 
@@ -78,13 +78,13 @@ int ticket_appdata_set(struct hs_info *info, SSL_SESSION *sess)
 }
 
 /* The ktix block of @sess, or NULL for a session that is not ktix's. */
-const struct ticket_appdata *ticket_appdata_get(SSL_SESSION *sess)
+const struct ktix_ticket_block *ticket_appdata_get(SSL_SESSION *sess)
 {
-	struct ticket_appdata *ad;
+	struct ktix_ticket_block *ad;
 	size_t len;
 
 	if (!SSL_SESSION_get0_ticket_appdata(sess, (void **)&ad, &len) ||
-	    len != sizeof(*ad) || ad->version != APPDATA_VERSION)
+	    len != sizeof(*ad) || ad->version != KTIX_TICKET_BLOCK_VERSION)
 		return NULL;
 	return ad;
 }
@@ -94,7 +94,7 @@ const struct ticket_appdata *ticket_appdata_get(SSL_SESSION *sess)
  * a tls_current mirror.  Sets the miss; takes the handle for the result.
  */
 bool session_handle_may_resume(struct hs_info *info,
-			       const struct ticket_appdata *ad)
+			       const struct ktix_ticket_block *ad)
 {
 	switch (mirror_revoked(ad->handle)) {
 	case REV_CLEAR:
@@ -166,7 +166,7 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 				    SSL_TICKET_STATUS status, void *arg)
 {
 	struct hs_info *info = tls_info(s);
-	const struct ticket_appdata *ad;
+	const struct ktix_ticket_block *ad;
 	uint64_t issued, now;
 	int i;
 

@@ -18,17 +18,11 @@
 #include <openssl/ssl.h>
 
 #include "ktixd.h"
+#include "ktix/ticket_block.h"
 
-#define APPDATA_VERSION	1
 /* A ticket issued further in the future than this is refused (seconds). */
 #define CLOCK_SKEW	60
 
-/* The ktix block in a ticket. */
-struct ticket_appdata {
-	uint8_t version;
-	uint8_t handle[16];
-	uint8_t issued[8];	/* big-endian seconds */
-};
 
 /* Every context of one configuration; SSLs hold a reference. */
 struct ctx_set {
@@ -70,7 +64,7 @@ bool session_in_context(SSL *s, const SSL_SESSION *sess);
 bool foreign_session_in_context(SSL *s, SSL_SESSION *sess);
 
 /* ticket.c: tickets, and the ktix block of a session */
-const struct ticket_appdata *ticket_appdata_get(SSL_SESSION *sess);
+const struct ktix_ticket_block *ticket_appdata_get(SSL_SESSION *sess);
 int ticket_appdata_set(struct hs_info *info, SSL_SESSION *sess);
 int ticket_gen_cb(SSL *s, void *arg);
 /* The callbacks tls.c sets on each context (bench/ticketbench times them). */
@@ -81,7 +75,7 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 				    size_t keyname_len,
 				    SSL_TICKET_STATUS status, void *arg);
 bool session_handle_may_resume(struct hs_info *info,
-			       const struct ticket_appdata *ad);
+			       const struct ktix_ticket_block *ad);
 
 /* sessid.c: session IDs, in the kernel's cache */
 SSL_SESSION *sessid_get_cb(SSL *s, const unsigned char *id, int id_len,
