@@ -69,7 +69,7 @@ sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 46
+ktap_plan 47
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -712,6 +712,37 @@ prometheus() {
 		! "$CTL" stats --format xml 2>/dev/null
 }
 t "stats --format prometheus passes promtool and follows a resumption" prometheus
+
+# session-max-age: a session renewed at each use still ends that long
+# after its full handshake (RFC 8446 4.6.1).  TLS 1.3 (its ticket renewed
+# at every resumption, the renewed one keeping the time of the full
+# handshake) and TLS 1.2 by session ID: resumed 1.5 s after the full
+# handshake, then, past 3 s, a full handshake counted as expired.
+max_age() {
+	local miss t0 dec
+	start_ktixd x --set session-max-age=3s && start_serve x 8476 || return 1
+	t0=$(date +%s)
+	hello 8476 -tls1_3 -sess_out "$W/age-13" > /dev/null
+	hello 8476 -tls1_2 -no_ticket -sess_out "$W/age-12" > /dev/null
+	sleep 1.5
+	hello 8476 -tls1_3 -sess_in "$W/age-13" -sess_out "$W/age-13.renewed" | grep -q '^Reused, TLSv1.3' &&
+		hello 8476 -tls1_2 -no_ticket -sess_in "$W/age-12" | grep -q '^Reused, TLSv1.2' ||
+		{ echo "not resumed within session-max-age"; tail -n 2 "$W/serve-8476.log"; return 1; }
+	dec=$("$CTL" -j ticket decode -f "$W/age-13.renewed") || return 1
+	echo "the renewed TLS 1.3 ticket: $(grep -o '"issued":[0-9]*,"established":[0-9]*' <<< "$dec") (full handshake at $t0)"
+	[ "$(sed -n 's/.*"established":\([0-9]*\).*/\1/p' <<< "$dec")" -le $((t0 + 1)) ] ||
+		{ echo "the renewal did not keep the full handshake's time"; return 1; }
+	miss=$(stat_of KtixResumeMissExpired)
+	sleep 2.5
+	hello 8476 -tls1_3 -sess_in "$W/age-13.renewed" | grep -q '^New, TLSv1.3' &&
+		hello 8476 -tls1_2 -no_ticket -sess_in "$W/age-12" | grep -q '^New, TLSv1.2' ||
+		{ echo "resumed past session-max-age"; tail -n 2 "$W/serve-8476.log"; return 1; }
+	echo "past 3 s: full handshakes; KtixResumeMissExpired $miss -> $(stat_of KtixResumeMissExpired)"
+	[ "$(stat_of KtixResumeMissExpired)" = $((miss + 2)) ] || return 1
+	stop serve-8476
+	stop x
+}
+t "session-max-age ends a session renewed at every use, TLS 1.3 ticket and TLS 1.2 session ID" max_age
 
 # ktixd --metrics: GET /metrics is what ktixctl prints, passes promtool,
 # and follows a resumption made through another ktixd (the counters are

@@ -34,7 +34,7 @@ conf() {	# conf TEXT: a configuration file with TEXT, its path printed
 	echo "$W/conf"
 }
 
-ktap_plan 19
+ktap_plan 20
 
 help_and_version() {
 	"$D" --help | grep -q '^Usage: ktixd' && "$D" --version | grep -qx "ktixd $(cat VERSION)" &&
@@ -69,6 +69,8 @@ ktap_test "session-id-context: more than 32 bytes, or bad hex, is refused" fails
 ktap_test "session-id-context with client verification is refused, saying why" fails_with \
 	'session-id-context needs verify-client = none' "$D" --cert "$W/c.pem" --key "$W/k.pem" \
 	--set client-ca="$W/c.pem" --set verify-client=require --set session-id-context=haproxy
+ktap_test "session-max-age out of range, with what is allowed" fails_with \
+	'session-max-age: "31d" is not a duration from 1s to 30d' "$D" --set session-max-age=31d
 ktap_test "a missing --config file is an error" fails_with "$W/none.conf: No such file or directory" \
 	"$D" --config "$W/none.conf"
 

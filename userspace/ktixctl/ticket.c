@@ -112,7 +112,7 @@ struct decoded {
 	const struct ticket_in *in;
 	bool has_handle, revoked;
 	uint8_t handle[KTIX_REVOKE_HANDLE_LEN];
-	uint64_t issued, revoked_until;
+	uint64_t issued, established, revoked_until;
 };
 
 static void decoded_fill(struct decoded *d, const SSL_SESSION *sess,
@@ -120,7 +120,8 @@ static void decoded_fill(struct decoded *d, const SSL_SESSION *sess,
 {
 	const SSL_CIPHER *c = SSL_SESSION_get0_cipher(sess);
 	const unsigned char *alpn;
-	const struct ktix_ticket_block *ad;
+	struct ktix_ticket_block ad;
+	void *data;
 	size_t alen, i;
 	int v = SSL_SESSION_get_protocol_version(sess);
 
@@ -134,12 +135,12 @@ static void decoded_fill(struct decoded *d, const SSL_SESSION *sess,
 	d->sid_ctx = SSL_SESSION_get0_id_context(sess, &d->sid_ctx_len);
 	d->created = (uint64_t)SSL_SESSION_get_time(sess);
 	d->timeout = (uint64_t)SSL_SESSION_get_timeout(sess);
-	if (SSL_SESSION_get0_ticket_appdata((SSL_SESSION *)sess, (void **)&ad, &alen) &&
-	    alen == sizeof(*ad) && ad->version == KTIX_TICKET_BLOCK_VERSION) {
+	if (SSL_SESSION_get0_ticket_appdata((SSL_SESSION *)sess, &data, &alen) &&
+	    !ktix_ticket_block_read(data, alen, &ad)) {
 		d->has_handle = true;
-		memcpy(d->handle, ad->handle, sizeof(d->handle));
-		for (i = 0; i < sizeof(ad->issued); i++)
-			d->issued = d->issued << 8 | ad->issued[i];
+		memcpy(d->handle, ad.handle, sizeof(d->handle));
+		d->issued = ktix_ticket_time(ad.issued);
+		d->established = ktix_ticket_time(ad.established);
 		for (i = 0; i < rev->n; i++) {
 			if (!memcmp(rev->revoked[i].handle, d->handle,
 				    sizeof(d->handle))) {
@@ -185,8 +186,9 @@ static void decoded_print(const struct decoded *d)
 		if (d->has_handle) {
 			printf(",\"handle\":\"");
 			print_hex(d->handle, sizeof(d->handle));
-			printf("\",\"issued\":%" PRIu64 ",\"revoked\":%s",
-			       d->issued, d->revoked ? "true" : "false");
+			printf("\",\"issued\":%" PRIu64 ",\"established\":%" PRIu64
+			       ",\"revoked\":%s", d->issued, d->established,
+			       d->revoked ? "true" : "false");
 			if (d->revoked)
 				printf(",\"revoked_until\":%" PRIu64, d->revoked_until);
 		} else {
@@ -221,6 +223,8 @@ static void decoded_print(const struct decoded *d)
 		print_hex(d->handle, sizeof(d->handle));
 		printf("\nissued          ");
 		print_time(d->issued, 0);
+		printf("\nestablished     ");
+		print_time(d->established, 0);
 		printf("\nrevoked         ");
 		if (d->revoked) {
 			printf("yes, until ");

@@ -30,6 +30,8 @@ void conf_defaults(struct ktixd_config *c)
 	c->session_ids = true;
 	c->foreign_tickets = true;
 	c->deadline_ms = 10000;
+	/* RFC 8446 4.6.1: no ticket lifetime beyond seven days. */
+	c->max_age = 7 * 86400;
 	c->max_inflight = 4096;
 	c->socket_mode = 0660;
 }
@@ -177,7 +179,7 @@ static int add_cert(struct ktixd_config *c, const char *v, char *why,
 }
 
 /* Each setting but cert: how it is read, and where it goes. */
-enum set_kind { SET_STR, SET_BOOL, SET_UINT, SET_OCTAL, SET_MS, SET_CHOICE };
+enum set_kind { SET_STR, SET_BOOL, SET_UINT, SET_OCTAL, SET_MS, SET_SECS, SET_CHOICE };
 
 struct choice {
 	const char *name;
@@ -199,7 +201,7 @@ static const struct setting {
 	const char *key;
 	enum set_kind kind;
 	size_t off;
-	unsigned int min, max;		/* SET_UINT, SET_OCTAL, SET_MS */
+	unsigned int min, max;		/* SET_UINT, SET_OCTAL, SET_MS, SET_SECS */
 	const struct choice *choices;	/* SET_CHOICE */
 } settings[] = {
 	{ .key = "client-ca", .kind = SET_STR, .off = CONF_AT(client_ca) },
@@ -218,6 +220,7 @@ static const struct setting {
 	{ .key = "workers", .kind = SET_UINT, .off = CONF_AT(workers), .min = 0, .max = 256 },
 	{ .key = "max-inflight", .kind = SET_UINT, .off = CONF_AT(max_inflight), .min = 1, .max = 1000000 },
 	{ .key = "deadline", .kind = SET_MS, .off = CONF_AT(deadline_ms), .min = 10, .max = 600000 },
+	{ .key = "session-max-age", .kind = SET_SECS, .off = CONF_AT(max_age), .min = 1, .max = 30 * 86400 },
 	{ .key = "socket", .kind = SET_STR, .off = CONF_AT(socket) },
 	{ .key = "socket-mode", .kind = SET_OCTAL, .off = CONF_AT(socket_mode), .min = 0, .max = 0777 },
 	{ .key = "socket-group", .kind = SET_STR, .off = CONF_AT(socket_group) },
@@ -297,6 +300,25 @@ int conf_set(struct ktixd_config *c, const char *key, const char *v,
 			return err;
 		}
 		*(unsigned int *)dst = u;
+		return 0;
+	}
+	case SET_SECS: {
+		static const struct ktix_unit u[] = {
+			{ "s", 1 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 },
+			{ NULL, 0 },
+		};
+		uint64_t secs;
+
+		err = ktix_parse_scaled(v, u, &secs);
+		if (!err && (secs < st->min || secs > st->max))
+			err = -ERANGE;
+		if (err) {
+			snprintf(why, why_len,
+				 "%s: \"%s\" is not a duration from 1s to 30d (\"7d\", \"12h\")",
+				 key, v);
+			return err;
+		}
+		*(unsigned int *)dst = (unsigned int)secs;
 		return 0;
 	}
 	}

@@ -53,6 +53,7 @@ struct ktixd_config {
 	char *keylog_file;		/* NULL: SSLKEYLOGFILE, or none */
 	char *metrics;			/* "ADDR:PORT" of /metrics, or NULL */
 	char *sid_context;		/* session-id-context, or NULL */
+	unsigned int max_age;		/* session-max-age, seconds */
 	bool verbose;
 };
 
@@ -264,6 +265,8 @@ struct hs_info {
 	uint32_t miss;		/* enum ktix_resume_miss */
 	bool has_handle;
 	uint8_t handle[16];
+	/* A resumed session's full handshake (seconds); 0: this one's. */
+	uint64_t established;
 };
 
 /* Builds every SSL_CTX from the configuration; the first is the default. */

@@ -19,6 +19,7 @@ int sessid_new_cb(SSL *s, SSL_SESSION *sess)
 	const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
 	struct ktix_nl *nl = tls_thread_nl();
 	struct hs_info *info = tls_info(s);
+	struct ktix_ticket_block ad;
 	unsigned char *der = NULL;
 	int len, err;
 
@@ -26,7 +27,7 @@ int sessid_new_cb(SSL *s, SSL_SESSION *sess)
 	if (!nl || !info || !id_len || SSL_version(s) != TLS1_2_VERSION)
 		return 0;
 	/* Its handle, the ticket's if one was issued: one session, one. */
-	if (!ticket_appdata_get(sess) && !ticket_appdata_set(info, sess))
+	if (!ticket_appdata_get(sess, &ad) && !ticket_appdata_set(info, sess))
 		return 0;
 	len = i2d_SSL_SESSION(sess, &der);
 	if (len <= 0)
@@ -46,7 +47,7 @@ SSL_SESSION *sessid_get_cb(SSL *s, const unsigned char *id, int id_len,
 	struct hs_info *info = tls_info(s);
 	struct ktix_nl *nl = tls_thread_nl();
 	struct ktix_sess_info si = { 0 };
-	const struct ktix_ticket_block *ad;
+	struct ktix_ticket_block ad;
 	const unsigned char *p;
 	SSL_SESSION *sess = NULL;
 	int err;
@@ -75,18 +76,20 @@ SSL_SESSION *sessid_get_cb(SSL *s, const unsigned char *id, int id_len,
 		SSL_SESSION_free(sess);
 		return NULL;
 	}
-	ad = ticket_appdata_get(sess);
-	if (!ad) {
+	if (!ticket_appdata_get(sess, &ad)) {
 		/* Not one of ours (no handle to check): not resumed. */
 		if (info)
 			info->miss = KTIX_RESUME_MISS_CACHE_MISS;
 		SSL_SESSION_free(sess);
 		return NULL;
 	}
-	if (!info || !session_handle_may_resume(info, ad)) {
+	if (!info ||
+	    !session_age_ok(s, info, ktix_ticket_time(ad.established)) ||
+	    !session_handle_may_resume(info, &ad)) {
 		SSL_SESSION_free(sess);
 		return NULL;
 	}
+	info->established = ktix_ticket_time(ad.established);
 	return sess;
 }
 

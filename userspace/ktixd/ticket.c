@@ -4,9 +4,13 @@
  * OpenSSL's format (key name | IV | AES-CBC | HMAC-SHA256), made by
  * OpenSSL through SSL_CTX_set_tlsext_ticket_key_evp_cb with keys from the
  * mirror: no netlink round trip on the ticket path.  Each session carries
- * a ktix block (SSL_SESSION_set1_ticket_appdata): a random session handle,
- * kept across renewals, and the time the ticket was issued.  A ticket
- * without one, another server's under a shared key, is renewed with one.
+ * a ktix block (SSL_SESSION_set1_ticket_appdata, <ktix/ticket_block.h>): a
+ * random session handle and the time of the full handshake, both kept
+ * across renewals, and the time the ticket was issued.  A ticket without
+ * one, another server's under a shared key, is renewed with one.  A ticket
+ * resumes within the ticket lifetime of its issue and within
+ * session-max-age of the full handshake (RFC 8446 4.6.1: renewed at every
+ * use, a session would otherwise never end).
  */
 #include <string.h>
 
@@ -58,35 +62,46 @@ out:
 
 /*
  * Puts the ktix block in @sess: the connection's handle (a new one for a
- * full handshake) and the time now.  1, or 0 on failure.
+ * full handshake), the time of the session's full handshake (now, for a
+ * full one) and the time now.  1, or 0 on failure.
  */
 int ticket_appdata_set(struct hs_info *info, SSL_SESSION *sess)
 {
 	struct ktix_ticket_block ad = { .version = KTIX_TICKET_BLOCK_VERSION };
 	uint64_t now = (uint64_t)time(NULL);
-	int i;
 
 	if (!info->has_handle) {
 		if (RAND_bytes(info->handle, sizeof(info->handle)) <= 0)
 			return 0;
 		info->has_handle = true;
 	}
+	if (!info->established)
+		info->established = now;
 	memcpy(ad.handle, info->handle, sizeof(ad.handle));
-	for (i = 0; i < 8; i++)
-		ad.issued[i] = (uint8_t)(now >> (56 - 8 * i));
+	ktix_ticket_time_set(ad.issued, now);
+	ktix_ticket_time_set(ad.established, info->established);
 	return SSL_SESSION_set1_ticket_appdata(sess, &ad, sizeof(ad));
 }
 
-/* The ktix block of @sess, or NULL for a session that is not ktix's. */
-const struct ktix_ticket_block *ticket_appdata_get(SSL_SESSION *sess)
+bool ticket_appdata_get(SSL_SESSION *sess, struct ktix_ticket_block *out)
 {
-	struct ktix_ticket_block *ad;
+	void *data;
 	size_t len;
 
-	if (!SSL_SESSION_get0_ticket_appdata(sess, (void **)&ad, &len) ||
-	    len != sizeof(*ad) || ad->version != KTIX_TICKET_BLOCK_VERSION)
-		return NULL;
-	return ad;
+	return SSL_SESSION_get0_ticket_appdata(sess, &data, &len) &&
+	       !ktix_ticket_block_read(data, len, out);
+}
+
+bool session_age_ok(SSL *s, struct hs_info *info, uint64_t established)
+{
+	struct ssl_data *d = SSL_get_ex_data(s, tls_ex_index);
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (!d || now > established + d->set->max_age) {
+		info->miss = KTIX_RESUME_MISS_EXPIRED;
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -155,6 +170,9 @@ static SSL_TICKET_RETURN foreign_ticket(SSL *s, SSL_SESSION *ss,
 		info->miss = KTIX_RESUME_MISS_EXPIRED;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
+	if (!session_age_ok(s, info, made))
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	info->established = made;
 	info->ticket_used = true;
 	info->miss = KTIX_RESUME_MISS_NONE;
 	return SSL_TICKET_RETURN_USE_RENEW;
@@ -166,9 +184,8 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 				    SSL_TICKET_STATUS status, void *arg)
 {
 	struct hs_info *info = tls_info(s);
-	const struct ktix_ticket_block *ad;
+	struct ktix_ticket_block ad;
 	uint64_t issued, now;
-	int i;
 
 	(void)keyname; (void)keyname_len; (void)arg;
 	if (!info)
@@ -186,10 +203,9 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 	default:
 		return SSL_TICKET_RETURN_ABORT;
 	}
-	ad = ticket_appdata_get(ss);
-	if (!ad && !has_appdata(ss))
-		return foreign_ticket(s, ss, info);
-	if (!ad) {
+	if (!ticket_appdata_get(ss, &ad)) {
+		if (!has_appdata(ss))
+			return foreign_ticket(s, ss, info);
 		/* A block ktixd cannot read (another version's): no handle. */
 		info->miss = KTIX_RESUME_MISS_BAD_TICKET;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
@@ -197,8 +213,7 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 	if (!session_in_context(s, ss))
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	/* The lifetime is the policy's now: shortening it ends older tickets. */
-	for (i = 0, issued = 0; i < 8; i++)
-		issued = issued << 8 | ad->issued[i];
+	issued = ktix_ticket_time(ad.issued);
 	now = (uint64_t)time(NULL);
 	if (issued > now + CLOCK_SKEW) {
 		/* Else it would outlive the ticket lifetime. */
@@ -209,8 +224,10 @@ SSL_TICKET_RETURN tls_ticket_dec_cb(SSL *s, SSL_SESSION *ss,
 		info->miss = KTIX_RESUME_MISS_EXPIRED;
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
 	}
-	if (!session_handle_may_resume(info, ad))
+	if (!session_age_ok(s, info, ktix_ticket_time(ad.established)) ||
+	    !session_handle_may_resume(info, &ad))
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	info->established = ktix_ticket_time(ad.established);
 	info->ticket_used = true;
 	info->miss = KTIX_RESUME_MISS_NONE;
 	/*

@@ -348,6 +348,7 @@ int tls_contexts_load(const struct ktixd_config *c)
 	atomic_init(&set->refs, 1);
 	set->verify_clients = c->verify != VERIFY_NONE;
 	set->foreign_tickets = c->foreign_tickets;
+	set->max_age = c->max_age;
 	if (c->alpn && alpn_wire(c->alpn, &set->alpn, &set->alpn_len)) {
 		log_msg(LOG_ERR, "alpn: \"%s\" is not a list of names like h2,http/1.1",
 			c->alpn);

@@ -38,6 +38,7 @@ struct ctx_set {
 	unsigned char *alpn;		/* wire format */
 	size_t alpn_len;
 	bool verify_clients;		/* verify-client is not none */
+	uint32_t max_age;		/* session-max-age, seconds */
 	bool foreign_tickets;		/* other servers' tickets resume */
 };
 
@@ -64,8 +65,16 @@ bool session_in_context(SSL *s, const SSL_SESSION *sess);
 bool foreign_session_in_context(SSL *s, SSL_SESSION *sess);
 
 /* ticket.c: tickets, and the ktix block of a session */
-const struct ktix_ticket_block *ticket_appdata_get(SSL_SESSION *sess);
+/* The ktix block of @sess into @out (version 1 read as 2): true, or false. */
+bool ticket_appdata_get(SSL_SESSION *sess, struct ktix_ticket_block *out);
 int ticket_appdata_set(struct hs_info *info, SSL_SESSION *sess);
+/*
+ * Whether a session made (full handshake) at @established may still
+ * resume, within session-max-age; else sets the miss (expired).  The
+ * caller that resumes it keeps @established in its hs_info, for the
+ * tickets that renew it.
+ */
+bool session_age_ok(SSL *s, struct hs_info *info, uint64_t established);
 int ticket_gen_cb(SSL *s, void *arg);
 /* The callbacks tls.c sets on each context (bench/ticketbench times them). */
 int tls_ticket_key_cb(SSL *s, unsigned char name[16], unsigned char iv[16],
