@@ -910,7 +910,14 @@ foreign() {
 	# on ktixd a (another context).
 	"$CTL" -j ticket decode -f "$W/hap-1.2" | grep -q '"session_id_context":"686170726f7879"' ||
 		{ echo "HAProxy's session-ID context is not \"haproxy\""; "$CTL" ticket decode -f "$W/hap-1.2"; return 1; }
-	start_ktixd h --set session-id-context=haproxy && start_serve h 8474 || return 1
+	start_ktixd h --set session-id-context=haproxy --set foreign-tickets=no &&
+		start_serve h 8474 || return 1
+	# (and with foreign-tickets off, HAProxy's ticket is not taken: a bad
+	# ticket for that ktixd, not a question of context)
+	miss=$(stat_of KtixResumeMissBadTicket)
+	hello 8474 -tls1_2 -sess_in "$W/hap-1.2" | grep -q '^New, ' &&
+		[ "$(stat_of KtixResumeMissBadTicket)" = $((miss + 1)) ] ||
+		{ echo "foreign-tickets = no: HAProxy's ticket taken, or not counted as bad"; return 1; }
 	for v in 1.2 1.3; do
 		sess=$W/kt-$v
 		hello 8474 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_out "$sess" > /dev/null

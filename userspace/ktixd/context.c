@@ -58,7 +58,12 @@ bool foreign_session_in_context(SSL *s, SSL_SESSION *sess)
 	const char *host = SSL_SESSION_get0_hostname(sess);
 	X509 *peer = SSL_SESSION_get0_peer(sess);
 
-	if (!d || !d->set->foreign_tickets || d->set->verify_clients || peer ||
+	if (d && !d->set->foreign_tickets) {
+		/* Not a context question: such tickets are not taken here. */
+		d->info.miss = KTIX_RESUME_MISS_BAD_TICKET;
+		return false;
+	}
+	if (!d || d->set->verify_clients || peer ||
 	    strcasecmp(host ? host : "", d->sni) ||
 	    !SSL_SESSION_set1_id_context(sess, d->set->sid_ctx[d->ctx_idx],
 					 d->set->sid_ctx_len)) {
