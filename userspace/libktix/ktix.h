@@ -422,7 +422,7 @@ int ktix_ktls_close(int fd);
  * Sends a close_notify alert and shuts the write side down (a FIN
  * follows the alert): what a proxy does when its backend has closed its
  * half.  TLS 1.3 lets the peer go on writing (RFC 8446 6.1); a TLS 1.2
- * peer answers with its own close_notify.  Since libktix.so.1.1.
+ * peer answers with its own close_notify.  At symbol version KTIX_1.1.
  *
  * Return: 0, or the errno of sending the alert or of shutdown(2).
  */
