@@ -943,11 +943,12 @@ foreign() {
 }
 t "HAProxy and ktixd resume each other's TLS 1.2 and 1.3 tickets under the exported ring (session-id-context)" foreign
 
-# Living beside nginx: a 48-byte nginx key file imported as the primary;
-# nginx, with the same file, issues TLS 1.2 and 1.3 tickets that ktixctl
-# opens (no handle) and that resume on ktixd, renewed with a handle.
+# Living beside nginx: a 48-byte nginx key file, then an 80-byte one,
+# imported as the primary; nginx, with the same file, issues TLS 1.2 and
+# 1.3 tickets that ktixctl opens (no handle) and that resume on ktixd,
+# renewed with a handle; ktixd's tickets resume on nginx.
 nginx_tickets() {
-	local v ng=$W/nginx out sess handle ctx ok=0
+	local v len ng=$W/nginx out sess handle ctx ok=0
 	mkdir -p "$ng"
 	head -c 48 /dev/urandom > "$ng/ticket.key"
 	"$CTL" key import "$ng/ticket.key" || return 1
@@ -977,24 +978,35 @@ http {
 EOF
 	nginx -c "$ng/nginx.conf" -e "$ng/error.log" || { cat "$ng/error.log"; return 1; }
 	wait_listen 8472 || { kill "$(cat "$ng/nginx.pid")"; return 1; }
+	# The 48-byte key, then an 80-byte one (nginx reloaded with it): each
+	# imported as the primary, and nginx's tickets under each resume.
+	for len in 48 80; do
+	if [ "$len" = 80 ]; then
+		head -c 80 /dev/urandom > "$ng/ticket.key"
+		"$CTL" key import "$ng/ticket.key" || return 1
+		nginx -c "$ng/nginx.conf" -e "$ng/error.log" -s reload || return 1
+		sleep 1		# the new worker, with the new key
+	fi
 	for v in 1.2 1.3; do
 		sess=$W/ng-$v
 		hello 8472 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_out "$sess" |
 			grep -q hello-from-nginx || { echo "nginx did not answer"; cat "$ng/error.log"; break; }
 		"$CTL" -j ticket decode -f "$sess" > "$W/ng.dec" &&
-			grep -q '"handle":null' "$W/ng.dec" && grep -q '"aes_bits":128' "$W/ng.dec" ||
+			grep -q '"handle":null' "$W/ng.dec" &&
+			grep -q "\"aes_bits\":$([ "$len" = 48 ] && echo 128 || echo 256)" "$W/ng.dec" ||
 			{ echo "TLS $v: not a nginx ticket under the imported key"; cat "$W/ng.dec"; break; }
 		out=$(hello 8443 "-tls${v/./_}" -ciphersuites TLS_AES_128_GCM_SHA256 -sess_in "$sess")
 		grep -q "^Reused, TLSv$v" <<< "$out" && grep -q 'hello from ktix-serve' <<< "$out" ||
 			{ echo "TLS $v: nginx's ticket did not resume on ktixd"; tail -n 1 "$W/serve-8443.log"; break; }
 		handle=$(tail -n 1 "$W/serve-8443.log" | grep -o 'handle=[0-9a-f]*' | cut -d= -f2)
 		[ ${#handle} = 32 ] || { echo "TLS $v: no handle after the resumption"; break; }
-		echo "TLS $v: nginx's ticket resumed on ktixd: $(tail -n 1 "$W/serve-8443.log")"
+		echo "TLS $v, $len-byte key: nginx's ticket resumed on ktixd: $(tail -n 1 "$W/serve-8443.log")"
 		ok=$((ok + 1))
 	done
-	# The other way: a ktixd with nginx's session-ID context (nginx
-	# derives it from its certificate; ticket decode shows it) issues
-	# tickets that nginx resumes.
+	done
+	# The other way, under the 80-byte key: a ktixd with nginx's
+	# session-ID context (nginx derives it from its certificate; ticket
+	# decode shows it) issues tickets that nginx resumes.
 	ctx=$("$CTL" -j ticket decode -f "$W/ng-1.2" | grep -o '"session_id_context":"[0-9a-f]*"' | cut -d'"' -f4)
 	echo "nginx's session-ID context: $ctx"
 	if [ -n "$ctx" ] && start_ktixd n --set "session-id-context=hex:$ctx" && start_serve n 8475; then
@@ -1009,9 +1021,9 @@ EOF
 		stop n
 	fi
 	kill "$(cat "$ng/nginx.pid")"
-	[ "$ok" = 4 ]
+	[ "$ok" = 6 ]
 }
-t "nginx and ktixd resume each other's TLS 1.2 and 1.3 tickets under an imported 48-byte key" nginx_tickets
+t "nginx and ktixd resume each other's TLS 1.2 and 1.3 tickets under imported 48- and 80-byte keys" nginx_tickets
 
 # SSLKEYLOGFILE: a ktixd started with it names the file loudly and writes
 # each handshake's secrets there; tshark, given the file, reads the HTTP
