@@ -594,9 +594,9 @@ static int parse_args(int argc, char **argv, const char **listen_spec,
 }
 
 /*
- * Each connection holds six descriptors (two sockets, two pipes): the
- * soft limit is raised to the hard one, and --max-conns lowered to what
- * that allows, loudly.
+ * Each connection holds two sockets, and two pipes while bytes move both
+ * ways: six descriptors at most.  The soft limit is raised to the hard
+ * one, and --max-conns lowered to what that allows, loudly.
  */
 static void fd_limit(void)
 {

@@ -40,7 +40,7 @@ enum state { ST_HANDSHAKE, ST_CONNECT, ST_RELAY, ST_CLOSING, ST_DEAD };
 struct flow {
 	int from, to;
 	bool from_tls, to_tls;	/* the client's side (kTLS) */
-	int pipe[2];
+	int pipe[2];		/* lent while bytes are in it; else -1 */
 	size_t in_pipe;
 	char *buf;		/* COPY_BYTES, made when first needed */
 	size_t off, len;	/* buf[off, len) is still to write */
@@ -95,7 +95,7 @@ struct relay_fail {
 	bool backend;		/* the backend's socket failed, else the client's */
 	bool alert;		/* libktix sent the client a fatal alert */
 };
-/* Makes the two flows of @c (pipes): 0 or a negative errno. */
+/* Makes the two flows of @c (pipes come when bytes do): 0. */
 int relay_start(struct conn *c);
 /*
  * Moves what can move without waiting and asks epoll for what the flows

@@ -37,19 +37,56 @@
 
 enum wait { W_IN, W_OUT, W_END, W_FAIL };
 
-static int flow_init(struct flow *f, int from, int to, bool from_tls)
+/*
+ * A flow holds a pipe only while bytes are in it: an idle connection
+ * holds none, since an unprivileged user's pipes count against
+ * fs.pipe-user-pages-soft.  An emptied pipe goes back to a pool, where
+ * up to POOL_MAX wait for the next flow that reads.
+ */
+#define POOL_MAX	64
+static int pool[POOL_MAX][2];
+static unsigned int pooled;
+
+static int pipe_get(int p[2])
+{
+	if (pooled) {
+		pooled--;
+		p[0] = pool[pooled][0];
+		p[1] = pool[pooled][1];
+		return 0;
+	}
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+		p[0] = p[1] = -1;
+		return -errno;
+	}
+	/* Larger pipes, fewer calls; the default (64 KiB) if refused. */
+	fcntl(p[1], F_SETPIPE_SZ, PIPE_BYTES);
+	return 0;
+}
+
+/* Back to the pool, or closed: only an empty pipe may be lent again. */
+static void pipe_put(int p[2], bool empty)
+{
+	if (p[0] < 0)
+		return;
+	if (empty && pooled < POOL_MAX) {
+		pool[pooled][0] = p[0];
+		pool[pooled][1] = p[1];
+		pooled++;
+	} else {
+		close(p[0]);
+		close(p[1]);
+	}
+	p[0] = p[1] = -1;
+}
+
+static void flow_init(struct flow *f, int from, int to, bool from_tls)
 {
 	f->from = from;
 	f->to = to;
 	f->from_tls = from_tls;
 	f->to_tls = !from_tls;
-	if (pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
-		f->pipe[0] = f->pipe[1] = -1;
-		return -errno;
-	}
-	/* Larger pipes, fewer calls; the default (64 KiB) if refused. */
-	fcntl(f->pipe[1], F_SETPIPE_SZ, PIPE_BYTES);
-	return 0;
+	f->pipe[0] = f->pipe[1] = -1;
 }
 
 static int flow_buf(struct flow *f)
@@ -61,16 +98,11 @@ static int flow_buf(struct flow *f)
 
 int relay_start(struct conn *c)
 {
-	int err;
-
-	c->up.pipe[0] = c->up.pipe[1] = -1;
-	c->down.pipe[0] = c->down.pipe[1] = -1;
-	err = flow_init(&c->up, c->cfd, c->bfd, true);
-	if (!err)
-		err = flow_init(&c->down, c->bfd, c->cfd, false);
+	flow_init(&c->up, c->cfd, c->bfd, true);
+	flow_init(&c->down, c->bfd, c->cfd, false);
 	/* A client that asked for smaller records: cut by ktix_ktls_send(). */
 	c->down.copy = c->res.max_record && c->res.max_record < COPY_BYTES;
-	return err;
+	return 0;
 }
 
 void relay_free(struct conn *c)
@@ -79,11 +111,7 @@ void relay_free(struct conn *c)
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		if (fs[i]->pipe[0] >= 0)
-			close(fs[i]->pipe[0]);
-		if (fs[i]->pipe[1] >= 0)
-			close(fs[i]->pipe[1]);
-		fs[i]->pipe[0] = fs[i]->pipe[1] = -1;
+		pipe_put(fs[i]->pipe, !fs[i]->in_pipe);
 		free(fs[i]->buf);
 		fs[i]->buf = NULL;
 	}
@@ -96,6 +124,7 @@ void relay_free(struct conn *c)
 static ssize_t flow_read(struct flow *f)
 {
 	ssize_t n;
+	int err;
 
 	if (f->copy) {
 		if (flow_buf(f))
@@ -107,12 +136,22 @@ static ssize_t flow_read(struct flow *f)
 		f->len = (size_t)n;
 		return n;
 	}
+	if (f->pipe[0] < 0) {
+		err = pipe_get(f->pipe);
+		if (err)
+			return err;
+	}
 	n = splice(f->from, NULL, f->pipe[1], NULL, PIPE_BYTES,
 		   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	if (n >= 0) {
+	err = n < 0 ? errno : 0;
+	if (n > 0) {
 		f->in_pipe += (size_t)n;
 		return n;
 	}
+	/* Nothing came: the pipe waits in the pool meanwhile. */
+	pipe_put(f->pipe, true);
+	if (n == 0)
+		return 0;
 	/*
 	 * kTLS does not splice a control record (EINVAL), nor a record that
 	 * did not decrypt or is too large (EBADMSG, EMSGSIZE, kept in the
@@ -120,9 +159,9 @@ static ssize_t flow_read(struct flow *f)
 	 * TLS asks for one.  A renegotiation attempt is refused and the data
 	 * after it comes back here.
 	 */
-	if (!f->from_tls || (errno != EINVAL && errno != EBADMSG &&
-			     errno != EMSGSIZE))
-		return -errno;
+	if (!f->from_tls || (err != EINVAL && err != EBADMSG &&
+			     err != EMSGSIZE))
+		return -err;
 	if (flow_buf(f))
 		return -ENOMEM;
 	n = ktix_ktls_recv(f->from, f->buf, COPY_BYTES, MSG_DONTWAIT);
@@ -186,6 +225,8 @@ static enum wait flow_run(struct flow *f, unsigned int max_record, int *err,
 			f->in_pipe -= (size_t)n;
 			f->bytes += (uint64_t)n;
 			*moved = true;
+			if (!f->in_pipe)
+				pipe_put(f->pipe, true);
 			continue;
 		}
 		if (f->eof) {
