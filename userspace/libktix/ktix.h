@@ -410,7 +410,9 @@ ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
  * ktix_ktls_close() - end a connection as TLS asks
  * @fd: the kTLS socket; closed
  *
- * Sends a close_notify alert (TLS 1.2 and 1.3), then closes @fd.
+ * Sends a close_notify alert (TLS 1.2 and 1.3), then closes @fd.  When
+ * the data sent last still fills the socket's send buffer, waits for
+ * room, a second at most.
  *
  * Return: 0, or the errno of sending the alert or of close(2).
  */
@@ -421,8 +423,10 @@ int ktix_ktls_close(int fd);
  *
  * Sends a close_notify alert and shuts the write side down (a FIN
  * follows the alert): what a proxy does when its backend has closed its
- * half.  TLS 1.3 lets the peer go on writing (RFC 8446 6.1); a TLS 1.2
- * peer answers with its own close_notify.  At symbol version KTIX_1.1.
+ * half.  Waits for room to send the alert, a second at most, as
+ * ktix_ktls_close().  TLS 1.3 lets the peer go on writing (RFC 8446
+ * 6.1); a TLS 1.2 peer answers with its own close_notify.  At symbol
+ * version KTIX_1.1.
  *
  * Return: 0, or the errno of sending the alert or of shutdown(2).
  */

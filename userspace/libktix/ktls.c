@@ -242,9 +242,30 @@ ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
 	return (ssize_t)done;
 }
 
+/*
+ * The close_notify, after the last data: that data may still fill the
+ * socket's send buffer, and a non-blocking send of the alert would then
+ * fail (EAGAIN) and the peer see a FIN without it, a truncation.  So wait
+ * for room, a second at most (a peer that reads nothing gets no alert).
+ */
+static int send_close_notify(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = 0, i;
+
+	for (i = 0; i < 10; i++) {
+		err = send_alert(fd, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+		if (err != -EAGAIN)
+			return err;
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			return -errno;
+	}
+	return err;
+}
+
 int ktix_ktls_close(int fd)
 {
-	int err = send_alert(fd, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+	int err = send_close_notify(fd);
 
 	if (close(fd) < 0 && !err)
 		err = -errno;
@@ -253,7 +274,7 @@ int ktix_ktls_close(int fd)
 
 int ktix_ktls_shutdown(int fd)
 {
-	int err = send_alert(fd, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+	int err = send_close_notify(fd);
 
 	if (shutdown(fd, SHUT_WR) < 0 && !err)
 		err = -errno;
