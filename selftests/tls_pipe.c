@@ -9,7 +9,7 @@
  * -o wrote), sends standard input, then ends its half with a close_notify
  * (SSL_shutdown once: RFC 8446 6.1 lets the server go on) and writes what
  * the server sends to standard output until the server's end.  With -R
- * it resets the connection (SO_LINGER 0) after sending instead.
+ * it resets the connection (SO_LINGER 0) a second after sending instead.
  *
  * Standard error says "new" or "reused", then how the server's half
  * ended; the exit status says it too: 0 close_notify, 3 a FIN without
@@ -180,6 +180,11 @@ int main(int argc, char **argv)
 	if (reset) {
 		struct linger l = { .l_onoff = 1, .l_linger = 0 };
 
+		/*
+		 * A reset that overtakes the server's hand-off would end the
+		 * handshake, not the relay: a second for the bytes to pass.
+		 */
+		sleep(1);
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 		fprintf(stderr, "reset sent\n");
 		rc = 0;
