@@ -66,10 +66,12 @@ mkdir -p "$W/www"
 echo "hello from ktix-serve" > "$W/www/index.html"
 head -c $((10 << 20)) /dev/urandom > "$W/www/10m.bin"
 sha256sum "$W/www/10m.bin" > "$W/10m.sha256"
+# A TLS client of the tests' own (selftests/tls_pipe.c)
+TLS_PIPE=${KTIX_SELFTESTS:-$(dirname "$BIN")/selftests}/tls_pipe
 # Short-lived state for the tests that wait on it.
 "$CTL" policy set session-lifetime 1h >/dev/null
 
-ktap_plan 47
+ktap_plan 49
 
 start_ktixd a --workers 2 --deadline 3s || exit 1
 start_serve a 8443 || exit 1
@@ -505,6 +507,70 @@ http() {
 	echo "GET, HEAD, 404, 405, 400, no escape by .., %2e%2e or a symlink; keep-alive"
 }
 t "ktix-serve: GET, HEAD, keep-alive, 400, 404, 405, nothing outside the root" http
+
+# stalled_readers PORT LOG WORD N PROBE...: N clients (tls_pipe -S) that
+# send what is on standard input and then read nothing, while the command
+# PROBE (another client) runs again and again until LOG has N lines with
+# WORD (their connections closed at --idle-timeout).  Says the slowest
+# probe; fails if one took 2.5 s or more, or the N were not all closed.
+# A server that waited for room for each one's close_notify (libktix's
+# ktix_ktls_close(), a second at most) held its event loop N seconds
+# over one or two sweeps.
+stalled_readers() {
+	local port=$1 log=$2 word=$3 n=$4 i pids=() t0 t1 ms max=0 reqs=0 up
+	local input
+	shift 4
+	input=$(cat)
+	for i in $(seq "$n"); do
+		"$TLS_PIPE" -3 -S 30 127.0.0.1 "$port" <<< "$input" >/dev/null 2>"$W/stall-$port-$i.err" &
+		pids+=($!)
+	done
+	# Their handshakes first: the slow probes to find are the loop's.
+	for _ in $(seq 300); do
+		[ "$(cat "$W/stall-$port-"*.err | grep -c holding)" -ge "$n" ] && break
+		sleep 0.1
+	done
+	up=$(date +%s)
+	while [ "$(grep -c -- "$word" "$log")" -lt "$n" ] && [ $(($(date +%s) - up)) -lt 30 ]; do
+		t0=$(date +%s%N)
+		"$@" || { echo "the probe failed"; kill "${pids[@]}"; return 1; }
+		t1=$(date +%s%N)
+		ms=$(( (t1 - t0) / 1000000 ))
+		[ "$ms" -gt "$max" ] && max=$ms
+		reqs=$((reqs + 1))
+	done
+	kill "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+	echo "$(grep -c -- "$word" "$log") of $n clients that read nothing closed at --idle-timeout; $reqs probes meanwhile, the slowest $max ms"
+	[ "$(grep -c -- "$word" "$log")" -ge "$n" ] && [ "$reqs" -gt 0 ] && [ "$max" -lt 2500 ]
+}
+
+# slow_reader PORT WANT: tls_pipe -D 1 sends standard input, reads
+# nothing for a second, then reads to the end: the end of what it read
+# must be the file WANT, and the server's end a close_notify (which waits
+# for room in the loop when the last record fills the send buffer; how
+# often that happens no test decides).
+slow_reader() {
+	local rc
+	"$TLS_PIPE" -3 -D 1 127.0.0.1 "$1" > "$W/slow.out" 2> "$W/slow.err"
+	rc=$?
+	echo "a slow reader: $(stat -c %s "$W/slow.out") bytes, then $(tail -n 1 "$W/slow.err") (exit $rc)"
+	[ $rc = 0 ] && tail -c "$(stat -c %s "$2")" "$W/slow.out" | cmp -s - "$2"
+}
+
+# Sixteen clients ask for 10 MiB and read nothing: each is closed at
+# --idle-timeout without its close_notify (no room for it), and meanwhile
+# ktix-serve answers another client at once.  A slow reader still gets
+# all and the close_notify.
+serve_stalled_readers() {
+	local get=$'GET /10m.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r'
+	start_serve a 8477 --idle-timeout 2s || return 1
+	stalled_readers 8477 "$W/serve-8477.log" 'took nothing for too long' 16 \
+		curl -sS -o /dev/null --cacert "$W/ec.pem" https://localhost:8477/ \
+		<<< "$get" || return 1
+	slow_reader 8443 "$W/www/10m.bin" <<< "$get"
+}
+t "ktix-serve: clients that read nothing cost their own connections only" serve_stalled_readers
 
 hint() {
 	local h
@@ -1142,7 +1208,6 @@ start_proxy() {
 	return 1
 }
 
-TLS_PIPE=${KTIX_SELFTESTS:-$(dirname "$BIN")/selftests}/tls_pipe
 
 # 8 MiB up, then the client's close_notify; the backend sees a FIN, and
 # only then sends its 8 MiB down and closes, which the client gets as a
@@ -1284,6 +1349,27 @@ proxy_limits() {
 		grep -q '^closed' "$W/idle.out"
 }
 t "ktix-proxy: --idle-timeout closes a silent connection, --max-conns refuses one too many" proxy_limits
+
+# proxy_probe PORT: an exchange through the proxy, its reply whole
+proxy_probe() {
+	echo small | "$TLS_PIPE" -3 127.0.0.1 "$1" 2>/dev/null | cmp -s - "$W/replies/small"
+}
+
+# Sixteen clients ask the backend for 8 MiB (more than the send buffer of
+# a loopback connection and a pipe hold) and read nothing: closed at
+# --idle-timeout, while another client's exchange passes at once.  A slow
+# reader still gets all and the close_notify.
+proxy_stalled_readers() {
+	mkdir -p "$W/replies"
+	head -c $((8 << 20)) /dev/urandom > "$W/replies/8m"
+	echo "a short reply" > "$W/replies/small"
+	proxy_backend 9107 collect "$W/replies" &&
+		start_proxy 8607 127.0.0.1:9107 --idle-timeout 2s || return 1
+	stalled_readers 8607 "$W/proxy-8607.log" 'idle (--idle-timeout)' 16 \
+		proxy_probe 8607 <<< 8m || return 1
+	slow_reader 8607 "$W/replies/8m" <<< 8m
+}
+t "ktix-proxy: clients that read nothing cost their own connections only" proxy_stalled_readers
 
 # A server built outside the tree through pkg-config against an installed
 # copy of libktix (make selftests: build/pkgtest, selftests/libktix_pkg.sh)

@@ -2,7 +2,7 @@
 /*
  * tls_pipe: a TLS client for the ktix-proxy tests, on OpenSSL.
  *
- *	tls_pipe [-2|-3] [-i SESS] [-o SESS] [-R] HOST PORT < up > down
+ *	tls_pipe [-2|-3] [-i SESS] [-o SESS] [-R|-S SECS|-D SECS] HOST PORT
  *
  * Connects, makes a TLS handshake (server name "localhost", no
  * verification; -2/-3 pins TLS 1.2/1.3; -i resumes the session of a file
@@ -10,6 +10,10 @@
  * (SSL_shutdown once: RFC 8446 6.1 lets the server go on) and writes what
  * the server sends to standard output until the server's end.  With -R
  * it resets the connection (SO_LINGER 0) a second after sending instead.
+ * With -S it is a client that reads nothing: a receive buffer of 4 KiB,
+ * and after its close_notify it holds the connection SECS seconds
+ * without reading, then exits (status 0); with -D, a slow reader, it
+ * holds it so, then reads to the end as without.
  *
  * Standard error says "new" or "reused", then how the server's half
  * ended; the exit status says it too: 0 close_notify, 3 a FIN without
@@ -28,7 +32,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-static int tcp_connect(const char *host, const char *port)
+static int tcp_connect(const char *host, const char *port, int rcvbuf)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
 	int fd;
@@ -36,6 +40,9 @@ static int tcp_connect(const char *host, const char *port)
 	if (getaddrinfo(host, port, &hints, &ai))
 		return -1;
 	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	/* Before connect(2): the window offered follows it. */
+	if (fd >= 0 && rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
 		close(fd);
 		fd = -1;
@@ -107,14 +114,14 @@ static int read_all(SSL *ssl)
 int main(int argc, char **argv)
 {
 	const char *in = NULL, *out = NULL;
-	int version = 0, opt, fd, rc;
+	int version = 0, opt, fd, rc, stall = 0, delay = 0;
 	bool reset = false;
 	SSL_SESSION *sess = NULL;
 	SSL_CTX *ctx;
 	SSL *ssl;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "23i:o:R")) != -1) {
+	while ((opt = getopt(argc, argv, "23i:o:RS:D:")) != -1) {
 		switch (opt) {
 		case '2':
 			version = TLS1_2_VERSION;
@@ -131,12 +138,22 @@ int main(int argc, char **argv)
 		case 'R':
 			reset = true;
 			break;
+		case 'S':
+			stall = atoi(optarg);
+			if (stall <= 0)
+				return 1;
+			break;
+		case 'D':
+			delay = atoi(optarg);
+			if (delay <= 0)
+				return 1;
+			break;
 		default:
 			return 1;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: tls_pipe [-2|-3] [-i SESS] [-o SESS] [-R] HOST PORT\n");
+		fprintf(stderr, "usage: tls_pipe [-2|-3] [-i SESS] [-o SESS] [-R|-S SECS|-D SECS] HOST PORT\n");
 		return 1;
 	}
 	/* A write to a reset connection is an error to report, not a death. */
@@ -157,7 +174,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	fd = tcp_connect(argv[optind], argv[optind + 1]);
+	fd = tcp_connect(argv[optind], argv[optind + 1], stall || delay ? 4096 : 0);
 	if (fd < 0) {
 		perror("connect");
 		return 1;
@@ -191,6 +208,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	SSL_shutdown(ssl);
+	if (stall) {
+		fprintf(stderr, "holding the connection %d s, reading nothing\n",
+			stall);
+		sleep((unsigned int)stall);
+		rc = 0;
+		goto out;
+	}
+	if (delay)
+		sleep((unsigned int)delay);
 	rc = read_all(ssl);
 	fflush(stdout);
 	if (out) {

@@ -5,7 +5,8 @@
 # N's bytes land in DIR/N.in and one line in DIR/log says how it ended:
 # "N eof BYTES" (the proxy's FIN), "N reset BYTES" (a reset).
 #
-#   collect  read to the end, then send the file REPLY and close (FIN)
+#   collect  read to the end, then send the file REPLY and close (FIN);
+#            when REPLY is a directory, its file named by what was read
 #   reset    reset the connection at its first bytes
 #
 # Started, it writes DIR/ready.
@@ -54,8 +55,13 @@ class Handler(socketserver.BaseRequestHandler):
                     log("%d sent-reset %d" % (n, got))
                     return
         log("%d %s %d" % (n, end, got))
-        if end == "eof" and reply:
-            with open(reply, "rb") as f:
+        path = reply
+        if end == "eof" and reply and os.path.isdir(reply):
+            with open(os.path.join(out, "%d.in" % n), "rb") as f:
+                name = os.path.basename(f.read().decode(errors="replace").strip())
+            path = os.path.join(reply, name) if name else None
+        if end == "eof" and path and os.path.isfile(path):
+            with open(path, "rb") as f:
                 s.sendall(f.read())
         s.close()
 

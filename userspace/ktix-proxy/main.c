@@ -115,8 +115,8 @@ enum end { END_CLOSE, END_NOTIFY, END_RESET };
 
 /*
  * Ends @c; the client's socket is closed as @client_end says (a close
- * after an orderly end, a close_notify first, or a reset), the backend's
- * with a FIN, or a reset with @reset_backend.  Closing a socket takes it
+ * after an orderly end, a close_notify first if it fits now, or a reset),
+ * the backend's with a FIN, or a reset with @reset_backend.  Closing a socket takes it
  * out of the epoll set: neither is ever shared with ktixd by then.  The
  * memory goes at the end of the loop's round (reap()).
  */
@@ -125,8 +125,8 @@ static void conn_free(struct conn *c, enum end client_end, bool reset_backend)
 	if (client_end == END_RESET)
 		close_reset(c->cfd);
 	else if (client_end == END_NOTIFY)
-		ktix_ktls_close(c->cfd);
-	else
+		ktix_ktls_close_notify(c->cfd);
+	if (client_end != END_RESET)
 		close(c->cfd);
 	if (c->bfd >= 0 && reset_backend)
 		close_reset(c->bfd);
@@ -168,10 +168,13 @@ static void conn_linger(struct conn *c, bool notify)
 		c->bfd = -1;
 	}
 	relay_free(c);
+	/*
+	 * Without waiting: the client's send buffer is empty here unless it
+	 * read nothing until --idle-timeout, and then it gets no alert.
+	 */
 	if (notify)
-		ktix_ktls_shutdown(c->cfd);
-	else
-		shutdown(c->cfd, SHUT_WR);
+		ktix_ktls_close_notify(c->cfd);
+	shutdown(c->cfd, SHUT_WR);
 	c->state = ST_CLOSING;
 	c->deadline = ktix_now_ms() + 1000;
 	if (!side_watch(&c->cs, c->cfd, EPOLLRDHUP))

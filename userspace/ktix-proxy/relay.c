@@ -230,11 +230,15 @@ static enum wait flow_run(struct flow *f, unsigned int max_record, int *err,
 			continue;
 		}
 		if (f->eof) {
+			/*
+			 * The client's close_notify waits for room, as the
+			 * bytes before it do: never in this loop.
+			 */
+			if (!f->shut && f->to_tls &&
+			    ktix_ktls_close_notify(f->to) == -EAGAIN)
+				return W_OUT;
 			if (!f->shut) {
-				if (f->to_tls)
-					ktix_ktls_shutdown(f->to);
-				else
-					shutdown(f->to, SHUT_WR);
+				shutdown(f->to, SHUT_WR);
 				f->shut = true;
 			}
 			return W_END;

@@ -94,19 +94,41 @@ static void unwatch(struct conn *c)
  * No EPOLL_CTL_DEL: closing the last descriptor of a socket takes it out
  * of the epoll set, and a connection is only ever in the set while ktixd
  * holds no copy (ktixd closes its copy before it answers; during a
- * handshake or a key update the connection is out of the set).
+ * handshake or a key update the connection is out of the set).  With
+ * @tls, a close_notify first if it fits the send buffer now: nothing here
+ * waits for a client (a full buffer at an error or a deadline is a client
+ * that reads nothing; conn_end() waits in the loop for one that does).
  */
 static void conn_close(struct conn *c, bool tls)
 {
 	if (c->file >= 0)
 		close(c->file);
 	if (tls)
-		ktix_ktls_close(c->fd);
-	else
-		close(c->fd);
+		ktix_ktls_close_notify(c->fd);
+	close(c->fd);
 	conns[c->fd] = NULL;
 	n_conns--;
 	free(c);
+}
+
+/*
+ * The orderly end, after the last answer: its close_notify, and the
+ * close.  Where the answer still fills the send buffer the alert waits
+ * (ST_NOTIFY) for room, as long as the answer's own bytes would
+ * (--idle-timeout): a FIN without it would read as a truncation.
+ */
+static void conn_end(struct conn *c)
+{
+	if (ktix_ktls_close_notify(c->fd) != -EAGAIN) {
+		conn_close(c, false);
+		return;
+	}
+	if (c->state != ST_NOTIFY) {
+		c->state = ST_NOTIFY;
+		c->deadline = ktix_now_ms() + idle_ms;
+	}
+	if (!watch(c, EPOLLOUT))
+		conn_close(c, false);
 }
 
 /*
@@ -149,7 +171,7 @@ static void sweep(void)
 			why = "no answer from ktixd in time (--handshake-timeout)";
 		else if (c->state == ST_KEY_UPDATE)
 			why = "no answer from ktixd to a key update in time (--handshake-timeout)";
-		else if (c->state == ST_SEND)
+		else if (c->state == ST_SEND || c->state == ST_NOTIFY)
 			why = "the client took nothing for too long (--idle-timeout)";
 		else if (c->in_request)
 			why = "no whole request header in time (--header-timeout)";
@@ -250,7 +272,7 @@ static void conn_read(struct conn *c)
 		return;
 	}
 	if (n == 0) {
-		conn_close(c, true);
+		conn_end(c);
 		return;
 	}
 	/* The first bytes of a request: the whole header has its time. */
@@ -344,7 +366,7 @@ static void conn_send(struct conn *c)
 		c->file = -1;
 	}
 	if (!c->keep_alive) {
-		conn_close(c, true);
+		conn_end(c);
 		return;
 	}
 	/* The next request, which may have come with this one. */
@@ -670,6 +692,8 @@ static void serve_events(int *lfd)
 			conn_read(c);
 		} else if (c->state == ST_SEND) {
 			conn_send(c);
+		} else if (c->state == ST_NOTIFY) {
+			conn_end(c);
 		} else if (c->state == ST_CLOSING) {
 			conn_close(c, false);
 		}

@@ -21,10 +21,13 @@
 
 /*
  * ST_KEY_UPDATE: the client's KeyUpdate is with ktixd; nothing is read or
- * written until its answer.  ST_CLOSING: an alert went out; waiting for
- * the client to close.
+ * written until its answer.  ST_NOTIFY: the last answer is sent; its
+ * close_notify waits for room in the send buffer.  ST_CLOSING: an alert
+ * went out; waiting for the client to close.
  */
-enum state { ST_HANDSHAKE, ST_READ, ST_SEND, ST_KEY_UPDATE, ST_CLOSING };
+enum state {
+	ST_HANDSHAKE, ST_READ, ST_SEND, ST_KEY_UPDATE, ST_NOTIFY, ST_CLOSING
+};
 
 struct conn {
 	int fd;

@@ -412,7 +412,8 @@ ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
  *
  * Sends a close_notify alert (TLS 1.2 and 1.3), then closes @fd.  When
  * the data sent last still fills the socket's send buffer, waits for
- * room, a second at most.
+ * room, a second at most: a server with an event loop, whose peers may
+ * read nothing, uses ktix_ktls_close_notify() and waits in its loop.
  *
  * Return: 0, or the errno of sending the alert or of close(2).
  */
@@ -431,6 +432,23 @@ int ktix_ktls_close(int fd);
  * Return: 0, or the errno of sending the alert or of shutdown(2).
  */
 int ktix_ktls_shutdown(int fd);
+/**
+ * ktix_ktls_close_notify() - send a close_notify alert, without waiting
+ * @fd: the kTLS socket; left open
+ *
+ * What ktix_ktls_close() and ktix_ktls_shutdown() send, for an event loop
+ * that must never block on a peer that does not read: it never waits,
+ * whatever the socket's O_NONBLOCK.  On -EAGAIN nothing was sent: the
+ * data sent last fills the send buffer; wait for EPOLLOUT (the peer
+ * reading) and call it again, then close(2) or shutdown(2) the socket.
+ * A peer that reads nothing until the loop's own deadline gets a FIN
+ * without the alert, as a truncated stream should look.  At symbol
+ * version KTIX_1.1.
+ *
+ * Return: 0; -EAGAIN; or another errno of sendmsg(2) (-EPIPE when the
+ * write side is already shut down).
+ */
+int ktix_ktls_close_notify(int fd);
 /**
  * ktix_ktls_can_rekey() - whether this kernel's kTLS takes new keys
  *

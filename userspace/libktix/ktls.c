@@ -242,11 +242,17 @@ ssize_t ktix_ktls_send(int fd, const void *buf, size_t len, int flags,
 	return (ssize_t)done;
 }
 
+int ktix_ktls_close_notify(int fd)
+{
+	return send_alert(fd, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+}
+
 /*
  * The close_notify, after the last data: that data may still fill the
  * socket's send buffer, and a non-blocking send of the alert would then
  * fail (EAGAIN) and the peer see a FIN without it, a truncation.  So wait
  * for room, a second at most (a peer that reads nothing gets no alert).
+ * An event loop must not wait here: it uses ktix_ktls_close_notify().
  */
 static int send_close_notify(int fd)
 {
@@ -254,7 +260,7 @@ static int send_close_notify(int fd)
 	int err = 0, i;
 
 	for (i = 0; i < 10; i++) {
-		err = send_alert(fd, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+		err = ktix_ktls_close_notify(fd);
 		if (err != -EAGAIN)
 			return err;
 		if (poll(&p, 1, 100) < 0 && errno != EINTR)
