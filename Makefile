@@ -55,7 +55,8 @@ MHD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
 #   libktix-nl   the netlink client of the module (ktix_nl.h, libnl-genl-3)
 #   libktix-tls  record keys from OpenSSL (ktix_tls.h, ktix_keys.h)
 # and, not installed, what the programs share beside (userspace/common:
-# libktix-common.a, reading numbers with units).
+# libktix-common.a, reading numbers with units, addresses, the event
+# loops' client of ktixd; it comes before libktix.a on a link line).
 LIBK := userspace/libktix
 LIBNL := userspace/libktix-nl
 LIBTLS := userspace/libktix-tls
@@ -141,7 +142,7 @@ INC_ALL := -I$(LIBK) -I$(LIBNL) -I$(LIBTLS) $(NL_CFLAGS)
 $(B)/obj/$(LIBK)/%.o: INC = $(INC_K)
 $(B)/obj/$(LIBNL)/%.o: INC = $(INC_NL)
 $(B)/obj/$(LIBTLS)/%.o: INC = -I$(LIBTLS)
-$(B)/obj/$(COMMON)/%.o: INC = -I$(COMMON)
+$(B)/obj/$(COMMON)/%.o: INC = -I$(COMMON) $(INC_K)
 $(B)/obj/userspace/ktix-serve/%.o: INC = $(INC_K) -I$(COMMON)
 $(B)/obj/userspace/ktix-proxy/%.o: INC = $(INC_K) -I$(COMMON)
 $(B)/obj/userspace/ktixctl/%.o: INC = -I$(LIBK) -I$(LIBNL) -I$(COMMON) $(NL_CFLAGS)
@@ -208,11 +209,11 @@ $(B)/bin/ktixd: $(D_OBJS) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS) $(MHD_LIBS) -lpthread
 
-$(B)/bin/ktix-serve: $(SERVE_OBJS) $(B)/lib/libktix.a $(LIBCOMMON)
+$(B)/bin/ktix-serve: $(SERVE_OBJS) $(LIBCOMMON) $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^ -lhttp_parser
 
-$(B)/bin/ktix-proxy: $(PROXY_OBJS) $(B)/lib/libktix.a $(LIBCOMMON)
+$(B)/bin/ktix-proxy: $(PROXY_OBJS) $(LIBCOMMON) $(B)/lib/libktix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KTIX_LDFLAGS) -o $@ $^
 
@@ -403,5 +404,5 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build build-san build-fuzz build-deb
 
--include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(FLEETD_OBJS:.o=.d) $(KSFT_BINS:=.d) \
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(LIBNL_OBJS:.o=.d) $(LIBTLS_OBJS:.o=.d) $(COMMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(D_OBJS:.o=.d) $(SERVE_OBJS:.o=.d) $(PROXY_OBJS:.o=.d) $(FLEETD_OBJS:.o=.d) $(KSFT_BINS:=.d) \
 	$(wildcard $(B)/obj/bench/*.d)

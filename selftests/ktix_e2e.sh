@@ -1018,19 +1018,7 @@ nginx_tickets() {
 	mkdir -p "$ng"
 	head -c 48 /dev/urandom > "$ng/ticket.key"
 	"$CTL" key import "$ng/ticket.key" || return 1
-	cat > "$ng/nginx.conf" <<EOF
-user root;
-worker_processes 1;
-pid $ng/nginx.pid;
-error_log $ng/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $ng/body;
-	proxy_temp_path $ng/proxy;
-	fastcgi_temp_path $ng/fastcgi;
-	uwsgi_temp_path $ng/uwsgi;
-	scgi_temp_path $ng/scgi;
+	nginx_start "$ng" 8472 <<EOF || return 1
 	server {
 		listen 127.0.0.1:8472 ssl;
 		ssl_certificate $W/ec.pem;
@@ -1040,10 +1028,7 @@ http {
 		ssl_session_ticket_key $ng/ticket.key;
 		location / { return 200 "hello-from-nginx\n"; }
 	}
-}
 EOF
-	nginx -c "$ng/nginx.conf" -e "$ng/error.log" || { cat "$ng/error.log"; return 1; }
-	wait_listen 8472 || { kill "$(cat "$ng/nginx.pid")"; return 1; }
 	# The 48-byte key, then an 80-byte one (nginx reloaded with it): each
 	# imported as the primary, and nginx's tickets under each resume.
 	for len in 48 80; do
@@ -1086,7 +1071,7 @@ EOF
 		stop serve-8475
 		stop n
 	fi
-	kill "$(cat "$ng/nginx.pid")"
+	nginx_stop "$ng"
 	[ "$ok" = 6 ]
 }
 t "nginx and ktixd resume each other's TLS 1.2 and 1.3 tickets under imported 48- and 80-byte keys" nginx_tickets
@@ -1180,15 +1165,8 @@ t "SSLKEYLOGFILE: tshark decrypts full and resumed kTLS connections, TLS 1.2 and
 proxy_backend() {
 	local d=$W/be-$1
 	mkdir -p "$d"
-	python3 selftests/lib/proxy_backend.py "$1" "$d" "${@:2}" >/dev/null 2>>"$d/stderr" &
-	echo $! > "$W/be-$1.pid"
-	disown
-	for _ in $(seq 50); do
-		[ -e "$d/ready" ] && return 0
-		sleep 0.1
-	done
-	echo "the backend on $1 did not start"; cat "$d/stderr"
-	return 1
+	start_bg "$d/out" ready "$W/be-$1.pid" \
+		python3 selftests/lib/proxy_backend.py "$1" "$d" "${@:2}"
 }
 
 # start_proxy PORT BACKEND [OPTION...]: ktix-proxy on 127.0.0.1:PORT for
@@ -1196,18 +1174,10 @@ proxy_backend() {
 start_proxy() {
 	local port=$1 backend=$2
 	shift 2
-	"$BIN/ktix-proxy" --listen "127.0.0.1:$port" --backend "$backend" \
-		--socket "$W/a.sock" "$@" >>"$W/proxy-$port.log" 2>&1 &
-	echo $! > "$W/proxy-$port.pid"
-	disown
-	for _ in $(seq 100); do
-		grep -q proxying "$W/proxy-$port.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$W/proxy-$port.log"
-	return 1
+	start_bg "$W/proxy-$port.log" proxying "$W/proxy-$port.pid" \
+		"$BIN/ktix-proxy" --listen "127.0.0.1:$port" --backend "$backend" \
+		--socket "$W/a.sock" "$@"
 }
-
 
 # 8 MiB up, then the client's close_notify; the backend sees a FIN, and
 # only then sends its 8 MiB down and closes, which the client gets as a
@@ -1250,34 +1220,19 @@ t "ktix-proxy: 8 MiB each way arrives whole, TLS 1.2 and 1.3, full and resumed, 
 # and port, and the address curl reached.
 proxy_nginx() {
 	local ng=$W/ngp out port
-	mkdir -p "$ng"
-	cat > "$ng/nginx.conf" <<EOF
-user root;
-worker_processes 1;
-pid $ng/nginx.pid;
-error_log $ng/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log $ng/access.log;
-	client_body_temp_path $ng/body;
-	proxy_temp_path $ng/proxy;
-	fastcgi_temp_path $ng/fastcgi;
-	uwsgi_temp_path $ng/uwsgi;
-	scgi_temp_path $ng/scgi;
+	nginx_start "$ng" 9102 <<EOF || return 1
 	server {
 		listen 127.0.0.1:9102 proxy_protocol;
 		location / {
 			return 200 "from=\$proxy_protocol_addr:\$proxy_protocol_port to=\$proxy_protocol_server_addr:\$proxy_protocol_server_port uri=\$request_uri x=\$http_x_ktix\n";
 		}
 	}
-}
 EOF
-	nginx -c "$ng/nginx.conf" -e "$ng/error.log" || { cat "$ng/error.log"; return 1; }
-	wait_listen 9102 && start_proxy 8602 127.0.0.1:9102 --proxy-v2 --alpn http/1.1 ||
-		{ kill "$(cat "$ng/nginx.pid")"; return 1; }
+	start_proxy 8602 127.0.0.1:9102 --proxy-v2 --alpn http/1.1 ||
+		{ nginx_stop "$ng"; return 1; }
 	out=$(curl -sS --cacert "$W/ec.pem" -H 'X-Ktix: through' \
 		-w 'port=%{local_port}' "https://localhost:8602/a/b?c=d")
-	kill "$(cat "$ng/nginx.pid")"
+	nginx_stop "$ng"
 	echo "nginx: ${out%port=*}"
 	echo "proxy: $(tail -n 1 "$W/proxy-8602.log")"
 	port=${out##*port=}

@@ -71,21 +71,63 @@ start_ktixd() {
 	return 1
 }
 
-# start_serve NAME PORT [OPTION...]: a ktix-serve on 127.0.0.1:PORT using
-# ktixd NAME
-start_serve() {
-	local i name=$1 port=$2
-	shift 2
-	"$BIN/ktix-serve" --listen "127.0.0.1:$port" --root "$W/www" \
-		--socket "$W/$name.sock" "$@" >>"$W/serve-$port.log" 2>&1 &
-	echo $! > "$W/serve-$port.pid"
+# start_bg LOG WORD PIDFILE CMD...: CMD in the background, its output
+# appended to LOG and its pid in PIDFILE; waits (10 s at most) for WORD
+# in LOG, and shows LOG if it does not come
+start_bg() {
+	local log=$1 word=$2 pidfile=$3 i
+	shift 3
+	"$@" >>"$log" 2>&1 &
+	echo $! > "$pidfile"
 	disown
 	for i in $(seq 100); do
-		grep -q serving "$W/serve-$port.log" 2>/dev/null && return 0
+		grep -q -- "$word" "$log" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	cat "$W/serve-$port.log"
+	cat "$log"
 	return 1
+}
+
+# start_serve NAME PORT [OPTION...]: a ktix-serve on 127.0.0.1:PORT using
+# ktixd NAME, its output in $W/serve-PORT.log
+start_serve() {
+	local name=$1 port=$2
+	shift 2
+	start_bg "$W/serve-$port.log" serving "$W/serve-$port.pid" \
+		"$BIN/ktix-serve" --listen "127.0.0.1:$port" --root "$W/www" \
+		--socket "$W/$name.sock" "$@"
+}
+
+# nginx_start DIR PORT < SERVER: nginx (Debian's, as root, one worker)
+# with its files in DIR and the server block on standard input inside its
+# http block; waits until PORT listens.  Stop it with nginx_stop DIR.
+nginx_start() {
+	local ng=$1
+	mkdir -p "$ng"
+	{
+		cat <<EOF
+user root;
+worker_processes 1;
+pid $ng/nginx.pid;
+error_log $ng/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log $ng/access.log;
+	client_body_temp_path $ng/body;
+	proxy_temp_path $ng/proxy;
+	fastcgi_temp_path $ng/fastcgi;
+	uwsgi_temp_path $ng/uwsgi;
+	scgi_temp_path $ng/scgi;
+EOF
+		cat
+		echo "}"
+	} > "$ng/nginx.conf"
+	nginx -c "$ng/nginx.conf" -e "$ng/error.log" || { cat "$ng/error.log"; return 1; }
+	wait_listen "$2" || { nginx_stop "$ng"; return 1; }
+}
+
+nginx_stop() {
+	kill "$(cat "$1/nginx.pid")" 2>/dev/null
 }
 
 # stop NAME: kill -9 the daemon of NAME.pid and wait until it is gone

@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ktix_loop.h"
 #include "proxy.h"
 #include "ktix_units.h"
 
@@ -44,8 +45,7 @@ static struct ktix_options options;
 static struct conn *conns[MAX_FDS];
 static uint32_t generation;
 static int epfd, max_fd = -1;
-static struct ktix_client *client;
-static const char *sock_path;
+static struct ktix_loop_client helper;
 static volatile sig_atomic_t stop;
 /* Connections closed in this round of the loop, freed at its end. */
 static struct conn *dead;
@@ -60,19 +60,14 @@ bool side_watch(struct side *s, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = s };
 
-	if (!events) {
-		if (s->in_set && epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) < 0)
-			return false;
-		s->in_set = false;
+	int op = !s->watched ? EPOLL_CTL_ADD :
+		 !events ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+
+	if (s->watched == events)
 		return true;
-	}
-	if (s->watched == events && s->in_set)
-		return true;
-	if (epoll_ctl(epfd, s->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
-		      &ev) < 0)
+	if (epoll_ctl(epfd, op, fd, &ev) < 0)
 		return false;
 	s->watched = events;
-	s->in_set = true;
 	return true;
 }
 
@@ -288,8 +283,6 @@ static void handshake_answer(struct conn *c, const struct ktix_result *r)
 		return;
 	}
 	c->res = *r;
-	/* The sealed secrets are for key updates, which this does not follow. */
-	memset(c->res.secrets, 0, sizeof(c->res.secrets));
 	backend_connect(c);
 }
 
@@ -297,28 +290,14 @@ static void handshake_answers(void)
 {
 	struct ktix_result r;
 
-	while (ktix_handshake_complete(client, &r) == 0) {
-		int fd = (int)(r.cookie & 0xffffffff);
+	while (ktix_handshake_complete(helper.client, &r) == 0) {
+		int fd = ktix_cookie_fd(r.cookie);
 		struct conn *c = fd >= 0 && fd < MAX_FDS ? conns[fd] : NULL;
 
-		if (c && c->gen == (uint32_t)(r.cookie >> 32) &&
+		if (c && c->gen == ktix_cookie_gen(r.cookie) &&
 		    c->state == ST_HANDSHAKE)
 			handshake_answer(c, &r);
 	}
-}
-
-/* Connects to ktixd, again after it went away. */
-static int client_connect(void)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &client };
-	int err = ktix_client_open(sock_path, &client);
-
-	if (err) {
-		client = NULL;
-		return err;
-	}
-	epoll_ctl(epfd, EPOLL_CTL_ADD, ktix_client_fd(client), &ev);
-	return 0;
 }
 
 /* ktixd went away: the handshakes it had are lost. */
@@ -327,9 +306,7 @@ static void client_lost(void)
 	int fd;
 
 	fprintf(stderr, "ktix-proxy: ktixd went away; reconnecting at the next connection\n");
-	epoll_ctl(epfd, EPOLL_CTL_DEL, ktix_client_fd(client), NULL);
-	ktix_client_close(client);
-	client = NULL;
+	ktix_loop_drop(&helper);
 	for (fd = 0; fd <= max_fd; fd++) {
 		if (conns[fd] && conns[fd]->state == ST_HANDSHAKE) {
 			conn_log(conns[fd], "ktixd went away");
@@ -404,10 +381,10 @@ static void accept_one(int lfd)
 	getsockname(fd, (struct sockaddr *)&c->laddr, &sl);
 	ktix_addr_str(&ss, c->peer, sizeof(c->peer));
 	conns[fd] = c;
-	err = client ? 0 : client_connect();
+	err = helper.client ? 0 : ktix_loop_connect(&helper);
 	if (!err)
-		err = ktix_handshake_submit(client, fd, &options,
-					    (uint64_t)c->gen << 32 | (uint32_t)fd);
+		err = ktix_handshake_submit(helper.client, fd, &options,
+					    ktix_cookie(c->gen, fd));
 	if (err) {
 		conn_log(c, "handing it to ktixd: %s", strerror(-err));
 		conn_free(c, END_CLOSE, false);
@@ -462,8 +439,8 @@ static void proxy_events(int *lfd)
 
 		if (p == lfd) {
 			accept_one(*lfd);
-		} else if (p == &client) {
-			if (!client)
+		} else if (p == &helper) {
+			if (!helper.client)
 				continue;
 			handshake_answers();
 			if (evs[i].events & (EPOLLHUP | EPOLLERR))
@@ -540,7 +517,7 @@ static int parse_args(int argc, char **argv, const char **listen_spec,
 			*backend_spec = optarg;
 			break;
 		case 's':
-			sock_path = optarg;
+			helper.path = optarg;
 			break;
 		case 'P':
 			conf.proxy_v2 = true;
@@ -640,10 +617,11 @@ int main(int argc, char **argv)
 	conf.backend_name = backend_spec;
 	options.timeout_ms = conf.handshake_ms;
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	err = client_connect();
+	helper.epfd = epfd;
+	err = ktix_loop_connect(&helper);
 	if (err) {
 		fprintf(stderr, "ktix-proxy: ktixd at %s: %s (is ktixd running?)\n",
-			sock_path ? sock_path : KTIX_HELPER_SOCKET,
+			helper.path ? helper.path : KTIX_HELPER_SOCKET,
 			strerror(-err));
 		return 1;
 	}
@@ -684,7 +662,7 @@ int main(int argc, char **argv)
 			  END_CLOSE : END_NOTIFY, false);
 	}
 	reap();
-	ktix_client_close(client);
+	ktix_loop_drop(&helper);
 	freeaddrinfo(backend);
 	close(lfd);
 	close(epfd);

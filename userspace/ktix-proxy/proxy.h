@@ -39,7 +39,7 @@ enum state { ST_HANDSHAKE, ST_CONNECT, ST_RELAY, ST_CLOSING, ST_DEAD };
  */
 struct flow {
 	int from, to;
-	bool from_tls, to_tls;	/* the client's side (kTLS) */
+	bool from_tls;		/* from the client's side (kTLS); else to it */
 	int pipe[2];		/* lent while bytes are in it; else -1 */
 	size_t in_pipe;
 	char *buf;		/* COPY_BYTES, made when first needed */
@@ -55,8 +55,7 @@ struct flow {
 struct side {
 	struct conn *c;
 	bool backend;
-	uint32_t watched;	/* the events asked for */
-	bool in_set;		/* in the epoll set: only while it asks */
+	uint32_t watched;	/* the events asked for; 0: not in the set */
 };
 
 struct conn {

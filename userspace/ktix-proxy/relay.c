@@ -85,7 +85,6 @@ static void flow_init(struct flow *f, int from, int to, bool from_tls)
 	f->from = from;
 	f->to = to;
 	f->from_tls = from_tls;
-	f->to_tls = !from_tls;
 	f->pipe[0] = f->pipe[1] = -1;
 }
 
@@ -185,7 +184,7 @@ static enum wait flow_run(struct flow *f, unsigned int max_record, int *err,
 		ssize_t n;
 
 		if (f->off < f->len) {
-			if (f->to_tls) {
+			if (!f->from_tls) {
 				n = ktix_ktls_send(f->to, f->buf + f->off,
 						   f->len - f->off,
 						   MSG_DONTWAIT | MSG_NOSIGNAL,
@@ -234,7 +233,7 @@ static enum wait flow_run(struct flow *f, unsigned int max_record, int *err,
 			 * The client's close_notify waits for room, as the
 			 * bytes before it do: never in this loop.
 			 */
-			if (!f->shut && f->to_tls &&
+			if (!f->shut && !f->from_tls &&
 			    ktix_ktls_close_notify(f->to) == -EAGAIN)
 				return W_OUT;
 			if (!f->shut) {

@@ -39,6 +39,7 @@
 #include <http_parser.h>
 
 #include "ktix.h"
+#include "ktix_loop.h"
 #include "ktix_net.h"
 #include "ktix_units.h"
 #include "serve.h"
@@ -58,8 +59,7 @@ static int key_updates = KU_AUTO;
 static struct conn *conns[MAX_FDS];
 static uint32_t generation;
 static int root_fd, epfd;
-static struct ktix_client *client;
-static const char *sock_path;
+static struct ktix_loop_client helper;
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -221,10 +221,9 @@ static void conn_parse(struct conn *c)
 /* The client's KeyUpdate: to ktixd, and nothing else until it answers. */
 static void key_update_start(struct conn *c, bool requested)
 {
-	int err = client ? ktix_key_update_submit(client, c->fd, c->secrets,
-						  requested,
-						  (uint64_t)c->gen << 32 |
-						  (uint32_t)c->fd) :
+	int err = helper.client ?
+		  ktix_key_update_submit(helper.client, c->fd, c->secrets,
+					 requested, ktix_cookie(c->gen, c->fd)) :
 		  -ENOTCONN;
 
 	if (err) {
@@ -445,11 +444,11 @@ static void handshake_answers(void)
 {
 	struct ktix_result r;
 
-	while (ktix_handshake_complete(client, &r) == 0) {
-		int fd = (int)(r.cookie & 0xffffffff);
+	while (ktix_handshake_complete(helper.client, &r) == 0) {
+		int fd = ktix_cookie_fd(r.cookie);
 		struct conn *c = fd >= 0 && fd < MAX_FDS ? conns[fd] : NULL;
 
-		if (!c || c->gen != (uint32_t)(r.cookie >> 32))
+		if (!c || c->gen != ktix_cookie_gen(r.cookie))
 			continue;
 		if (c->state == ST_HANDSHAKE)
 			handshake_answer(c, &r);
@@ -458,29 +457,13 @@ static void handshake_answers(void)
 	}
 }
 
-/* Connects to ktixd, again after it went away. */
-static int client_connect(void)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &client };
-	int err = ktix_client_open(sock_path, &client);
-
-	if (err) {
-		client = NULL;
-		return err;
-	}
-	epoll_ctl(epfd, EPOLL_CTL_ADD, ktix_client_fd(client), &ev);
-	return 0;
-}
-
 /* ktixd went away: the handshakes it had are lost. */
 static void client_lost(void)
 {
 	int fd;
 
 	fprintf(stderr, "ktix-serve: ktixd went away; reconnecting at the next connection\n");
-	epoll_ctl(epfd, EPOLL_CTL_DEL, ktix_client_fd(client), NULL);
-	ktix_client_close(client);
-	client = NULL;
+	ktix_loop_drop(&helper);
 	for (fd = 0; fd < MAX_FDS; fd++) {
 		if (conns[fd] && conns[fd]->state == ST_HANDSHAKE)
 			conn_close(conns[fd], false);
@@ -513,10 +496,10 @@ static void accept_one(int lfd)
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	conns[fd] = c;
-	err = client ? 0 : client_connect();
+	err = helper.client ? 0 : ktix_loop_connect(&helper);
 	if (!err)
-		err = ktix_handshake_submit(client, fd, &options,
-					    (uint64_t)c->gen << 32 | (uint32_t)fd);
+		err = ktix_handshake_submit(helper.client, fd, &options,
+					    ktix_cookie(c->gen, fd));
 	if (err) {
 		printf("%s: handing it to ktixd: %s\n", c->peer, strerror(-err));
 		conn_close(c, false);
@@ -633,7 +616,7 @@ static int parse_args(int argc, char **argv, const char **listen_spec,
 			*root = optarg;
 			break;
 		case 's':
-			sock_path = optarg;
+			helper.path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -682,8 +665,8 @@ static void serve_events(int *lfd)
 
 		if (p == lfd) {
 			accept_one(*lfd);
-		} else if (p == &client) {
-			if (!client)
+		} else if (p == &helper) {
+			if (!helper.client)
 				continue;
 			handshake_answers();
 			if (evs[i].events & (EPOLLHUP | EPOLLERR))
@@ -717,10 +700,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	err = client_connect();
+	helper.epfd = epfd;
+	err = ktix_loop_connect(&helper);
 	if (err) {
 		fprintf(stderr, "ktix-serve: ktixd at %s: %s (is ktixd running?)\n",
-			sock_path ? sock_path : KTIX_HELPER_SOCKET,
+			helper.path ? helper.path : KTIX_HELPER_SOCKET,
 			strerror(-err));
 		return 1;
 	}
@@ -749,7 +733,7 @@ int main(int argc, char **argv)
 		if (conns[i])
 			conn_close(conns[i], conns[i]->state != ST_HANDSHAKE &&
 				   conns[i]->state != ST_CLOSING);
-	ktix_client_close(client);
+	ktix_loop_drop(&helper);
 	close(lfd);
 	close(epfd);
 	close(root_fd);

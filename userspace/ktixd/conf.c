@@ -50,6 +50,8 @@ void conf_free(struct ktixd_config *c)
 	free(c->socket_group);
 	free(c->keylog_file);
 	free(c->metrics);
+	if (c->metrics_ai)
+		freeaddrinfo(c->metrics_ai);
 	free(c->sid_context);
 	memset(c, 0, sizeof(*c));
 }
@@ -395,7 +397,7 @@ int conf_load(struct ktixd_config *c, const char *path, bool must_exist)
 	return err;
 }
 
-int conf_check(const struct ktixd_config *c)
+int conf_check(struct ktixd_config *c)
 {
 	unsigned int i;
 
@@ -440,15 +442,15 @@ int conf_check(const struct ktixd_config *c)
 			return -EINVAL;
 		}
 	}
-	if (c->metrics) {
-		struct addrinfo *ai;
+	/* Once: a name could resolve otherwise when the server starts. */
+	if (c->metrics && !c->metrics_ai) {
 		char why[320];
 
-		if (ktix_resolve_tcp(c->metrics, 0, &ai, why, sizeof(why))) {
+		if (ktix_resolve_tcp(c->metrics, 0, &c->metrics_ai, why,
+				     sizeof(why))) {
 			fprintf(stderr, "ktixd: metrics: %s\n", why);
 			return -EINVAL;
 		}
-		freeaddrinfo(ai);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netdb.h>
 #include <sys/types.h>
 
 #include <openssl/ssl.h>
@@ -52,6 +53,7 @@ struct ktixd_config {
 	bool core_dumps;		/* stay dumpable, for debugging */
 	char *keylog_file;		/* NULL: SSLKEYLOGFILE, or none */
 	char *metrics;			/* "ADDR:PORT" of /metrics, or NULL */
+	struct addrinfo *metrics_ai;	/* it, as conf_check() resolved it */
 	char *sid_context;		/* session-id-context, or NULL */
 	unsigned int max_age;		/* session-max-age, seconds */
 	bool verbose;
@@ -63,8 +65,8 @@ int conf_load(struct ktixd_config *c, const char *path, bool must_exist);
 /* Applies one "key = value" setting; why is set on error. */
 int conf_set(struct ktixd_config *c, const char *key, const char *value,
 	     char *why, size_t why_len);
-/* Checks the whole; prints what is wrong. */
-int conf_check(const struct ktixd_config *c);
+/* Checks the whole, resolving the metrics address; prints what is wrong. */
+int conf_check(struct ktixd_config *c);
 void conf_free(struct ktixd_config *c);
 /* "10s", "500ms", "2m": milliseconds. */
 int parse_ms(const char *s, unsigned int *out);

@@ -23,7 +23,6 @@
 
 #include <microhttpd.h>
 
-#include "ktix_net.h"
 #include "ktix_nl.h"
 #include "ktixd.h"
 
@@ -145,16 +144,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 int metrics_start(const struct ktixd_config *c)
 {
-	struct addrinfo *ai;
+	const struct addrinfo *ai = c->metrics_ai;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	char why[320];
 
-	if (!c->metrics)
+	/* None given (conf_check() resolved the one given). */
+	if (!ai)
 		return 0;
-	if (ktix_resolve_tcp(c->metrics, 0, &ai, why, sizeof(why))) {
-		log_msg(LOG_ERR, "metrics: %s", why);
-		return -EINVAL;
-	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
@@ -167,7 +162,6 @@ int metrics_start(const struct ktixd_config *c)
 				   (size_t)METRICS_CONN_MEMORY,
 				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				   MHD_OPTION_END);
-	freeaddrinfo(ai);
 	if (!daemon_) {
 		log_msg(LOG_ERR, "metrics: cannot serve on %s (in use, or not an address of this host?)",
 			c->metrics);
