@@ -59,7 +59,6 @@ static void on_signal(int sig)
 bool side_watch(struct side *s, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = s };
-
 	int op = !s->watched ? EPOLL_CTL_ADD :
 		 !events ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
 
@@ -111,9 +110,9 @@ enum end { END_CLOSE, END_NOTIFY, END_RESET };
 /*
  * Ends @c; the client's socket is closed as @client_end says (a close
  * after an orderly end, a close_notify first if it fits now, or a reset),
- * the backend's with a FIN, or a reset with @reset_backend.  Closing a socket takes it
- * out of the epoll set: neither is ever shared with ktixd by then.  The
- * memory goes at the end of the loop's round (reap()).
+ * the backend's with a FIN, or a reset with @reset_backend.  Closing a
+ * socket takes it out of the epoll set: neither is ever shared with ktixd
+ * by then.  The memory goes at the end of the loop's round (reap()).
  */
 static void conn_free(struct conn *c, enum end client_end, bool reset_backend)
 {
