@@ -46,25 +46,19 @@ static void key_from_raw(struct ktix_key_info *k, const uint8_t *b,
 /* One base64 line of exactly 48 or 80 bytes; -EINVAL otherwise. */
 static int decode_line(const char *line, size_t n, uint8_t *out, size_t *len)
 {
-	uint8_t buf[128];
-	EVP_ENCODE_CTX *ctx;
-	int outl = 0, fin = 0, err = -EINVAL;
+	uint8_t buf[3 * (112 / 4) + 3];
+	size_t got = 0;
+	int err;
 
 	if (n > 108 + 4)
 		return -EINVAL;
-	ctx = EVP_ENCODE_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
-	EVP_DecodeInit(ctx);
-	if (EVP_DecodeUpdate(ctx, buf, &outl, (const unsigned char *)line,
-			     (int)n) >= 0 &&
-	    EVP_DecodeFinal(ctx, buf + outl, &fin) == 1 &&
-	    (outl + fin == 48 || outl + fin == 80)) {
-		*len = (size_t)(outl + fin);
-		memcpy(out, buf, *len);
-		err = 0;
+	err = parse_base64(line, n, buf, &got);
+	if (!err && got != 48 && got != 80)
+		err = -EINVAL;
+	if (!err) {
+		*len = got;
+		memcpy(out, buf, got);
 	}
-	EVP_ENCODE_CTX_free(ctx);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return err;
 }

@@ -47,6 +47,11 @@ void print_time(uint64_t t, int width);
 void print_hex(const uint8_t *b, size_t n);
 /* Hex digits, an even number, at most max bytes. */
 int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len);
+/*
+ * Base64 text of @n bytes into @out, which must hold 3 * (n / 4) + 3
+ * bytes: 0 and the length, or -EINVAL (not base64) or -ENOMEM.
+ */
+int parse_base64(const char *s, size_t n, uint8_t *out, size_t *len);
 /* Seconds, bytes, plain numbers: tables for ktix_parse_scaled(). */
 extern const struct ktix_unit duration_units[], size_units[], no_units[];
 /* "90", "90s", "15m", "12h", "7d" in seconds. */
