@@ -3,6 +3,7 @@
  * tls_pipe: a TLS client for the ktix-proxy tests, on OpenSSL.
  *
  *	tls_pipe [-2|-3] [-i SESS] [-o SESS] [-R|-S SECS|-D SECS] HOST PORT
+ *		< up > down
  *
  * Connects, makes a TLS handshake (server name "localhost", no
  * verification; -2/-3 pins TLS 1.2/1.3; -i resumes the session of a file
